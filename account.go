@@ -1,0 +1,135 @@
+package kizuna
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// DefaultTimeZone is the zone of an account created without one.
+const DefaultTimeZone = "Asia/Tokyo"
+
+// Account is one LINE Official Account. Everything else belongs to exactly one
+// account and is never visible from another.
+type Account struct {
+	ID        int64     `json:"-"`
+	Name      string    `json:"name"`
+	TimeZone  string    `json:"timezone"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Location returns the account's time zone.
+func (a *Account) Location() *time.Location {
+	loc, err := time.LoadLocation(a.TimeZone)
+	if err != nil {
+		return time.UTC // unreachable: the zone was checked when the account was created
+	}
+	return loc
+}
+
+var accountNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
+
+// ValidateAccount checks an account's name (it appears in URLs, so letters,
+// digits, '.', '_' and '-') and its IANA time zone.
+func ValidateAccount(name, zone string) error {
+	if !accountNameRe.MatchString(name) {
+		return Errorf(EINVALID, "account name %q must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit", name)
+	}
+	if zone == "" || strings.EqualFold(zone, "local") {
+		return Errorf(EINVALID, "time zone %q is not an IANA zone name such as Asia/Tokyo", zone)
+	}
+	if _, err := time.LoadLocation(zone); err != nil {
+		return Errorf(EINVALID, "unknown time zone %q: use an IANA zone name such as Asia/Tokyo", zone)
+	}
+	return nil
+}
+
+// Tag is a friend tag, unique by exact name within an account.
+type Tag struct {
+	Name    string `json:"name"`
+	Friends int64  `json:"friends"`
+}
+
+// ImportOptions controls a friend import.
+type ImportOptions struct {
+	// SkipInvalid imports the good lines of a file with bad lines; without it
+	// a file with any bad line changes nothing.
+	SkipInvalid bool
+	// Progress, if set, is called now and then with the lines read so far.
+	Progress func(lines int64)
+}
+
+// LineError is one bad import line.
+type LineError struct {
+	Line    int64  `json:"line"`
+	Message string `json:"message"`
+}
+
+// MaxReportedLineErrors is how many bad lines an import reports one by one;
+// the rest are counted.
+const MaxReportedLineErrors = 20
+
+// ImportResult says what an import did.
+type ImportResult struct {
+	Lines    int64       `json:"lines"`    // non-blank lines read
+	Imported int64       `json:"imported"` // friends written
+	Skipped  int64       `json:"skipped"`  // bad lines skipped (SkipInvalid)
+	Invalid  int64       `json:"invalid"`  // bad lines found
+	Errors   []LineError `json:"errors,omitempty"`
+}
+
+// ImportError is returned when bad lines stopped an import; nothing was changed.
+type ImportError struct{ Result *ImportResult }
+
+func (e *ImportError) Error() string {
+	msg := fmt.Sprintf("%d bad line(s), nothing imported", e.Result.Invalid)
+	if len(e.Result.Errors) > 0 {
+		msg += fmt.Sprintf("; first: line %d: %s", e.Result.Errors[0].Line, e.Result.Errors[0].Message)
+	}
+	return msg
+}
+
+// Preview is the answer of spec section 6.
+type Preview struct {
+	Count       int64           `json:"count"`
+	Sample      []PreviewFriend `json:"sample"`
+	Summary     string          `json:"summary"`
+	EvaluatedAt time.Time       `json:"evaluated_at"`
+}
+
+// PreviewFriend is one friend of a preview's sample.
+type PreviewFriend struct {
+	LineUserID  string    `json:"line_user_id"`
+	DisplayName string    `json:"display_name"`
+	AddedAt     time.Time `json:"added_at"`
+}
+
+// PreviewRequest asks for a preview. Now is the evaluation instant (zero: the
+// server clock); Lang is "en" or "ja".
+type PreviewRequest struct {
+	Filter json.RawMessage
+	Now    time.Time
+	Lang   string
+}
+
+// Store is what the command line and the HTTP API need from storage. Every
+// method that takes an account works inside that account only. Methods return
+// *Error for anything a caller can act on (ENOTFOUND, ECONFLICT, EINVALID,
+// EINVALIDFILTER) and *ImportError for a refused import.
+type Store interface {
+	CreateAccount(ctx context.Context, name, zone string) (*Account, error)
+	FindAccount(ctx context.Context, name string) (*Account, error)
+	CreateToken(ctx context.Context, account *Account) (string, error)
+	AccountByToken(ctx context.Context, token string) (*Account, error)
+	ImportFriends(ctx context.Context, account *Account, r io.Reader, opt ImportOptions) (*ImportResult, error)
+	PutCatalog(ctx context.Context, account *Account, c *Catalog) error
+	Catalog(ctx context.Context, account *Account) (*Catalog, error)
+	FindFriend(ctx context.Context, account *Account, lineUserID string) (*Friend, error)
+	Tags(ctx context.Context, account *Account) ([]Tag, error)
+	Preview(ctx context.Context, account *Account, req PreviewRequest) (*Preview, error)
+	Close() error
+}

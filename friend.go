@@ -1,0 +1,322 @@
+package kizuna
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Friend statuses.
+const (
+	StatusFollowing = "following"
+	StatusBlocked   = "blocked"
+)
+
+// Friend is a LINE user who added the account as a friend, with everything the
+// account knows about them. A friend is linked to at most one Shopify customer,
+// one HubSpot contact and one Klaviyo profile; a nil pointer means not linked.
+type Friend struct {
+	LineUserID  string           `json:"line_user_id"`
+	DisplayName string           `json:"display_name,omitempty"`
+	AddedAt     time.Time        `json:"added_at"`
+	Status      string           `json:"status"`
+	Tags        []string         `json:"tags"`
+	Shopify     *ShopifyCustomer `json:"shopify,omitempty"`
+	HubSpot     *HubSpotContact  `json:"hubspot,omitempty"`
+	Klaviyo     *KlaviyoProfile  `json:"klaviyo,omitempty"`
+}
+
+// ShopifyCustomer is the Shopify customer linked to a friend.
+type ShopifyCustomer struct {
+	CustomerID  string     `json:"customer_id"`
+	Tags        []string   `json:"tags"`
+	OrdersCount int64      `json:"orders_count"`
+	LastOrderAt *time.Time `json:"last_order_at"`
+	Checkouts   []Checkout `json:"checkouts"`
+}
+
+// Checkout is one Shopify checkout of a customer.
+type Checkout struct {
+	ID          string     `json:"id"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	CompletedAt *time.Time `json:"completed_at"`
+}
+
+// HubSpotContact is the HubSpot contact linked to a friend.
+type HubSpotContact struct {
+	ContactID  string     `json:"contact_id"`
+	Segments   []string   `json:"segments"`
+	Properties Properties `json:"properties"`
+}
+
+// KlaviyoProfile is the Klaviyo profile linked to a friend.
+type KlaviyoProfile struct {
+	ProfileID  string     `json:"profile_id"`
+	Lists      []string   `json:"lists"`
+	Properties Properties `json:"properties"`
+}
+
+// Properties maps a property name to its stored JSON value, kept as written so
+// that each condition type can read it its own way (spec 3.1).
+type Properties map[string]json.RawMessage
+
+// AbandonedAt returns the time of the customer's most recent abandoned cart: a
+// checkout with no completed_at and no order placed since its last update.
+func (c *ShopifyCustomer) AbandonedAt() (time.Time, bool) {
+	var at time.Time
+	found := false
+	for _, ch := range c.Checkouts {
+		if ch.CompletedAt != nil {
+			continue
+		}
+		if c.LastOrderAt != nil && !c.LastOrderAt.Before(ch.UpdatedAt) {
+			continue
+		}
+		if !found || ch.UpdatedAt.After(at) {
+			at, found = ch.UpdatedAt, true
+		}
+	}
+	return at, found
+}
+
+var lineUserIDRe = regexp.MustCompile(`^U[0-9a-fA-F]{32}$`)
+
+// ValidLineUserID reports whether s has the shape of a LINE user ID.
+func ValidLineUserID(s string) bool { return lineUserIDRe.MatchString(s) }
+
+// ParseFriendLine parses one line of the import format (spec section 5). Keys
+// that the format does not define are refused, so a typo cannot silently drop
+// data. The returned error is an *Error whose message says what is wrong.
+func ParseFriendLine(line []byte) (*Friend, error) {
+	var raw struct {
+		LineUserID  *string          `json:"line_user_id"`
+		DisplayName *string          `json:"display_name"`
+		AddedAt     *string          `json:"added_at"`
+		Status      *string          `json:"status"`
+		Tags        []string         `json:"tags"`
+		Shopify     *json.RawMessage `json:"shopify"`
+		HubSpot     *json.RawMessage `json:"hubspot"`
+		Klaviyo     *json.RawMessage `json:"klaviyo"`
+	}
+	if err := strictUnmarshal(line, &raw); err != nil {
+		return nil, err
+	}
+	f := &Friend{Status: StatusFollowing}
+	switch {
+	case raw.LineUserID == nil:
+		return nil, importErr("line_user_id is required")
+	case !ValidLineUserID(*raw.LineUserID):
+		return nil, importErr("line_user_id %q is not U followed by 32 hex digits", *raw.LineUserID)
+	}
+	f.LineUserID = *raw.LineUserID
+	if raw.AddedAt == nil {
+		return nil, importErr("added_at is required")
+	}
+	t, ok := ParseTimestamp(*raw.AddedAt)
+	if !ok {
+		return nil, importErr("added_at %q is not an RFC 3339 timestamp with an offset", *raw.AddedAt)
+	}
+	f.AddedAt = t
+	if raw.DisplayName != nil {
+		f.DisplayName = *raw.DisplayName
+	}
+	if raw.Status != nil {
+		if *raw.Status != StatusFollowing && *raw.Status != StatusBlocked {
+			return nil, importErr("status %q is not following or blocked", *raw.Status)
+		}
+		f.Status = *raw.Status
+	}
+	tags, err := cleanList("tags", raw.Tags)
+	if err != nil {
+		return nil, err
+	}
+	f.Tags = tags
+	if raw.Shopify != nil && !isNull(*raw.Shopify) {
+		if f.Shopify, err = parseShopify(*raw.Shopify); err != nil {
+			return nil, err
+		}
+	}
+	if raw.HubSpot != nil && !isNull(*raw.HubSpot) {
+		var h struct {
+			ContactID  *string    `json:"contact_id"`
+			Segments   []string   `json:"segments"`
+			Properties Properties `json:"properties"`
+		}
+		if err := strictUnmarshal(*raw.HubSpot, &h); err != nil {
+			return nil, prefixErr("hubspot", err)
+		}
+		c := &HubSpotContact{Properties: h.Properties}
+		if h.ContactID != nil {
+			c.ContactID = *h.ContactID
+		}
+		if c.Segments, err = cleanList("hubspot.segments", h.Segments); err != nil {
+			return nil, err
+		}
+		f.HubSpot = c
+	}
+	if raw.Klaviyo != nil && !isNull(*raw.Klaviyo) {
+		var k struct {
+			ProfileID  *string    `json:"profile_id"`
+			Lists      []string   `json:"lists"`
+			Properties Properties `json:"properties"`
+		}
+		if err := strictUnmarshal(*raw.Klaviyo, &k); err != nil {
+			return nil, prefixErr("klaviyo", err)
+		}
+		p := &KlaviyoProfile{Properties: k.Properties}
+		if k.ProfileID != nil {
+			p.ProfileID = *k.ProfileID
+		}
+		if p.Lists, err = cleanList("klaviyo.lists", k.Lists); err != nil {
+			return nil, err
+		}
+		f.Klaviyo = p
+	}
+	return f, nil
+}
+
+func parseShopify(data []byte) (*ShopifyCustomer, error) {
+	var s struct {
+		CustomerID  *string  `json:"customer_id"`
+		Tags        []string `json:"tags"`
+		OrdersCount *int64   `json:"orders_count"`
+		LastOrderAt *string  `json:"last_order_at"`
+		Checkouts   []struct {
+			ID          *string `json:"id"`
+			UpdatedAt   *string `json:"updated_at"`
+			CompletedAt *string `json:"completed_at"`
+		} `json:"checkouts"`
+	}
+	if err := strictUnmarshal(data, &s); err != nil {
+		return nil, prefixErr("shopify", err)
+	}
+	c := &ShopifyCustomer{}
+	if s.CustomerID != nil {
+		c.CustomerID = *s.CustomerID
+	}
+	var err error
+	if c.Tags, err = cleanList("shopify.tags", s.Tags); err != nil {
+		return nil, err
+	}
+	if s.OrdersCount != nil {
+		if *s.OrdersCount < 0 {
+			return nil, importErr("shopify.orders_count %d is negative", *s.OrdersCount)
+		}
+		c.OrdersCount = *s.OrdersCount
+	}
+	if s.LastOrderAt != nil {
+		t, ok := ParseTimestamp(*s.LastOrderAt)
+		if !ok {
+			return nil, importErr("shopify.last_order_at %q is not an RFC 3339 timestamp", *s.LastOrderAt)
+		}
+		c.LastOrderAt = &t
+	}
+	for i, ch := range s.Checkouts {
+		var out Checkout
+		if ch.ID != nil {
+			out.ID = *ch.ID
+		}
+		if ch.UpdatedAt == nil {
+			return nil, importErr("shopify.checkouts[%d].updated_at is required", i)
+		}
+		t, ok := ParseTimestamp(*ch.UpdatedAt)
+		if !ok {
+			return nil, importErr("shopify.checkouts[%d].updated_at %q is not an RFC 3339 timestamp", i, *ch.UpdatedAt)
+		}
+		out.UpdatedAt = t
+		if ch.CompletedAt != nil {
+			t, ok := ParseTimestamp(*ch.CompletedAt)
+			if !ok {
+				return nil, importErr("shopify.checkouts[%d].completed_at %q is not an RFC 3339 timestamp", i, *ch.CompletedAt)
+			}
+			out.CompletedAt = &t
+		}
+		c.Checkouts = append(c.Checkouts, out)
+	}
+	return c, nil
+}
+
+// cleanList drops duplicates (a set has each member once) and refuses empty names.
+func cleanList(name string, in []string) ([]string, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	out := make([]string, 0, len(in))
+	seen := make(map[string]bool, len(in))
+	for i, s := range in {
+		if strings.TrimSpace(s) == "" {
+			return nil, importErr("%s[%d] is empty", name, i)
+		}
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func isNull(b []byte) bool { return bytes.Equal(bytes.TrimSpace(b), []byte("null")) }
+
+func importErr(format string, args ...any) *Error {
+	return Errorf(EINVALIDIMPORT, format, args...)
+}
+
+func prefixErr(prefix string, err error) error {
+	if e, ok := err.(*Error); ok {
+		return &Error{Code: e.Code, Message: prefix + ": " + e.Message}
+	}
+	return err
+}
+
+// strictUnmarshal decodes one JSON value into v, refusing unknown keys and
+// trailing data, and turns decoder errors into plain sentences.
+func strictUnmarshal(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return importErr("%s", describeJSONError(err))
+	}
+	if dec.More() {
+		return importErr("unexpected data after the JSON object")
+	}
+	return nil
+}
+
+func describeJSONError(err error) string {
+	switch e := err.(type) {
+	case *json.SyntaxError:
+		return fmt.Sprintf("invalid JSON at byte %d: %v", e.Offset, e)
+	case *json.UnmarshalTypeError:
+		if e.Field != "" {
+			return fmt.Sprintf("%s must be %s, not a JSON %s", e.Field, jsonKind(e.Type.Kind().String()), e.Value)
+		}
+		return fmt.Sprintf("expected %s, not a JSON %s", jsonKind(e.Type.Kind().String()), e.Value)
+	}
+	msg := err.Error()
+	if strings.HasPrefix(msg, "json: unknown field ") {
+		return "unknown key " + strings.TrimPrefix(msg, "json: unknown field ")
+	}
+	if msg == "EOF" || msg == "unexpected EOF" {
+		return "incomplete JSON"
+	}
+	return strings.TrimPrefix(msg, "json: ")
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "string":
+		return "a string"
+	case "int64", "int", "float64":
+		return "a number"
+	case "slice":
+		return "a list"
+	case "struct", "map", "ptr":
+		return "an object"
+	case "bool":
+		return "true or false"
+	}
+	return k
+}

@@ -1,0 +1,176 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kizuna-line/kizuna"
+)
+
+// CreateAccount creates an account; a name in use is a conflict.
+func (db *DB) CreateAccount(ctx context.Context, name, zone string) (*kizuna.Account, error) {
+	if zone == "" {
+		zone = kizuna.DefaultTimeZone
+	}
+	if err := kizuna.ValidateAccount(name, zone); err != nil {
+		return nil, err
+	}
+	a := &kizuna.Account{Name: name, TimeZone: zone, CreatedAt: db.Now().UTC().Truncate(time.Microsecond)}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("create account: %w", err)
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM accounts WHERE name = ?`), name).Scan(&n); err != nil {
+		return nil, fmt.Errorf("create account: %w", err)
+	}
+	if n > 0 {
+		return nil, kizuna.Errorf(kizuna.ECONFLICT, "an account named %q already exists", name)
+	}
+	if err := tx.QueryRowContext(ctx, db.q(`INSERT INTO accounts (name, timezone, created_at_us) VALUES (?, ?, ?) RETURNING id`),
+		name, zone, a.CreatedAt.UnixMicro()).Scan(&a.ID); err != nil {
+		return nil, fmt.Errorf("create account: %w", err)
+	}
+	return a, tx.Commit()
+}
+
+// FindAccount returns the account with that name, or ENOTFOUND.
+func (db *DB) FindAccount(ctx context.Context, name string) (*kizuna.Account, error) {
+	a := &kizuna.Account{}
+	var created int64
+	err := db.read.QueryRowContext(ctx, db.q(`SELECT id, name, timezone, created_at_us FROM accounts WHERE name = ?`), name).
+		Scan(&a.ID, &a.Name, &a.TimeZone, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "no account is named %q", name)
+	} else if err != nil {
+		return nil, fmt.Errorf("find account: %w", err)
+	}
+	a.CreatedAt = time.UnixMicro(created).UTC()
+	return a, nil
+}
+
+// tokenPrefix marks Kizuna API tokens so that secret scanners can find them.
+const tokenPrefix = "kzn_"
+
+// CreateToken makes a new API token for the account. Only its SHA-256 is
+// stored: the token is shown once and cannot be recovered.
+func (db *DB) CreateToken(ctx context.Context, a *kizuna.Account) (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("create token: %w", err)
+	}
+	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+	if _, err := db.write.ExecContext(ctx, db.q(`INSERT INTO api_tokens (account_id, token_hash, created_at_us) VALUES (?, ?, ?)`),
+		a.ID, hashToken(token), db.Now().UnixMicro()); err != nil {
+		return "", fmt.Errorf("create token: %w", err)
+	}
+	return token, nil
+}
+
+// AccountByToken returns the account a token belongs to, or EUNAUTHORIZED.
+func (db *DB) AccountByToken(ctx context.Context, token string) (*kizuna.Account, error) {
+	if !strings.HasPrefix(token, tokenPrefix) {
+		return nil, kizuna.Errorf(kizuna.EUNAUTHORIZED, "invalid API token")
+	}
+	var name string
+	err := db.read.QueryRowContext(ctx, db.q(`SELECT a.name FROM api_tokens t JOIN accounts a ON a.id = t.account_id WHERE t.token_hash = ?`),
+		hashToken(token)).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, kizuna.Errorf(kizuna.EUNAUTHORIZED, "invalid API token")
+	} else if err != nil {
+		return nil, fmt.Errorf("check token: %w", err)
+	}
+	return db.FindAccount(ctx, name)
+}
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// Tags lists the account's friend tags with how many following friends carry each.
+func (db *DB) Tags(ctx context.Context, a *kizuna.Account) ([]kizuna.Tag, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`
+		SELECT t.name, COUNT(f.id)
+		FROM tags t
+		LEFT JOIN friend_tags ft ON ft.tag_id = t.id
+		LEFT JOIN friends f ON f.id = ft.friend_id AND f.status = 'following'
+		WHERE t.account_id = ?
+		GROUP BY t.id, t.name
+		ORDER BY t.name`), a.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list tags: %w", err)
+	}
+	defer rows.Close()
+	tags := []kizuna.Tag{}
+	for rows.Next() {
+		var t kizuna.Tag
+		if err := rows.Scan(&t.Name, &t.Friends); err != nil {
+			return nil, fmt.Errorf("list tags: %w", err)
+		}
+		tags = append(tags, t)
+	}
+	return tags, rows.Err()
+}
+
+// PutCatalog replaces the catalog of each integration the document names.
+func (db *DB) PutCatalog(ctx context.Context, a *kizuna.Account, c *kizuna.Catalog) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("put catalog: %w", err)
+	}
+	defer tx.Rollback()
+	for source, s := range map[string]*kizuna.CatalogSection{"hubspot": c.HubSpot, "klaviyo": c.Klaviyo} {
+		if s == nil {
+			continue
+		}
+		doc, err := json.Marshal(s)
+		if err != nil {
+			return fmt.Errorf("put catalog: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`
+			INSERT INTO catalogs (account_id, source, document, updated_at_us) VALUES (?, ?, ?, ?)
+			ON CONFLICT (account_id, source) DO UPDATE SET document = excluded.document, updated_at_us = excluded.updated_at_us`),
+			a.ID, source, string(doc), db.Now().UnixMicro()); err != nil {
+			return fmt.Errorf("put catalog: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// Catalog returns the account's catalog; sections never imported are nil.
+func (db *DB) Catalog(ctx context.Context, a *kizuna.Account) (*kizuna.Catalog, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT source, document FROM catalogs WHERE account_id = ?`), a.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read catalog: %w", err)
+	}
+	defer rows.Close()
+	c := &kizuna.Catalog{}
+	for rows.Next() {
+		var source, doc string
+		if err := rows.Scan(&source, &doc); err != nil {
+			return nil, fmt.Errorf("read catalog: %w", err)
+		}
+		s := &kizuna.CatalogSection{}
+		if err := json.Unmarshal([]byte(doc), s); err != nil {
+			return nil, fmt.Errorf("read catalog %s: %w", source, err)
+		}
+		switch source {
+		case "hubspot":
+			c.HubSpot = s
+		case "klaviyo":
+			c.Klaviyo = s
+		}
+	}
+	return c, rows.Err()
+}

@@ -1,0 +1,223 @@
+// Package sqlstore implements kizuna.Store over database/sql, on SQLite
+// (modernc.org/sqlite, pure Go; the embedded default) and PostgreSQL (pgx).
+// Both dialects share one schema shape and one SQL text per query; the only
+// differences live in the dialect type.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"github.com/kizuna-line/kizuna"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// DefaultDSN is the database used when none is given.
+const DefaultDSN = "sqlite:./kizuna.db"
+
+type dialect struct {
+	name string // "sqlite" or "postgres"
+	// contains is the SQL function that returns the 1-based position of its
+	// second argument in its first, or 0.
+	position string
+	// maxParams bounds the arguments of one statement.
+	maxParams int
+}
+
+var (
+	sqliteDialect   = dialect{name: "sqlite", position: "instr", maxParams: 30000}
+	postgresDialect = dialect{name: "postgres", position: "strpos", maxParams: 60000}
+)
+
+// DB is an open Kizuna database. It implements kizuna.Store.
+type DB struct {
+	d dialect
+	// write takes every write. On SQLite it has one connection, so writes are
+	// serialized in the process instead of fighting over the database lock.
+	write *sql.DB
+	// read serves queries; on SQLite, WAL lets them run during a write.
+	read *sql.DB
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+}
+
+var _ kizuna.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the database named by dsn and applies the
+// migrations it lacks. dsn is "sqlite:PATH" or a "postgres://" URL.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	db := &DB{Now: time.Now}
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		file := strings.TrimPrefix(dsn, "sqlite:")
+		file = strings.TrimPrefix(file, "//")
+		if file == "" {
+			return nil, kizuna.Errorf(kizuna.EINVALID, "sqlite DSN %q names no file", dsn)
+		}
+		db.d = sqliteDialect
+		q := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		var err error
+		if db.write, err = sql.Open("sqlite", "file:"+file+q+"&_txlock=immediate"); err != nil {
+			return nil, fmt.Errorf("open %s: %w", file, err)
+		}
+		db.write.SetMaxOpenConns(1)
+		if db.read, err = sql.Open("sqlite", "file:"+file+q+"&_pragma=query_only(1)"); err != nil {
+			return nil, fmt.Errorf("open %s: %w", file, err)
+		}
+		db.read.SetMaxOpenConns(4)
+	case strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://"):
+		db.d = postgresDialect
+		pg, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", redact(err, dsn))
+		}
+		pg.SetMaxOpenConns(16)
+		db.write, db.read = pg, pg
+	default:
+		return nil, kizuna.Errorf(kizuna.EINVALID, "database %q: use sqlite:PATH or postgres://…", redactDSN(dsn))
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Dialect returns "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.d.name }
+
+// Close closes the database.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		if err2 := db.read.Close(); err == nil {
+			err = err2
+		}
+	}
+	return err
+}
+
+// migrate applies the embedded migrations of the dialect that the database
+// lacks, each in its own transaction, in order.
+func (db *DB) migrate(ctx context.Context) error {
+	const op = "sqlstore.migrate"
+	dir := path.Join("migrations", db.d.name)
+	names, err := fs.Glob(migrations, dir+"/*.sql")
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	sort.Strings(names)
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at_us BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	for _, name := range names {
+		version, err := strconv.Atoi(strings.SplitN(path.Base(name), "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("%s: migration %s has no number", op, name)
+		}
+		if err := db.applyMigration(ctx, name, version); err != nil {
+			return fmt.Errorf("%s: %s: %w", op, name, err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) applyMigration(ctx context.Context, name string, version int) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if db.d.name == "postgres" {
+		// Several processes may start at once; one migrates, the others wait.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(727165)`); err != nil {
+			return err
+		}
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	body, err := migrations.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO schema_migrations (version, applied_at_us) VALUES (?, ?)`), version, db.Now().UnixMicro()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// q rewrites the ? placeholders of query for the dialect. Kizuna's SQL never
+// has a ? inside a literal, so a plain scan is enough.
+func (db *DB) q(query string) string {
+	if db.d.name != "postgres" {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+// redactDSN removes a password from a DSN so that it can appear in messages.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		if i := strings.Index(dsn, "@"); i >= 0 {
+			return "…" + dsn[i:]
+		}
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "REDACTED")
+	}
+	return u.String()
+}
+
+func redact(err error, dsn string) error {
+	u, perr := url.Parse(dsn)
+	if perr != nil || u.User == nil {
+		return err
+	}
+	if pw, ok := u.User.Password(); ok && pw != "" {
+		return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), pw, "REDACTED"))
+	}
+	return err
+}
+
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?,", n-1) + "?"
+}

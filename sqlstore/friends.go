@@ -1,0 +1,135 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kizuna-line/kizuna"
+)
+
+// FindFriend returns one friend of the account with all its data, or ENOTFOUND.
+func (db *DB) FindFriend(ctx context.Context, a *kizuna.Account, lineUserID string) (*kizuna.Friend, error) {
+	const op = "find friend"
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: db.snapshot()})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	defer tx.Rollback()
+	var (
+		id                                      int64
+		f                                       kizuna.Friend
+		addedUS                                 int64
+		shopLinked, hubLinked, klavLinked       int
+		custID, contactID, profileID, checkouts sql.NullString
+		orders, lastOrder                       sql.NullInt64
+	)
+	err = tx.QueryRowContext(ctx, db.q(`
+		SELECT id, line_user_id, display_name, status, added_at_us, shopify_linked, shopify_customer_id, shopify_orders_count,
+		       shopify_last_order_us, shopify_checkouts, hubspot_linked, hubspot_contact_id, klaviyo_linked, klaviyo_profile_id
+		FROM friends WHERE account_id = ? AND line_user_id = ?`), a.ID, lineUserID).
+		Scan(&id, &f.LineUserID, &f.DisplayName, &f.Status, &addedUS, &shopLinked, &custID, &orders, &lastOrder, &checkouts,
+			&hubLinked, &contactID, &klavLinked, &profileID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "no friend %q in account %q", lineUserID, a.Name)
+	} else if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	loc := a.Location()
+	f.AddedAt = time.UnixMicro(addedUS).In(loc)
+	f.Tags = []string{}
+	if err := scanStrings(ctx, tx, db.q(`SELECT t.name FROM friend_tags ft JOIN tags t ON t.id = ft.tag_id WHERE ft.friend_id = ? ORDER BY t.name`), id, func(s string) {
+		f.Tags = append(f.Tags, s)
+	}); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if shopLinked == 1 {
+		s := &kizuna.ShopifyCustomer{CustomerID: custID.String, OrdersCount: orders.Int64, Tags: []string{}}
+		if lastOrder.Valid {
+			t := time.UnixMicro(lastOrder.Int64).In(loc)
+			s.LastOrderAt = &t
+		}
+		if checkouts.Valid {
+			if err := json.Unmarshal([]byte(checkouts.String), &s.Checkouts); err != nil {
+				return nil, fmt.Errorf("%s: checkouts: %w", op, err)
+			}
+		}
+		if err := scanStrings(ctx, tx, db.q(`SELECT tag FROM friend_shopify_tags WHERE friend_id = ? ORDER BY tag`), id, func(t string) {
+			s.Tags = append(s.Tags, t)
+		}); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		f.Shopify = s
+	}
+	if hubLinked == 1 {
+		f.HubSpot = &kizuna.HubSpotContact{ContactID: contactID.String, Segments: []string{}, Properties: kizuna.Properties{}}
+	}
+	if klavLinked == 1 {
+		f.Klaviyo = &kizuna.KlaviyoProfile{ProfileID: profileID.String, Lists: []string{}, Properties: kizuna.Properties{}}
+	}
+	rows, err := tx.QueryContext(ctx, db.q(`SELECT source, list_id FROM friend_lists WHERE friend_id = ? ORDER BY source, list_id`), id)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	for rows.Next() {
+		var source, list string
+		if err := rows.Scan(&source, &list); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		if source == "hubspot" && f.HubSpot != nil {
+			f.HubSpot.Segments = append(f.HubSpot.Segments, list)
+		} else if source == "klaviyo" && f.Klaviyo != nil {
+			f.Klaviyo.Lists = append(f.Klaviyo.Lists, list)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	rows, err = tx.QueryContext(ctx, db.q(`SELECT source, name, raw FROM friend_properties WHERE friend_id = ? ORDER BY source, name`), id)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var source, name, raw string
+		if err := rows.Scan(&source, &name, &raw); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		if source == "hubspot" && f.HubSpot != nil {
+			f.HubSpot.Properties[name] = json.RawMessage(raw)
+		} else if source == "klaviyo" && f.Klaviyo != nil {
+			f.Klaviyo.Properties[name] = json.RawMessage(raw)
+		}
+	}
+	return &f, rows.Err()
+}
+
+func scanStrings(ctx context.Context, tx *sql.Tx, query string, id int64, each func(string)) error {
+	rows, err := tx.QueryContext(ctx, query, id)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return err
+		}
+		each(s)
+	}
+	return rows.Err()
+}
+
+// snapshot is the isolation level that gives a read transaction one
+// consistent view: SQLite's WAL readers always have it; PostgreSQL needs
+// REPEATABLE READ.
+func (db *DB) snapshot() sql.IsolationLevel {
+	if db.d.name == "postgres" {
+		return sql.LevelRepeatableRead
+	}
+	return sql.LevelDefault
+}

@@ -1,0 +1,402 @@
+package sqlstore
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/kizuna-line/kizuna"
+)
+
+// MaxImportLine is the longest import line accepted, in bytes.
+const MaxImportLine = 1 << 20
+
+// importBatch is how many friends one round of statements writes.
+const importBatch = 1000
+
+// ImportFriends imports NDJSON friends (spec section 5) in one transaction,
+// streaming: lines are parsed and written in batches of multi-row statements,
+// so memory does not grow with the file. With bad lines and without
+// SkipInvalid, the transaction is rolled back (nothing changes) and an
+// *kizuna.ImportError lists them; every line is still read so that all bad
+// lines are counted. A line replaces the friend's whole record, so importing
+// the same file twice leaves the same state.
+func (db *DB) ImportFriends(ctx context.Context, a *kizuna.Account, r io.Reader, opt kizuna.ImportOptions) (*kizuna.ImportResult, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	defer tx.Rollback()
+	imp := &importer{db: db, tx: tx, account: a, loc: a.Location(), now: db.Now().UnixMicro(), stmts: map[string]string{}}
+	if err := imp.loadTags(ctx); err != nil {
+		return nil, err
+	}
+	res := &kizuna.ImportResult{}
+	br := bufio.NewReaderSize(r, 1<<16)
+	var lineNo int64
+	for {
+		line, err := readLine(br)
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, errLineTooLong) {
+			return nil, fmt.Errorf("import: read line %d: %w", lineNo+1, err)
+		}
+		if len(line) == 0 && errors.Is(err, io.EOF) {
+			break
+		}
+		lineNo++
+		if opt.Progress != nil && lineNo%10000 == 0 {
+			opt.Progress(lineNo)
+		}
+		var f *kizuna.Friend
+		var perr error
+		if errors.Is(err, errLineTooLong) {
+			perr = kizuna.Errorf(kizuna.EINVALIDIMPORT, "line is longer than %d bytes", MaxImportLine)
+		} else if line = bytes.TrimSpace(line); len(line) == 0 {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			continue
+		} else {
+			f, perr = kizuna.ParseFriendLine(line)
+		}
+		res.Lines++
+		if perr != nil {
+			res.Invalid++
+			if len(res.Errors) < kizuna.MaxReportedLineErrors {
+				res.Errors = append(res.Errors, kizuna.LineError{Line: lineNo, Message: kizuna.ErrorMessage(perr)})
+			}
+		} else if res.Invalid == 0 || opt.SkipInvalid {
+			res.Imported++
+			imp.add(f)
+			if len(imp.batch) >= importBatch {
+				if err := imp.flush(ctx); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+	}
+	if opt.Progress != nil {
+		opt.Progress(lineNo)
+	}
+	if res.Invalid > 0 && !opt.SkipInvalid {
+		res.Imported = 0
+		return res, &kizuna.ImportError{Result: res}
+	}
+	res.Skipped = res.Invalid
+	if err := imp.flush(ctx); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("import: commit: %w", err)
+	}
+	return res, nil
+}
+
+var errLineTooLong = errors.New("line too long")
+
+// readLine returns the next line without its newline. A line over
+// MaxImportLine is consumed and reported with errLineTooLong.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	var buf []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(buf)+len(chunk) > MaxImportLine {
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = br.ReadSlice('\n')
+			}
+			if err != nil && !errors.Is(err, io.EOF) {
+				return nil, err
+			}
+			if errors.Is(err, io.EOF) {
+				return []byte("x"), errLineTooLong // at EOF: still one (bad) line
+			}
+			return []byte("x"), errLineTooLong
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			buf = append(buf, chunk...)
+			continue
+		}
+		if buf != nil {
+			buf = append(buf, chunk...)
+			chunk = buf
+		}
+		return bytes.TrimSuffix(chunk, []byte("\n")), err
+	}
+}
+
+type importer struct {
+	db      *DB
+	tx      *sql.Tx
+	account *kizuna.Account
+	loc     *time.Location
+	now     int64
+	tagIDs  map[string]int64
+	batch   []*kizuna.Friend
+	index   map[string]int // line_user_id -> position in batch
+	stmts   map[string]string
+}
+
+func (imp *importer) loadTags(ctx context.Context) error {
+	imp.tagIDs = map[string]int64{}
+	rows, err := imp.tx.QueryContext(ctx, imp.db.q(`SELECT id, name FROM tags WHERE account_id = ?`), imp.account.ID)
+	if err != nil {
+		return fmt.Errorf("import: load tags: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return fmt.Errorf("import: load tags: %w", err)
+		}
+		imp.tagIDs[name] = id
+	}
+	return rows.Err()
+}
+
+// add queues a friend; a later line for the same friend replaces an earlier
+// one in the same batch, as it would across batches.
+func (imp *importer) add(f *kizuna.Friend) {
+	if imp.index == nil {
+		imp.index = map[string]int{}
+	}
+	if i, ok := imp.index[f.LineUserID]; ok {
+		imp.batch[i] = f
+		return
+	}
+	imp.index[f.LineUserID] = len(imp.batch)
+	imp.batch = append(imp.batch, f)
+}
+
+func (imp *importer) flush(ctx context.Context) error {
+	if len(imp.batch) == 0 {
+		return nil
+	}
+	defer func() { imp.batch, imp.index = imp.batch[:0], nil }()
+	if err := imp.ensureTags(ctx); err != nil {
+		return err
+	}
+	ids, err := imp.upsertFriends(ctx)
+	if err != nil {
+		return err
+	}
+	idArgs := make([]any, 0, len(ids))
+	for _, f := range imp.batch {
+		idArgs = append(idArgs, ids[f.LineUserID])
+	}
+	for _, table := range []string{"friend_tags", "friend_shopify_tags", "friend_lists", "friend_properties"} {
+		if _, err := imp.tx.ExecContext(ctx, imp.db.q(`DELETE FROM `+table+` WHERE friend_id IN (`+placeholders(len(idArgs))+`)`), idArgs...); err != nil {
+			return fmt.Errorf("import: clear %s: %w", table, err)
+		}
+	}
+	var tagRows, shopRows, listRows, propRows []any
+	for _, f := range imp.batch {
+		id := ids[f.LineUserID]
+		for _, t := range f.Tags {
+			tagRows = append(tagRows, id, imp.tagIDs[t])
+		}
+		if s := f.Shopify; s != nil {
+			for _, t := range s.Tags {
+				shopRows = append(shopRows, id, t, kizuna.Normalize(t))
+			}
+		}
+		if h := f.HubSpot; h != nil {
+			for _, l := range h.Segments {
+				listRows = append(listRows, id, "hubspot", l)
+			}
+			propRows = imp.appendProps(propRows, id, "hubspot", h.Properties)
+		}
+		if k := f.Klaviyo; k != nil {
+			for _, l := range k.Lists {
+				listRows = append(listRows, id, "klaviyo", l)
+			}
+			propRows = imp.appendProps(propRows, id, "klaviyo", k.Properties)
+		}
+	}
+	for _, ins := range []struct {
+		head string
+		cols int
+		rows []any
+	}{
+		{`INSERT INTO friend_tags (friend_id, tag_id) VALUES `, 2, tagRows},
+		{`INSERT INTO friend_shopify_tags (friend_id, tag, tag_norm) VALUES `, 3, shopRows},
+		{`INSERT INTO friend_lists (friend_id, source, list_id) VALUES `, 3, listRows},
+		{`INSERT INTO friend_properties (friend_id, source, name, raw, known, text_norm, num, bool, day) VALUES `, 9, propRows},
+	} {
+		if err := imp.insertRows(ctx, ins.head, "", ins.cols, ins.rows, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (imp *importer) appendProps(rows []any, id int64, source string, props kizuna.Properties) []any {
+	for _, name := range sortedNames(props) {
+		raw := props[name]
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, raw); err != nil {
+			compact.Reset()
+			compact.Write(raw)
+		}
+		r := kizuna.ReadProperty(raw, imp.loc)
+		var text, num, b, day any
+		if r.HasText {
+			text = r.Text
+		}
+		if r.HasNum {
+			num = r.Num
+		}
+		if r.HasBool {
+			b = boolInt(r.Bool)
+		}
+		if r.HasDay {
+			day = int64(r.Day)
+		}
+		rows = append(rows, id, source, name, compact.String(), boolInt(r.Known), text, num, b, day)
+	}
+	return rows
+}
+
+// ensureTags creates the friend tags of the batch that the account lacks.
+func (imp *importer) ensureTags(ctx context.Context) error {
+	var missing []any
+	seen := map[string]bool{}
+	for _, f := range imp.batch {
+		for _, t := range f.Tags {
+			if _, ok := imp.tagIDs[t]; !ok && !seen[t] {
+				seen[t] = true
+				missing = append(missing, imp.account.ID, t)
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return imp.insertRows(ctx, `INSERT INTO tags (account_id, name) VALUES `, ` RETURNING id, name`, 2, missing, func(rows *sql.Rows) error {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return err
+		}
+		imp.tagIDs[name] = id
+		return nil
+	})
+}
+
+const friendCols = 18
+
+// upsertFriends writes the batch's friend rows and returns their IDs by LINE user ID.
+func (imp *importer) upsertFriends(ctx context.Context) (map[string]int64, error) {
+	args := make([]any, 0, len(imp.batch)*friendCols)
+	for _, f := range imp.batch {
+		var shopLinked, hubLinked, klavLinked int
+		var custID, orders, lastUS, lastDay, abandoned, checkouts, contactID, profileID any
+		if s := f.Shopify; s != nil {
+			shopLinked = 1
+			custID, orders = s.CustomerID, s.OrdersCount
+			if s.LastOrderAt != nil {
+				lastUS, lastDay = s.LastOrderAt.UnixMicro(), int64(kizuna.DayOf(*s.LastOrderAt, imp.loc))
+			}
+			if at, ok := s.AbandonedAt(); ok {
+				abandoned = at.UnixMicro()
+			}
+			cj, err := json.Marshal(s.Checkouts)
+			if err != nil {
+				return nil, fmt.Errorf("import: %w", err)
+			}
+			checkouts = string(cj)
+		}
+		if h := f.HubSpot; h != nil {
+			hubLinked, contactID = 1, h.ContactID
+		}
+		if k := f.Klaviyo; k != nil {
+			klavLinked, profileID = 1, k.ProfileID
+		}
+		args = append(args, imp.account.ID, f.LineUserID, f.DisplayName, f.Status, f.AddedAt.UnixMicro(), int64(kizuna.DayOf(f.AddedAt, imp.loc)),
+			shopLinked, custID, orders, lastUS, lastDay, abandoned, checkouts, hubLinked, contactID, klavLinked, profileID, imp.now)
+	}
+	ids := make(map[string]int64, len(imp.batch))
+	err := imp.insertRows(ctx, `INSERT INTO friends (account_id, line_user_id, display_name, status, added_at_us, added_day,
+		shopify_linked, shopify_customer_id, shopify_orders_count, shopify_last_order_us, shopify_last_order_day, shopify_abandoned_us, shopify_checkouts,
+		hubspot_linked, hubspot_contact_id, klaviyo_linked, klaviyo_profile_id, updated_at_us) VALUES `,
+		` ON CONFLICT (account_id, line_user_id) DO UPDATE SET
+		display_name = excluded.display_name, status = excluded.status, added_at_us = excluded.added_at_us, added_day = excluded.added_day,
+		shopify_linked = excluded.shopify_linked, shopify_customer_id = excluded.shopify_customer_id, shopify_orders_count = excluded.shopify_orders_count,
+		shopify_last_order_us = excluded.shopify_last_order_us, shopify_last_order_day = excluded.shopify_last_order_day,
+		shopify_abandoned_us = excluded.shopify_abandoned_us, shopify_checkouts = excluded.shopify_checkouts,
+		hubspot_linked = excluded.hubspot_linked, hubspot_contact_id = excluded.hubspot_contact_id,
+		klaviyo_linked = excluded.klaviyo_linked, klaviyo_profile_id = excluded.klaviyo_profile_id, updated_at_us = excluded.updated_at_us
+		RETURNING id, line_user_id`, friendCols, args, func(rows *sql.Rows) error {
+			var id int64
+			var lid string
+			if err := rows.Scan(&id, &lid); err != nil {
+				return err
+			}
+			ids[lid] = id
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) != len(imp.batch) {
+		return nil, fmt.Errorf("import: wrote %d friends, got %d IDs back", len(imp.batch), len(ids))
+	}
+	return ids, nil
+}
+
+// insertRows runs head + VALUES tuples + tail for rows (cols values each), in
+// as few statements as the dialect's parameter limit allows. With scan set,
+// the statements return rows and scan is called for each.
+func (imp *importer) insertRows(ctx context.Context, head, tail string, cols int, rows []any, scan func(*sql.Rows) error) error {
+	per := imp.db.d.maxParams / cols
+	for start := 0; start < len(rows); start += per * cols {
+		end := min(start+per*cols, len(rows))
+		n := (end - start) / cols
+		key := fmt.Sprintf("%s|%s|%d", head, tail, n)
+		query, ok := imp.stmts[key]
+		if !ok {
+			tuple := "(" + placeholders(cols) + ")"
+			query = imp.db.q(head + strings.TrimSuffix(strings.Repeat(tuple+",", n), ",") + tail)
+			imp.stmts[key] = query
+		}
+		if scan == nil {
+			if _, err := imp.tx.ExecContext(ctx, query, rows[start:end]...); err != nil {
+				return fmt.Errorf("import: %s: %w", strings.Fields(head)[2], err)
+			}
+			continue
+		}
+		res, err := imp.tx.QueryContext(ctx, query, rows[start:end]...)
+		if err != nil {
+			return fmt.Errorf("import: %s: %w", strings.Fields(head)[2], err)
+		}
+		for res.Next() {
+			if err := scan(res); err != nil {
+				res.Close()
+				return fmt.Errorf("import: %s: %w", strings.Fields(head)[2], err)
+			}
+		}
+		if err := res.Close(); err != nil {
+			return fmt.Errorf("import: %s: %w", strings.Fields(head)[2], err)
+		}
+		if err := res.Err(); err != nil {
+			return fmt.Errorf("import: %s: %w", strings.Fields(head)[2], err)
+		}
+	}
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

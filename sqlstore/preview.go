@@ -1,0 +1,110 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/kizuna-line/kizuna"
+)
+
+// SampleSize is how many members a preview shows (spec section 6).
+const SampleSize = 10
+
+// Preview answers spec section 6 for the account: it validates the filter
+// (friend tags must exist in the account), counts the following friends that
+// match at req.Now (the clock when zero) and returns the 10 most recently
+// added, ties by LINE user ID, with the summary sentence.
+func (db *DB) Preview(ctx context.Context, a *kizuna.Account, req kizuna.PreviewRequest) (*kizuna.Preview, error) {
+	f, err := kizuna.ParseFilter(req.Filter)
+	if err != nil {
+		return nil, err
+	}
+	now := req.Now
+	if now.IsZero() {
+		now = db.Now()
+	}
+	now = now.UTC().Truncate(time.Microsecond)
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: db.snapshot()})
+	if err != nil {
+		return nil, fmt.Errorf("preview: %w", err)
+	}
+	defer tx.Rollback()
+	tagIDs, err := db.tagIDs(ctx, tx, a, f.TagNames())
+	if err != nil {
+		return nil, err
+	}
+	if err := f.CheckTags(func(n string) bool { _, ok := tagIDs[n]; return ok }); err != nil {
+		return nil, err
+	}
+	loc := a.Location()
+	count, sample, err := db.members(ctx, tx, a, f, now, loc, tagIDs)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := db.Catalog(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	return &kizuna.Preview{
+		Count:       count,
+		Sample:      sample,
+		Summary:     kizuna.Summarize(f, cat, loc, now, req.Lang),
+		EvaluatedAt: now,
+	}, nil
+}
+
+// members runs the compiled filter: the count and the sample, in one snapshot.
+func (db *DB) members(ctx context.Context, tx *sql.Tx, a *kizuna.Account, f *kizuna.Filter, now time.Time, loc *time.Location, tagIDs map[string]int64) (int64, []kizuna.PreviewFriend, error) {
+	c := newCompiler(db.d, now, loc, tagIDs)
+	where := "f.account_id = ? AND f.status = 'following' AND " + c.filter(f)
+	args := append([]any{a.ID}, c.args...)
+	var count int64
+	if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM friends f WHERE `+where), args...).Scan(&count); err != nil {
+		return 0, nil, fmt.Errorf("preview count: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, db.q(`SELECT f.line_user_id, f.display_name, f.added_at_us FROM friends f WHERE `+where+
+		` ORDER BY f.added_at_us DESC, f.line_user_id ASC LIMIT `+fmt.Sprint(SampleSize)), args...)
+	if err != nil {
+		return 0, nil, fmt.Errorf("preview sample: %w", err)
+	}
+	defer rows.Close()
+	sample := []kizuna.PreviewFriend{}
+	for rows.Next() {
+		var p kizuna.PreviewFriend
+		var us int64
+		if err := rows.Scan(&p.LineUserID, &p.DisplayName, &us); err != nil {
+			return 0, nil, fmt.Errorf("preview sample: %w", err)
+		}
+		p.AddedAt = time.UnixMicro(us).In(loc)
+		sample = append(sample, p)
+	}
+	return count, sample, rows.Err()
+}
+
+// tagIDs resolves friend tag names of the account to IDs; unknown names are absent.
+func (db *DB) tagIDs(ctx context.Context, tx *sql.Tx, a *kizuna.Account, names []string) (map[string]int64, error) {
+	ids := map[string]int64{}
+	if len(names) == 0 {
+		return ids, nil
+	}
+	args := []any{a.ID}
+	for _, n := range names {
+		args = append(args, n)
+	}
+	rows, err := tx.QueryContext(ctx, db.q(`SELECT id, name FROM tags WHERE account_id = ? AND name IN (`+placeholders(len(names))+`)`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("preview tags: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("preview tags: %w", err)
+		}
+		ids[name] = id
+	}
+	return ids, rows.Err()
+}
