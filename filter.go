@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -264,6 +265,19 @@ func ParseFilter(data []byte) (*Filter, error) {
 	return f, nil
 }
 
+// keyPath appends key to a path prefix ("groups[0]." or ""), quoting keys
+// that are not plain identifiers so that the path stays unambiguous and non-empty.
+func keyPath(prefix, key string) string {
+	plain := key != ""
+	for _, r := range key {
+		plain = plain && (r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	}
+	if plain {
+		return prefix + key
+	}
+	return strings.TrimSuffix(prefix, ".") + "[" + strconv.Quote(key) + "]"
+}
+
 func filterErr(path, msg string) *Error {
 	return &Error{Code: EINVALIDFILTER, Message: msg, Path: path}
 }
@@ -283,7 +297,7 @@ func onlyKeys(m map[string]json.RawMessage, prefix string, allowed ...string) er
 		return nil
 	}
 	sort.Strings(unknown)
-	return filterErr(prefix+unknown[0], fmt.Sprintf("unknown key %q", unknown[0]))
+	return filterErr(keyPath(prefix, unknown[0]), fmt.Sprintf("unknown key %q", unknown[0]))
 }
 
 // fieldOps lists, per non-property field, the ops it allows and the value shape each takes.

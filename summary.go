@@ -14,7 +14,8 @@ import (
 // is generated from the filter, never taken from free text:
 //
 //   - groups are joined by ", OR " (ja "、または "), the conditions of a group
-//     by " and " (ja "かつ");
+//     by " and " (ja "かつ"); an English sentence starts with a capital
+//     letter unless it starts with a property label or name, kept verbatim;
 //   - HubSpot segments, Klaviyo lists and properties are named by their
 //     catalog names and labels (spec 7), option values by their option labels;
 //     what the catalog does not know (or a nil catalog) shows the raw ID or name;
@@ -45,7 +46,13 @@ func Summarize(f *Filter, cat *Catalog, loc *time.Location, now time.Time, lang 
 	if s.ja {
 		return strings.Join(groups, "、または ")
 	}
-	return capitalize(strings.Join(groups, ", OR "))
+	out := strings.Join(groups, ", OR ")
+	// A sentence that starts with a property's label or raw name keeps it
+	// verbatim ("iPhone model", "hs_lead_status").
+	if len(f.Groups) == 0 || len(f.Groups[0].Conditions) == 0 || !f.Groups[0].Conditions[0].IsProperty() {
+		out = capitalize(out)
+	}
+	return out
 }
 
 type summarizer struct {

@@ -1,0 +1,209 @@
+// Package api is Kizuna's JSON HTTP API, the route table for scripts and
+// integrations. It speaks in domain terms: every handler parses the request,
+// calls the kizuna.Store and writes the answer, and every failure is written
+// by one function that maps the kizuna.Error code to an HTTP status.
+//
+// Routes, all under /api/v1 and all but healthz behind
+// "Authorization: Bearer TOKEN", where TOKEN belongs to the account that
+// {account} names:
+//
+//	POST /api/v1/accounts/{account}/friends/import       NDJSON friends (spec 5); ?skip_invalid=true
+//	POST /api/v1/accounts/{account}/preview              {"filter", "now"?, "lang"?} -> spec 6 object
+//	PUT  /api/v1/accounts/{account}/catalog              catalog document (spec 7) -> stored catalog
+//	GET  /api/v1/accounts/{account}/friends/{line_user_id}
+//	GET  /api/v1/accounts/{account}/tags                 {"tags": [...]}
+//	GET  /api/v1/healthz                                 {"status": "ok"}, no token
+//
+// Every error has one shape:
+//
+//	{"error": {"code": "...", "message": "...", "path": "..."}}
+//
+// where path is present only when the error names a place in the input, and
+// request_id is added for internal errors (500), whose cause is logged and
+// never shown.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/kizuna-line/kizuna"
+)
+
+// Body limits used by New.
+const (
+	// DefaultMaxImportBytes bounds an NDJSON import body (1 GiB): about a
+	// million fully linked friends, and still a bound on what one request may
+	// make the server read.
+	DefaultMaxImportBytes int64 = 1 << 30
+	// DefaultMaxJSONBytes bounds a JSON request body (1 MiB), far above the
+	// largest filter the limits of spec section 2 allow.
+	DefaultMaxJSONBytes int64 = 1 << 20
+)
+
+// Server is the JSON API. Its fields are read on every request; a zero limit
+// means the default.
+type Server struct {
+	Store  kizuna.Store
+	Logger *slog.Logger
+	// MaxImportBytes is the largest import body accepted; a larger one is
+	// answered 413 and imports nothing.
+	MaxImportBytes int64
+	// MaxJSONBytes is the largest JSON body (preview, catalog) accepted.
+	MaxJSONBytes int64
+}
+
+// New returns a Server over store that logs to logger, with the default body
+// limits.
+func New(store kizuna.Store, logger *slog.Logger) *Server {
+	return &Server{Store: store, Logger: logger, MaxImportBytes: DefaultMaxImportBytes, MaxJSONBytes: DefaultMaxJSONBytes}
+}
+
+// Handler returns all routes, wrapped so that every response carries an
+// X-Request-ID, every request is logged in one line, and a panic becomes a 500
+// in the error shape instead of a dropped connection.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/healthz", s.healthz)
+	mux.Handle("POST /api/v1/accounts/{account}/friends/import", s.account(s.importFriends))
+	mux.Handle("POST /api/v1/accounts/{account}/preview", s.account(s.preview))
+	mux.Handle("PUT /api/v1/accounts/{account}/catalog", s.account(s.putCatalog))
+	mux.Handle("GET /api/v1/accounts/{account}/friends/{line_user_id}", s.account(s.friend))
+	mux.Handle("GET /api/v1/accounts/{account}/tags", s.account(s.tags))
+	return s.middleware(s.fallback(mux))
+}
+
+// fallback sends what the mux would answer in plain text (no route: 404;
+// route without this method: 405 with Allow) in the error shape instead.
+func (s *Server) fallback(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r) // ServeHTTP, not h, so that PathValue works
+			return
+		}
+		// The mux decides between 404 and 405 (and computes Allow) only
+		// inside its fallback handler, so ask it on a scratch writer.
+		probe := &probeWriter{header: http.Header{}}
+		h.ServeHTTP(probe, r)
+		if probe.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", probe.header.Get("Allow"))
+			s.fail(w, r, kizuna.Errorf(codeMethodNotAllowed, "%s is not allowed here; use %s", r.Method, probe.header.Get("Allow")))
+			return
+		}
+		s.fail(w, r, kizuna.Errorf(kizuna.ENOTFOUND, "no API endpoint at %q", r.URL.Path))
+	})
+}
+
+// probeWriter records what a handler would answer and discards it.
+type probeWriter struct {
+	header http.Header
+	status int
+}
+
+func (p *probeWriter) Header() http.Header { return p.header }
+func (p *probeWriter) WriteHeader(status int) {
+	if p.status == 0 {
+		p.status = status
+	}
+}
+func (p *probeWriter) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
+}
+
+type requestIDKey struct{}
+
+// requestID returns the ID that middleware gave the request.
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// middleware gives each request an ID, logs it in one line (never its
+// Authorization header, query or body) and turns a panic into a 500.
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		b := make([]byte, 8)
+		rand.Read(b) // never fails (crypto/rand)
+		id := hex.EncodeToString(b)
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+		w.Header().Set("X-Request-ID", id)
+		rec := &recorder{ResponseWriter: w}
+		defer func() {
+			v := recover()
+			if v != nil && v != http.ErrAbortHandler {
+				if rec.status == 0 {
+					s.fail(rec, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
+				} else {
+					s.logger().ErrorContext(r.Context(), "panic after the response started", "request_id", id, "panic", v, "stack", string(debug.Stack()))
+				}
+			}
+			status := rec.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			s.logger().LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", status),
+				slog.Duration("duration", time.Since(start)),
+				slog.String("request_id", id))
+			if v == http.ErrAbortHandler {
+				panic(v) // the server's way to abort the response; let it
+			}
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// recorder remembers the status written, for the request log line.
+type recorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+func (s *Server) maxImportBytes() int64 {
+	if s.MaxImportBytes > 0 {
+		return s.MaxImportBytes
+	}
+	return DefaultMaxImportBytes
+}
+
+func (s *Server) maxJSONBytes() int64 {
+	if s.MaxJSONBytes > 0 {
+		return s.MaxJSONBytes
+	}
+	return DefaultMaxJSONBytes
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"github.com/kizuna-line/kizuna"
+	"github.com/kizuna-line/kizuna/demo"
+	"github.com/kizuna-line/kizuna/sqlstore"
+)
+
+// DemoAccount is the account that kizuna demo creates and serves.
+const DemoAccount = "demo"
+
+// demo: kizuna demo [--addr ADDR] [--friends N]. It creates the demo account
+// with generated data when the database lacks it, then serves it.
+func (c *cmd) demo(ctx context.Context, args []string) error {
+	fs, db := c.flags("demo")
+	addr := fs.String("addr", DefaultAddr, "listen address")
+	friends := fs.Int("friends", 50000, "number of demo friends to generate when the demo account is created")
+	if _, err := c.parse(fs, args, 0, 0, "no positional arguments"); err != nil {
+		return err
+	}
+	if *friends < 0 {
+		return &usageError{"--friends must not be negative"}
+	}
+	store, err := c.open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	a, err := c.ensureDemo(ctx, store, *friends)
+	if err != nil {
+		return err
+	}
+	token, err := store.CreateToken(ctx, a)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	base := fmt.Sprintf("http://%s/api/v1/accounts/%s", ln.Addr(), a.Name)
+	fmt.Fprintf(c.stdout, `Kizuna demo: a Japanese D2C cosmetics shop's LINE account, on %s.
+
+  API:   %s
+  Token: %s
+
+Try a preview ("purchased 3 or more times"):
+
+  curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \
+    -d '{"filter":{"groups":[{"conditions":[{"field":"shopify.orders_count","op":"gte","value":3}]}]},"lang":"ja"}' \
+    %s/preview
+
+or from the command line: kizuna preview --account %s --filter FILE --json
+Press Ctrl-C to stop.
+`, store.Dialect(), base, token, token, base, a.Name)
+	return c.serveOn(ctx, ln, store)
+}
+
+// ensureDemo returns the demo account, creating and filling it first if needed.
+func (c *cmd) ensureDemo(ctx context.Context, store *sqlstore.DB, friends int) (*kizuna.Account, error) {
+	a, err := store.FindAccount(ctx, DemoAccount)
+	if err == nil {
+		fmt.Fprintf(c.stderr, "using the existing %q account\n", DemoAccount)
+		return a, nil
+	} else if kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
+		return nil, err
+	}
+	a, err = store.CreateAccount(ctx, DemoAccount, kizuna.DefaultTimeZone)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := kizuna.ParseCatalog(demo.Catalog())
+	if err != nil {
+		return nil, fmt.Errorf("demo catalog: %w", err)
+	}
+	if err := store.PutCatalog(ctx, a, cat); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(c.stderr, "generating %d demo friends…\n", friends)
+	start := time.Now()
+	pr, pw := io.Pipe()
+	go func() {
+		pw.CloseWithError(demo.WriteFriends(pw, demo.Options{Friends: friends, Seed: 1, Now: time.Now()}))
+	}()
+	res, err := store.ImportFriends(ctx, a, pr, kizuna.ImportOptions{})
+	pr.Close()
+	if err != nil {
+		return nil, fmt.Errorf("import demo friends: %w", err)
+	}
+	fmt.Fprintf(c.stderr, "imported %d demo friends in %.1fs\n", res.Imported, time.Since(start).Seconds())
+	return a, nil
+}
+
+// demoGenerate: kizuna demo generate --friends N [--seed N] [--now RFC3339] [--out FILE|-] [--catalog FILE].
+// It writes the demo friends as NDJSON and the matching catalog.
+func (c *cmd) demoGenerate(ctx context.Context, args []string) error {
+	fs, _ := c.flags("demo generate")
+	friends := fs.Int("friends", 50000, "number of friends")
+	seed := fs.Int64("seed", 1, "random seed: the same seed, count and --now give the same bytes")
+	nowFlag := fs.String("now", "", "reference instant, RFC 3339 (default: now)")
+	out := fs.String("out", "-", "NDJSON output file, - for standard output")
+	catalog := fs.String("catalog", "demo-catalog.json", "catalog output file (empty: do not write)")
+	if _, err := c.parse(fs, args, 0, 0, "no positional arguments"); err != nil {
+		return err
+	}
+	if *friends < 0 {
+		return &usageError{"--friends must not be negative"}
+	}
+	now := time.Now()
+	if *nowFlag != "" {
+		t, err := time.Parse(time.RFC3339Nano, *nowFlag)
+		if err != nil {
+			return &usageError{fmt.Sprintf("--now %q is not an RFC 3339 timestamp", *nowFlag)}
+		}
+		now = t
+	}
+	if *catalog != "" {
+		if err := os.WriteFile(*catalog, demo.Catalog(), 0o644); err != nil {
+			return err
+		}
+	}
+	w := c.stdout
+	if *out != "-" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	if err := demo.WriteFriends(w, demo.Options{Friends: *friends, Seed: *seed, Now: now}); err != nil {
+		return err
+	}
+	if f, ok := w.(*os.File); ok && f != os.Stdout {
+		if err := f.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
+			return err
+		}
+	}
+	return nil
+}
