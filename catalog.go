@@ -68,6 +68,9 @@ func ParseCatalog(data []byte) (*Catalog, error) {
 			}
 			return &Error{Code: EINVALID, Message: fmt.Sprintf("%s has no %s; use %s", name, wrong, listKey), Path: name + "." + wrong}
 		}
+		if s.Properties == nil {
+			s.Properties = []CatalogProperty{}
+		}
 		seen := map[string]bool{}
 		for i, l := range lists {
 			p := fmt.Sprintf("%s.%s[%d]", name, listKey, i)
@@ -111,9 +114,11 @@ func (c *Catalog) ListName(source, id string) string {
 	if s == nil {
 		return ""
 	}
-	for _, l := range append(s.Segments, s.Lists...) {
-		if l.ID == id {
-			return l.Name
+	for _, lists := range [][]CatalogList{s.Segments, s.Lists} {
+		for _, l := range lists {
+			if l.ID == id {
+				return l.Name
+			}
 		}
 	}
 	return ""

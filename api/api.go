@@ -14,6 +14,13 @@
 //	GET  /api/v1/accounts/{account}/tags                 {"tags": [...]}
 //	GET  /api/v1/healthz                                 {"status": "ok"}, no token
 //
+// Request bodies: preview and catalog take application/json; an import takes
+// NDJSON as application/x-ndjson or application/jsonl, and also
+// application/json and text/plain, which is what curl users send. Media type
+// parameters are allowed, but a charset must be UTF-8 and the body must not
+// be compressed; anything else is 415. A JSON body may be MaxJSONBytes long
+// and an import MaxImportBytes; a longer one is 413 and changes nothing.
+//
 // Every error has one shape:
 //
 //	{"error": {"code": "...", "message": "...", "path": "..."}}
@@ -38,17 +45,17 @@ import (
 
 // Body limits used by New.
 const (
-	// DefaultMaxImportBytes bounds an NDJSON import body (1 GiB): about a
-	// million fully linked friends, and still a bound on what one request may
-	// make the server read.
+	// DefaultMaxImportBytes bounds an NDJSON import body (1 GiB): room for
+	// about a million friends at 1 KB a line, and still a bound on what one
+	// request may make the server read.
 	DefaultMaxImportBytes int64 = 1 << 30
-	// DefaultMaxJSONBytes bounds a JSON request body (1 MiB), far above the
-	// largest filter the limits of spec section 2 allow.
+	// DefaultMaxJSONBytes bounds a JSON request body (1 MiB), many times the
+	// size of a filter at spec 2's limits of 20 groups of 20 conditions.
 	DefaultMaxJSONBytes int64 = 1 << 20
 )
 
-// Server is the JSON API. Its fields are read on every request; a zero limit
-// means the default.
+// Server is the JSON API. Its fields are read on every request, so they must
+// not change once Handler is serving; a zero limit means the default.
 type Server struct {
 	Store  kizuna.Store
 	Logger *slog.Logger

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kizuna-line/kizuna"
 	"github.com/kizuna-line/kizuna/demo"
 )
 
@@ -530,4 +531,24 @@ func BenchmarkWriteFriends(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+}
+
+// TestSuiteFiltersParse keeps the benchmark suite valid and its tags real.
+func TestSuiteFiltersParse(t *testing.T) {
+	tags := map[string]bool{}
+	for _, n := range demo.TagNames() {
+		tags[n] = true
+	}
+	if len(demo.Suite) < 10 {
+		t.Fatalf("the suite has %d filters, want at least 10", len(demo.Suite))
+	}
+	for _, s := range demo.Suite {
+		f, err := kizuna.ParseFilter([]byte(s.Filter))
+		if err != nil {
+			t.Fatalf("%s: %v", s.Name, err)
+		}
+		if err := f.CheckTags(func(n string) bool { return tags[n] }); err != nil {
+			t.Fatalf("%s: %v", s.Name, err)
+		}
+	}
 }

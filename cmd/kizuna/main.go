@@ -31,6 +31,7 @@ Usage:
   kizuna serve [--addr ADDR]
   kizuna demo [--addr ADDR] [--friends N]
   kizuna demo generate --friends N [--seed N] [--now RFC3339] [--out FILE|-] [--catalog FILE]
+  kizuna bench [--friends N] [--runs R] [--seed N] [--now RFC3339]
 
 Every command takes --db DSN (default: $KIZUNA_DB, else sqlite:./kizuna.db);
 DSN is sqlite:PATH or a postgres:// URL.
@@ -126,6 +127,8 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		return c.preview(ctx, rest)
 	case "serve":
 		return c.serve(ctx, rest)
+	case "bench":
+		return c.bench(ctx, rest)
 	case "demo":
 		if len(rest) > 0 && rest[0] == "generate" {
 			return c.demoGenerate(ctx, rest[1:])

@@ -1,0 +1,727 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kizuna-line/kizuna"
+	"github.com/kizuna-line/kizuna/api"
+	"github.com/kizuna-line/kizuna/internal/testdb"
+)
+
+// uid returns a valid LINE user ID numbered n, so that fixtures stay readable.
+func uid(n int) string { return fmt.Sprintf("U%032d", n) }
+
+// friends is a small account: three following VIPs (two added at the same
+// instant, to check the sample's tie order), one blocked VIP and one friend
+// without tags, two of them in HubSpot segment 101.
+var friends = strings.Join([]string{
+	`{"line_user_id": "` + uid(1) + `", "display_name": "Aiko", "added_at": "2026-11-20T10:00:00+09:00", "tags": ["VIP", "Seminar Attendee"], "hubspot": {"contact_id": "501", "segments": ["101"], "properties": {"lifecyclestage": "customer"}}}`,
+	`{"line_user_id": "` + uid(2) + `", "display_name": "Ben", "added_at": "2026-11-25T10:00:00+09:00", "tags": ["VIP"]}`,
+	`{"line_user_id": "` + uid(3) + `", "display_name": "Chika", "added_at": "2026-11-25T10:00:00+09:00", "tags": ["VIP"]}`,
+	`{"line_user_id": "` + uid(4) + `", "display_name": "Dai", "added_at": "2026-11-27T10:00:00+09:00", "status": "blocked", "tags": ["VIP"]}`,
+	`{"line_user_id": "` + uid(5) + `", "display_name": "Emi", "added_at": "2026-10-01T00:00:00Z", "hubspot": {"contact_id": "502", "segments": ["101"]}}`,
+}, "\n") + "\n"
+
+// badFile has bad lines 2 and 4 between two good new VIPs (6 and 7).
+var badFile = strings.Join([]string{
+	`{"line_user_id": "` + uid(6) + `", "display_name": "Fumi", "added_at": "2026-11-26T10:00:00+09:00", "tags": ["VIP"]}`,
+	`{"line_user_id": "` + uid(8) + `", "added_at": `,
+	``,
+	`{"line_user_id": "` + uid(9) + `", "display_name": "no date"}`,
+	`{"line_user_id": "` + uid(7) + `", "display_name": "Goro", "added_at": "2026-11-26T11:00:00+09:00", "tags": ["VIP"]}`,
+}, "\n") + "\n"
+
+const (
+	vipFilter     = `{"groups": [{"conditions": [{"field": "tag", "op": "has", "value": "VIP"}]}]}`
+	segmentFilter = `{"groups": [{"conditions": [{"field": "hubspot.segment", "op": "member_of", "value": ["101"]}]}]}`
+	now           = "2026-11-28T00:00:00Z"
+	ndjson        = "application/x-ndjson"
+	jsonType      = "application/json"
+)
+
+func previewBody(filter, lang string) string {
+	if lang == "" {
+		return `{"filter": ` + filter + `, "now": "` + now + `"}`
+	}
+	return `{"filter": ` + filter + `, "now": "` + now + `", "lang": "` + lang + `"}`
+}
+
+// syncBuffer collects log output written from the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// env is a running API over a fresh store with two accounts, shop-a and
+// shop-b, and a token for each.
+type env struct {
+	t              *testing.T
+	url            string
+	logs           *syncBuffer
+	tokenA, tokenB string
+}
+
+// newEnv starts the API over store; configure, if set, adjusts the server
+// before it starts. Accounts named in accounts are created with a token each.
+func newEnv(t *testing.T, store kizuna.Store, configure func(*api.Server), accounts ...string) *env {
+	t.Helper()
+	ctx := context.Background()
+	e := &env{t: t, logs: &syncBuffer{}}
+	tokens := make([]string, len(accounts))
+	for i, name := range accounts {
+		a, err := store.CreateAccount(ctx, name, "Asia/Tokyo")
+		if err != nil {
+			t.Fatalf("create account %s: %v", name, err)
+		}
+		if tokens[i], err = store.CreateToken(ctx, a); err != nil {
+			t.Fatalf("create token: %v", err)
+		}
+	}
+	if len(tokens) > 0 {
+		e.tokenA = tokens[0]
+	}
+	if len(tokens) > 1 {
+		e.tokenB = tokens[1]
+	}
+	s := api.New(store, slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	if configure != nil {
+		configure(s)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	e.url = srv.URL
+	t.Cleanup(func() {
+		for _, tok := range tokens {
+			if strings.Contains(e.logs.String(), tok) {
+				t.Errorf("the log contains an API token:\n%s", e.logs)
+			}
+		}
+	})
+	return e
+}
+
+// storeEnv is newEnv over a fresh database of backend with shop-a and shop-b.
+func storeEnv(t *testing.T, backend string, configure func(*api.Server)) *env {
+	return newEnv(t, testdb.Open(t, backend), configure, "shop-a", "shop-b")
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// errorBody is the API's error shape, with every field it may carry.
+type errorBody struct {
+	Error struct {
+		Code      string             `json:"code"`
+		Message   string             `json:"message"`
+		Path      string             `json:"path"`
+		RequestID string             `json:"request_id"`
+		Invalid   int64              `json:"invalid"`
+		Lines     []kizuna.LineError `json:"lines"`
+	} `json:"error"`
+}
+
+// do sends a request and checks what every response must have: a JSON
+// content type and a request ID.
+func (e *env) do(method, path, token, contentType string, body io.Reader) *response {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.url+path, body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	return e.send(req)
+}
+
+func (e *env) send(req *http.Request) *response {
+	e.t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if ct := res.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+		e.t.Errorf("%s %s: Content-Type %q", req.Method, req.URL.Path, ct)
+	}
+	if res.Header.Get("X-Request-ID") == "" {
+		e.t.Errorf("%s %s: no X-Request-ID", req.Method, req.URL.Path)
+	}
+	return &response{status: res.StatusCode, header: res.Header, body: data}
+}
+
+// must checks the status and decodes the body into v.
+func (r *response) must(t *testing.T, status int, v any) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)
+	}
+	if v != nil {
+		if err := json.Unmarshal(r.body, v); err != nil {
+			t.Fatalf("decode %s: %v", r.body, err)
+		}
+	}
+}
+
+// mustError checks an error answer's status, code and path.
+func (r *response) mustError(t *testing.T, status int, code, path string) *errorBody {
+	t.Helper()
+	var eb errorBody
+	r.must(t, status, &eb)
+	if eb.Error.Code != code || eb.Error.Path != path || eb.Error.Message == "" {
+		t.Fatalf("error %s, want code %q path %q and a message", r.body, code, path)
+	}
+	if eb.Error.RequestID != "" {
+		t.Errorf("a %d carries a request_id: %s", status, r.body)
+	}
+	return &eb
+}
+
+func (e *env) importFriends(t *testing.T, body string) kizuna.ImportResult {
+	t.Helper()
+	var res kizuna.ImportResult
+	e.do("POST", "/api/v1/accounts/shop-a/friends/import", e.tokenA, ndjson, strings.NewReader(body)).must(t, http.StatusOK, &res)
+	return res
+}
+
+func (e *env) preview(t *testing.T, body string) kizuna.Preview {
+	t.Helper()
+	var p kizuna.Preview
+	e.do("POST", "/api/v1/accounts/shop-a/preview", e.tokenA, jsonType, strings.NewReader(body)).must(t, http.StatusOK, &p)
+	return p
+}
+
+func sampleIDs(p kizuna.Preview) []string {
+	var ids []string
+	for _, f := range p.Sample {
+		ids = append(ids, f.LineUserID)
+	}
+	return ids
+}
+
+// unsized hides a body's length so that the client streams it chunked, the
+// way a large upload arrives.
+type unsized struct{ io.Reader }
+
+func TestAPI(t *testing.T) {
+	scenarios := []struct {
+		name string
+		run  func(t *testing.T, backend string)
+	}{
+		{"healthz needs no token", func(t *testing.T, backend string) {
+			e := storeEnv(t, backend, nil)
+			var got map[string]string
+			e.do("GET", "/api/v1/healthz", "", "", nil).must(t, http.StatusOK, &got)
+			if got["status"] != "ok" {
+				t.Errorf("healthz %v", got)
+			}
+		}},
+
+		{"missing or bad token is 401", func(t *testing.T, backend string) {
+			e := storeEnv(t, backend, nil)
+			for _, c := range []struct{ name, authorization string }{
+				{"no header", ""},
+				{"basic", "Basic c2hvcDpwYXNz"},
+				{"bearer without token", "Bearer "},
+				{"unknown token", "Bearer kzn_bogusbogusbogus"},
+				{"not a kizuna token", "Bearer secret-guess"},
+				{"token with a space", "Bearer " + e.tokenA + " x"},
+			} {
+				t.Run(c.name, func(t *testing.T) {
+					req, _ := http.NewRequest("GET", e.url+"/api/v1/accounts/shop-a/tags", nil)
+					if c.authorization != "" {
+						req.Header.Set("Authorization", c.authorization)
+					}
+					r := e.send(req)
+					r.mustError(t, http.StatusUnauthorized, kizuna.EUNAUTHORIZED, "")
+					if got := r.header.Get("WWW-Authenticate"); got != "Bearer" {
+						t.Errorf("WWW-Authenticate %q", got)
+					}
+					if strings.Contains(string(r.body), "bogus") || strings.Contains(string(r.body), "guess") {
+						t.Errorf("the answer repeats the token: %s", r.body)
+					}
+				})
+			}
+			for _, secret := range []string{"bogus", "guess", "c2hvcDpwYXNz"} {
+				if strings.Contains(e.logs.String(), secret) {
+					t.Errorf("the log contains the credential %q:\n%s", secret, e.logs)
+				}
+			}
+		}},
+
+		{"another account's path is 404, byte-identical to no such account", func(t *testing.T, backend string) {
+			two := storeEnv(t, backend, nil) // shop-a and shop-b exist
+			two.importFriends(t, friends)
+			one := newEnv(t, testdb.Open(t, backend), nil, "shop-a") // shop-b does not exist
+			for _, c := range []struct{ method, path, contentType, body string }{
+				{"GET", "/api/v1/accounts/shop-b/tags", "", ""},
+				{"GET", "/api/v1/accounts/shop-b/friends/" + uid(1), "", ""},
+				{"POST", "/api/v1/accounts/shop-b/preview", jsonType, previewBody(vipFilter, "")},
+				{"POST", "/api/v1/accounts/shop-b/preview", "text/plain", "not even JSON"},
+				{"POST", "/api/v1/accounts/shop-b/friends/import", ndjson, friends},
+				{"PUT", "/api/v1/accounts/shop-b/catalog", jsonType, `{"hubspot": {"segments": [], "properties": []}}`},
+			} {
+				t.Run(c.method+" "+c.path, func(t *testing.T) {
+					exists := two.do(c.method, c.path, two.tokenA, c.contentType, strings.NewReader(c.body))
+					missing := one.do(c.method, c.path, one.tokenA, c.contentType, strings.NewReader(c.body))
+					exists.mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
+					if !bytes.Equal(exists.body, missing.body) || exists.status != missing.status {
+						t.Errorf("shop-b exists: %d %s\nshop-b does not: %d %s", exists.status, exists.body, missing.status, missing.body)
+					}
+				})
+			}
+			var tags struct{ Tags []kizuna.Tag }
+			two.do("GET", "/api/v1/accounts/shop-b/tags", two.tokenB, "", nil).must(t, http.StatusOK, &tags)
+			if len(tags.Tags) != 0 {
+				t.Errorf("shop-a's import reached shop-b: %v", tags.Tags)
+			}
+		}},
+
+		{"import then preview", func(t *testing.T, backend string) {
+			e := storeEnv(t, backend, nil)
+			res := e.importFriends(t, friends)
+			if res.Lines != 5 || res.Imported != 5 || res.Skipped != 0 || res.Invalid != 0 {
+				t.Errorf("import %+v", res)
+			}
+			p := e.preview(t, previewBody(vipFilter, ""))
+			if p.Count != 3 {
+				t.Errorf("count %d, want 3 (the blocked VIP is not counted)", p.Count)
+			}
+			if got, want := sampleIDs(p), []string{uid(2), uid(3), uid(1)}; !slices.Equal(got, want) {
+				t.Errorf("sample %v, want %v (newest first, ties by ID)", got, want)
+			}
+			if p.Summary == "" {
+				t.Error("empty summary")
+			}
+			if got := p.EvaluatedAt.Format("2006-01-02T15:04:05Z07:00"); got != now {
+				t.Errorf("evaluated_at %s, want %s", got, now)
+			}
+			if p.Sample[0].DisplayName != "Ben" {
+				t.Errorf("sample[0] %+v", p.Sample[0])
+			}
+		}},
+
+		{"a refused preview request is 400 with the place", func(t *testing.T, backend string) {
+			e := storeEnv(t, backend, nil)
+			e.importFriends(t, friends)
+			for _, c := range []struct{ name, body, code, path string }{
+				{"wrong value type", previewBody(`{"groups": [{"conditions": [{"field": "tag", "op": "has", "value": "VIP"}]}, {"conditions": [{"field": "line.days_since_added", "op": "lte", "value": "six"}]}]}`, ""),
+					kizuna.EINVALIDFILTER, "groups[1].conditions[0].value"},
+				{"unknown friend tag", previewBody(`{"groups": [{"conditions": [{"field": "tag", "op": "has", "value": "Nope"}]}]}`, ""),
+					kizuna.EINVALIDFILTER, "groups[0].conditions[0].value"},
+				{"unknown field", previewBody(`{"groups": [{"conditions": [{"field": "nope", "op": "has", "value": "VIP"}]}]}`, ""),
+					kizuna.EINVALIDFILTER, "groups[0].conditions[0].field"},
+				{"no groups", previewBody(`{"groups": []}`, ""), kizuna.EINVALIDFILTER, "groups"},
+				{"filter is not an object", `{"filter": "VIP"}`, kizuna.EINVALIDFILTER, "$"},
+				{"no filter", `{"now": "` + now + `"}`, kizuna.EINVALIDFILTER, "$"},
+				{"null filter", `{"filter": null}`, kizuna.EINVALIDFILTER, "$"},
+				{"unknown key", `{"filter": ` + vipFilter + `, "when": "now"}`, kizuna.EINVALID, "when"},
+				{"now without offset", `{"filter": ` + vipFilter + `, "now": "2026-11-28T00:00:00"}`, kizuna.EINVALID, "now"},
+				{"now not a string", `{"filter": ` + vipFilter + `, "now": 1764288000}`, kizuna.EINVALID, "now"},
+				{"unknown lang", previewBody(vipFilter, "fr"), kizuna.EINVALID, "lang"},
+				{"not JSON", `{"filter": `, kizuna.EINVALID, ""},
+				{"trailing data", `{"filter": ` + vipFilter + `} {}`, kizuna.EINVALID, ""},
+				{"an array", `[` + vipFilter + `]`, kizuna.EINVALID, ""},
+				{"empty body", ``, kizuna.EINVALID, ""},
+			} {
+				t.Run(c.name, func(t *testing.T) {
+					e.do("POST", "/api/v1/accounts/shop-a/preview", e.tokenA, jsonType, strings.NewReader(c.body)).
+						mustError(t, http.StatusBadRequest, c.code, c.path)
+				})
+			}
+		}},
+
+		{"lang ja gives a Japanese summary", func(t *testing.T, backend string) {
+			e := storeEnv(t, backend, nil)
+			e.importFriends(t, friends)
+			en := e.preview(t, previewBody(vipFilter, "en"))
+			ja := e.preview(t, previewBody(vipFilter, "ja"))
+			def := e.preview(t, previewBody(vipFilter, ""))
+			if en.Summary == ja.Summary || !strings.Contains(ja.Summary, "VIP") || isASCII(ja.Summary) {
+				t.Errorf("en %q, ja %q", en.Summary, ja.Summary)
+			}
+			if def.Summary != en.Summary {
+				t.Errorf("default summary %q, want English %q", def.Summary, en.Summary)
+			}
+			if en.Count != ja.Count {
+				t.Errorf("counts differ by language: %d, %d", en.Count, ja.Count)
+			}
+		}},
+
+		{"bad lines refuse the whole import", func(t *testing.T, backend string) {
+			e := storeEnv(t, backend, nil)
+			e.importFriends(t, friends)
+			r := e.do("POST", "/api/v1/accounts/shop-a/friends/import", e.tokenA, ndjson, strings.NewReader(badFile))
+			eb := r.mustError(t, http.StatusBadRequest, kizuna.EINVALIDIMPORT, "")
+			if eb.Error.Message != "2 bad line(s), nothing imported" || eb.Error.Invalid != 2 {
+				t.Errorf("error %s", r.body)
+			}
+			if len(eb.Error.Lines) != 2 || eb.Error.Lines[0].Line != 2 || eb.Error.Lines[1].Line != 4 ||
+				eb.Error.Lines[0].Message == "" || eb.Error.Lines[1].Message == "" {
+				t.Errorf("lines %+v, want lines 2 and 4 with messages", eb.Error.Lines)
+			}
+			if p := e.preview(t, previewBody(vipFilter, "")); p.Count != 3 {
+				t.Errorf("after a refused import: count %d, want 3", p.Count)
+			}
+			e.do("GET", "/api/v1/accounts/shop-a/friends/"+uid(6), e.tokenA, "", nil).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
+		}},
+
+		{"skip_invalid imports the good lines", func(t *testing.T, backend string) {
+			for _, value := range []string{"true", "1"} {
+				t.Run(value, func(t *testing.T) {
+					e := storeEnv(t, backend, nil)
+					e.importFriends(t, friends)
+					var res kizuna.ImportResult
+					e.do("POST", "/api/v1/accounts/shop-a/friends/import?skip_invalid="+value, e.tokenA, ndjson, strings.NewReader(badFile)).
+						must(t, http.StatusOK, &res)
+					if res.Lines != 4 || res.Imported != 2 || res.Skipped != 2 || res.Invalid != 2 || len(res.Errors) != 2 || res.Errors[1].Line != 4 {
+						t.Errorf("import %+v", res)
+					}
+					p := e.preview(t, previewBody(vipFilter, ""))
+					if got, want := sampleIDs(p), []string{uid(7), uid(6), uid(2), uid(3), uid(1)}; p.Count != 5 || !slices.Equal(got, want) {
+						t.Errorf("count %d sample %v, want 5 %v", p.Count, got, want)
+					}
+				})
+			}
+			e := storeEnv(t, backend, nil)
+			for _, q := range []string{"?skip_invalid=yes", "?skip_invalid=", "?skip_invalid=true&skip_invalid=false"} {
+				e.do("POST", "/api/v1/accounts/shop-a/friends/import"+q, e.tokenA, ndjson, strings.NewReader(friends)).
+					mustError(t, http.StatusBadRequest, kizuna.EINVALID, "skip_invalid")
+			}
+			var res kizuna.ImportResult
+			e.do("POST", "/api/v1/accounts/shop-a/friends/import?skip_invalid=false", e.tokenA, ndjson, strings.NewReader(friends)).must(t, http.StatusOK, &res)
+			if res.Imported != 5 {
+				t.Errorf("skip_invalid=false: %+v", res)
+			}
+		}},
+
+		{"a JSON body over MaxJSONBytes is 413", func(t *testing.T, backend string) {
+			e := storeEnv(t, backend, func(s *api.Server) { s.MaxJSONBytes = 64 })
+			big := previewBody(vipFilter, "")
+			for _, c := range []struct {
+				name, method, path string
+				body               io.Reader
+			}{
+				{"preview", "POST", "/api/v1/accounts/shop-a/preview", strings.NewReader(big)},
+				{"preview streamed", "POST", "/api/v1/accounts/shop-a/preview", unsized{strings.NewReader(big)}},
+				{"catalog", "PUT", "/api/v1/accounts/shop-a/catalog", strings.NewReader(`{"hubspot": {"segments": [{"id": "101", "name": "Trade show leads 2026"}], "properties": []}}`)},
+			} {
+				t.Run(c.name, func(t *testing.T) {
+					eb := e.do(c.method, c.path, e.tokenA, jsonType, c.body).mustError(t, http.StatusRequestEntityTooLarge, kizuna.ETOOLARGE, "")
+					if !strings.Contains(eb.Error.Message, "64 bytes") {
+						t.Errorf("the message does not state the limit: %q", eb.Error.Message)
+					}
+				})
+			}
+		}},
+
+		{"an import over MaxImportBytes is 413 and imports nothing", func(t *testing.T, backend string) {
+			limit := int64(len(friends) - 1) // the first lines fit, the file does not
+			e := storeEnv(t, backend, func(s *api.Server) { s.MaxImportBytes = limit })
+			for _, c := range []struct {
+				name string
+				body io.Reader
+			}{
+				{"declared length", strings.NewReader(friends)},
+				{"streamed", unsized{strings.NewReader(friends)}},
+			} {
+				t.Run(c.name, func(t *testing.T) {
+					eb := e.do("POST", "/api/v1/accounts/shop-a/friends/import?skip_invalid=true", e.tokenA, ndjson, c.body).
+						mustError(t, http.StatusRequestEntityTooLarge, kizuna.ETOOLARGE, "")
+					if !strings.Contains(eb.Error.Message, fmt.Sprintf("%d bytes", limit)) {
+						t.Errorf("the message does not state the limit: %q", eb.Error.Message)
+					}
+					e.do("GET", "/api/v1/accounts/shop-a/friends/"+uid(1), e.tokenA, "", nil).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
+					var tags struct{ Tags []kizuna.Tag }
+					e.do("GET", "/api/v1/accounts/shop-a/tags", e.tokenA, "", nil).must(t, http.StatusOK, &tags)
+					if len(tags.Tags) != 0 {
+						t.Errorf("tags after a 413 import: %v", tags.Tags)
+					}
+				})
+			}
+			// At the limit exactly, the same lines are welcome.
+			fits := strings.TrimSuffix(friends, "\n")
+			if res := e.importFriends(t, fits); res.Imported != 5 {
+				t.Errorf("import of %d bytes with a limit of %d: %+v", len(fits), limit, res)
+			}
+		}},
+
+		{"wrong content types are 415", func(t *testing.T, backend string) {
+			e := storeEnv(t, backend, nil)
+			catalog := `{"hubspot": {"segments": [], "properties": []}}`
+			for _, c := range []struct{ name, method, path, contentType, encoding, body string }{
+				{"preview as text", "POST", "/api/v1/accounts/shop-a/preview", "text/plain", "", previewBody(vipFilter, "")},
+				{"preview without type", "POST", "/api/v1/accounts/shop-a/preview", "", "", previewBody(vipFilter, "")},
+				{"preview as NDJSON", "POST", "/api/v1/accounts/shop-a/preview", ndjson, "", previewBody(vipFilter, "")},
+				{"preview gzipped", "POST", "/api/v1/accounts/shop-a/preview", jsonType, "gzip", previewBody(vipFilter, "")},
+				{"catalog as form", "PUT", "/api/v1/accounts/shop-a/catalog", "application/x-www-form-urlencoded", "", catalog},
+				{"import as XML", "POST", "/api/v1/accounts/shop-a/friends/import", "application/xml", "", friends},
+				{"import without type", "POST", "/api/v1/accounts/shop-a/friends/import", "", "", friends},
+				{"import in Latin-1", "POST", "/api/v1/accounts/shop-a/friends/import", "application/x-ndjson; charset=iso-8859-1", "", friends},
+				{"import with a broken type", "POST", "/api/v1/accounts/shop-a/friends/import", "application/", "", friends},
+			} {
+				t.Run(c.name, func(t *testing.T) {
+					req, _ := http.NewRequest(c.method, e.url+c.path, strings.NewReader(c.body))
+					req.Header.Set("Authorization", "Bearer "+e.tokenA)
+					if c.contentType != "" {
+						req.Header.Set("Content-Type", c.contentType)
+					}
+					if c.encoding != "" {
+						req.Header.Set("Content-Encoding", c.encoding)
+					}
+					e.send(req).mustError(t, http.StatusUnsupportedMediaType, kizuna.EUNSUPPORTED, "")
+				})
+			}
+			if res := e.importFriends(t, ""); res.Lines != 0 {
+				t.Errorf("nothing was imported by a 415, yet %+v", res)
+			}
+			for _, ct := range []string{"application/jsonl", "application/json", "text/plain; charset=utf-8", "application/x-ndjson; charset=UTF-8"} {
+				var res kizuna.ImportResult
+				e.do("POST", "/api/v1/accounts/shop-a/friends/import", e.tokenA, ct, strings.NewReader(friends)).must(t, http.StatusOK, &res)
+				if res.Imported != 5 {
+					t.Errorf("%s: %+v", ct, res)
+				}
+			}
+			e.do("POST", "/api/v1/accounts/shop-a/preview", e.tokenA, "application/json; charset=UTF-8", strings.NewReader(previewBody(vipFilter, ""))).must(t, http.StatusOK, nil)
+		}},
+
+		{"the catalog names lists in the summary", func(t *testing.T, backend string) {
+			e := storeEnv(t, backend, nil)
+			e.importFriends(t, friends)
+			before := e.preview(t, previewBody(segmentFilter, ""))
+			if strings.Contains(before.Summary, "Trade show") || !strings.Contains(before.Summary, "101") {
+				t.Errorf("summary before the catalog: %q", before.Summary)
+			}
+			var stored kizuna.Catalog
+			e.do("PUT", "/api/v1/accounts/shop-a/catalog", e.tokenA, jsonType, strings.NewReader(
+				`{"hubspot": {"segments": [{"id": "101", "name": "Trade show leads 2026"}], "properties": [{"name": "lifecyclestage", "label": "Lifecycle stage", "type": "string"}]}}`)).
+				must(t, http.StatusOK, &stored)
+			if stored.HubSpot == nil || stored.HubSpot.Segments[0].Name != "Trade show leads 2026" || stored.Klaviyo != nil {
+				t.Errorf("stored catalog %+v", stored)
+			}
+			// A second document naming only Klaviyo keeps HubSpot's.
+			stored = kizuna.Catalog{}
+			e.do("PUT", "/api/v1/accounts/shop-a/catalog", e.tokenA, jsonType, strings.NewReader(
+				`{"klaviyo": {"lists": [{"id": "Y6nRLr", "name": "Newsletter"}], "properties": []}}`)).
+				must(t, http.StatusOK, &stored)
+			if stored.HubSpot == nil || stored.Klaviyo == nil {
+				t.Errorf("stored catalog after a Klaviyo document %+v", stored)
+			}
+			after := e.preview(t, previewBody(segmentFilter, ""))
+			if !strings.Contains(after.Summary, "Trade show leads 2026") || after.Count != 2 {
+				t.Errorf("after the catalog: count %d summary %q", after.Count, after.Summary)
+			}
+			e.do("PUT", "/api/v1/accounts/shop-a/catalog", e.tokenA, jsonType, strings.NewReader(
+				`{"hubspot": {"segments": [], "properties": [{"name": "x", "label": "X", "type": "money"}]}}`)).
+				mustError(t, http.StatusBadRequest, kizuna.EINVALID, "hubspot.properties[0].type")
+			e.do("PUT", "/api/v1/accounts/shop-a/catalog", e.tokenA, jsonType, strings.NewReader(`{"mailchimp": {}}`)).
+				mustError(t, http.StatusBadRequest, kizuna.EINVALID, "")
+		}},
+
+		{"friend and tags", func(t *testing.T, backend string) {
+			e := storeEnv(t, backend, nil)
+			var empty struct{ Tags []kizuna.Tag }
+			r := e.do("GET", "/api/v1/accounts/shop-a/tags", e.tokenA, "", nil)
+			r.must(t, http.StatusOK, &empty)
+			if !bytes.Contains(r.body, []byte(`"tags":[]`)) {
+				t.Errorf("tags of an empty account: %s", r.body)
+			}
+			e.importFriends(t, friends)
+			var f kizuna.Friend
+			e.do("GET", "/api/v1/accounts/shop-a/friends/"+uid(1), e.tokenA, "", nil).must(t, http.StatusOK, &f)
+			if f.LineUserID != uid(1) || f.DisplayName != "Aiko" || !slices.Equal(f.Tags, []string{"Seminar Attendee", "VIP"}) ||
+				f.HubSpot == nil || f.HubSpot.ContactID != "501" || f.Status != "following" {
+				t.Errorf("friend %+v", f)
+			}
+			e.do("GET", "/api/v1/accounts/shop-a/friends/"+uid(99), e.tokenA, "", nil).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
+			e.do("GET", "/api/v1/accounts/shop-a/friends/not-an-id", e.tokenA, "", nil).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
+			var tags struct{ Tags []kizuna.Tag }
+			e.do("GET", "/api/v1/accounts/shop-a/tags", e.tokenA, "", nil).must(t, http.StatusOK, &tags)
+			if want := []kizuna.Tag{{Name: "Seminar Attendee", Friends: 1}, {Name: "VIP", Friends: 3}}; !slices.Equal(tags.Tags, want) {
+				t.Errorf("tags %v, want %v", tags.Tags, want)
+			}
+		}},
+
+		{"unknown paths are 404 and wrong methods 405, in the error shape", func(t *testing.T, backend string) {
+			e := storeEnv(t, backend, nil)
+			for _, path := range []string{"/", "/api/v1/nope", "/api/v1/accounts/shop-a", "/api/v1/accounts/shop-a/tags/extra"} {
+				e.do("GET", path, e.tokenA, "", nil).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
+			}
+			for _, c := range []struct{ method, path, allow string }{
+				{"DELETE", "/api/v1/accounts/shop-a/tags", "GET, HEAD"},
+				{"GET", "/api/v1/accounts/shop-a/preview", "POST"},
+				{"POST", "/api/v1/accounts/shop-a/catalog", "PUT"},
+				{"POST", "/api/v1/healthz", "GET, HEAD"},
+			} {
+				r := e.do(c.method, c.path, e.tokenA, "", nil)
+				r.mustError(t, http.StatusMethodNotAllowed, "method_not_allowed", "")
+				if got := r.header.Get("Allow"); got != c.allow {
+					t.Errorf("%s %s: Allow %q, want %q", c.method, c.path, got, c.allow)
+				}
+			}
+		}},
+
+		{"the conformance file imports", func(t *testing.T, backend string) {
+			data, err := os.ReadFile("../testdata/conformance/friends.ndjson")
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := storeEnv(t, backend, nil)
+			res := e.importFriends(t, string(data))
+			if res.Invalid != 0 || res.Imported != res.Lines || res.Lines < 100 {
+				t.Fatalf("import %+v", res)
+			}
+			p := e.preview(t, previewBody(`{"groups": [{"conditions": [{"field": "line.days_since_added", "op": "gte", "value": 0}]}]}`, ""))
+			if p.Count == 0 || len(p.Sample) != 10 {
+				t.Errorf("count %d, %d sampled", p.Count, len(p.Sample))
+			}
+			for i := 1; i < len(p.Sample); i++ {
+				if a, b := p.Sample[i-1], p.Sample[i]; a.AddedAt.Before(b.AddedAt) || a.AddedAt.Equal(b.AddedAt) && a.LineUserID > b.LineUserID {
+					t.Errorf("sample out of order at %d: %+v then %+v", i, a, b)
+				}
+			}
+		}},
+	}
+	for _, backend := range testdb.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			for _, sc := range scenarios {
+				t.Run(sc.name, func(t *testing.T) { sc.run(t, backend) })
+			}
+		})
+	}
+}
+
+func isASCII(s string) bool {
+	for _, r := range s {
+		if r > 127 {
+			return false
+		}
+	}
+	return true
+}
+
+// failingStore fails the way a broken database does: with plain errors whose
+// text must never reach a client.
+type failingStore struct {
+	kizuna.Store // nil: any method a test does not expect panics
+	account      *kizuna.Account
+	tokenErr     error
+}
+
+func (s *failingStore) AccountByToken(ctx context.Context, token string) (*kizuna.Account, error) {
+	if s.tokenErr != nil {
+		return nil, s.tokenErr
+	}
+	return s.account, nil
+}
+
+func (s *failingStore) Tags(ctx context.Context, a *kizuna.Account) ([]kizuna.Tag, error) {
+	return nil, fmt.Errorf("list tags: %w", errors.New("pq: relation secret_tags_table does not exist"))
+}
+
+func (s *failingStore) FindFriend(ctx context.Context, a *kizuna.Account, id string) (*kizuna.Friend, error) {
+	panic("secret panic text")
+}
+
+func TestInternalErrorsAreHidden(t *testing.T) {
+	store := &failingStore{account: &kizuna.Account{ID: 1, Name: "shop-a", TimeZone: "Asia/Tokyo"}}
+	e := newEnv(t, store, nil)
+	brokenTokens := &failingStore{tokenErr: errors.New("dial tcp 10.0.0.9:5432: secret connection refused")}
+	broken := newEnv(t, brokenTokens, nil)
+	for _, c := range []struct {
+		name   string
+		env    *env
+		path   string
+		secret string
+	}{
+		{"store error", e, "/api/v1/accounts/shop-a/tags", "secret_tags_table"},
+		{"panic", e, "/api/v1/accounts/shop-a/friends/" + uid(1), "secret panic text"},
+		{"token check error", broken, "/api/v1/accounts/shop-a/tags", "secret connection refused"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := c.env.do("GET", c.path, "kzn_whatever", "", nil)
+			var eb errorBody
+			r.must(t, http.StatusInternalServerError, &eb)
+			if eb.Error.Code != kizuna.EINTERNAL || eb.Error.Message != "internal error" || eb.Error.Path != "" {
+				t.Errorf("body %s", r.body)
+			}
+			id := r.header.Get("X-Request-ID")
+			if eb.Error.RequestID == "" || eb.Error.RequestID != id {
+				t.Errorf("request_id %q, X-Request-ID %q", eb.Error.RequestID, id)
+			}
+			if strings.Contains(string(r.body), "secret") {
+				t.Errorf("the answer shows the cause: %s", r.body)
+			}
+			logs := c.env.logs.String()
+			var logged bool
+			for _, line := range strings.Split(logs, "\n") {
+				if strings.Contains(line, c.secret) && strings.Contains(line, id) {
+					logged = true
+				}
+			}
+			if !logged {
+				t.Errorf("the cause is not logged with the request ID %s:\n%s", id, logs)
+			}
+			if strings.Contains(logs, "kzn_whatever") {
+				t.Errorf("the log contains the token:\n%s", logs)
+			}
+		})
+	}
+}
+
+func TestRequestLog(t *testing.T) {
+	store := &failingStore{account: &kizuna.Account{ID: 1, Name: "shop-a", TimeZone: "Asia/Tokyo"}}
+	e := newEnv(t, store, nil)
+	r := e.do("GET", "/api/v1/accounts/shop-b/tags?x=1", "kzn_secret_token", "", nil)
+	r.mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
+	id := r.header.Get("X-Request-ID")
+	var line string
+	for _, l := range strings.Split(e.logs.String(), "\n") {
+		if strings.Contains(l, "msg=request ") {
+			line = l
+		}
+	}
+	for _, want := range []string{"method=GET", "path=/api/v1/accounts/shop-b/tags", "status=404", "duration=", "request_id=" + id} {
+		if !strings.Contains(line, want) {
+			t.Errorf("request log line %q lacks %q", line, want)
+		}
+	}
+	if strings.Contains(e.logs.String(), "kzn_secret_token") || strings.Contains(e.logs.String(), "x=1") {
+		t.Errorf("the log contains the token or the query:\n%s", e.logs)
+	}
+}
