@@ -87,20 +87,48 @@ var lineUserIDRe = regexp.MustCompile(`^U[0-9a-fA-F]{32}$`)
 // ValidLineUserID reports whether s has the shape of a LINE user ID.
 func ValidLineUserID(s string) bool { return lineUserIDRe.MatchString(s) }
 
+// friendLine is the import format of one line, decoded in one pass; pointers
+// tell an absent key from a zero value.
+type friendLine struct {
+	LineUserID  *string      `json:"line_user_id"`
+	DisplayName *string      `json:"display_name"`
+	AddedAt     *string      `json:"added_at"`
+	Status      *string      `json:"status"`
+	Tags        []string     `json:"tags"`
+	Shopify     *shopifyLine `json:"shopify"`
+	HubSpot     *hubspotLine `json:"hubspot"`
+	Klaviyo     *klaviyoLine `json:"klaviyo"`
+}
+
+type shopifyLine struct {
+	CustomerID  *string  `json:"customer_id"`
+	Tags        []string `json:"tags"`
+	OrdersCount *int64   `json:"orders_count"`
+	LastOrderAt *string  `json:"last_order_at"`
+	Checkouts   []struct {
+		ID          *string `json:"id"`
+		UpdatedAt   *string `json:"updated_at"`
+		CompletedAt *string `json:"completed_at"`
+	} `json:"checkouts"`
+}
+
+type hubspotLine struct {
+	ContactID  *string    `json:"contact_id"`
+	Segments   []string   `json:"segments"`
+	Properties Properties `json:"properties"`
+}
+
+type klaviyoLine struct {
+	ProfileID  *string    `json:"profile_id"`
+	Lists      []string   `json:"lists"`
+	Properties Properties `json:"properties"`
+}
+
 // ParseFriendLine parses one line of the import format (spec section 5). Keys
 // that the format does not define are refused, so a typo cannot silently drop
 // data. The returned error is an *Error whose message says what is wrong.
 func ParseFriendLine(line []byte) (*Friend, error) {
-	var raw struct {
-		LineUserID  *string          `json:"line_user_id"`
-		DisplayName *string          `json:"display_name"`
-		AddedAt     *string          `json:"added_at"`
-		Status      *string          `json:"status"`
-		Tags        []string         `json:"tags"`
-		Shopify     *json.RawMessage `json:"shopify"`
-		HubSpot     *json.RawMessage `json:"hubspot"`
-		Klaviyo     *json.RawMessage `json:"klaviyo"`
-	}
+	var raw friendLine
 	if err := strictUnmarshal(line, &raw); err != nil {
 		return nil, err
 	}
@@ -129,25 +157,16 @@ func ParseFriendLine(line []byte) (*Friend, error) {
 		}
 		f.Status = *raw.Status
 	}
-	tags, err := cleanList("tags", raw.Tags)
-	if err != nil {
+	var err error
+	if f.Tags, err = cleanList("tags", raw.Tags); err != nil {
 		return nil, err
 	}
-	f.Tags = tags
-	if raw.Shopify != nil && !isNull(*raw.Shopify) {
-		if f.Shopify, err = parseShopify(*raw.Shopify); err != nil {
+	if raw.Shopify != nil {
+		if f.Shopify, err = parseShopify(raw.Shopify); err != nil {
 			return nil, err
 		}
 	}
-	if raw.HubSpot != nil && !isNull(*raw.HubSpot) {
-		var h struct {
-			ContactID  *string    `json:"contact_id"`
-			Segments   []string   `json:"segments"`
-			Properties Properties `json:"properties"`
-		}
-		if err := strictUnmarshal(*raw.HubSpot, &h); err != nil {
-			return nil, prefixErr("hubspot", err)
-		}
+	if h := raw.HubSpot; h != nil {
 		c := &HubSpotContact{Properties: h.Properties}
 		if h.ContactID != nil {
 			c.ContactID = *h.ContactID
@@ -157,15 +176,7 @@ func ParseFriendLine(line []byte) (*Friend, error) {
 		}
 		f.HubSpot = c
 	}
-	if raw.Klaviyo != nil && !isNull(*raw.Klaviyo) {
-		var k struct {
-			ProfileID  *string    `json:"profile_id"`
-			Lists      []string   `json:"lists"`
-			Properties Properties `json:"properties"`
-		}
-		if err := strictUnmarshal(*raw.Klaviyo, &k); err != nil {
-			return nil, prefixErr("klaviyo", err)
-		}
+	if k := raw.Klaviyo; k != nil {
 		p := &KlaviyoProfile{Properties: k.Properties}
 		if k.ProfileID != nil {
 			p.ProfileID = *k.ProfileID
@@ -178,21 +189,7 @@ func ParseFriendLine(line []byte) (*Friend, error) {
 	return f, nil
 }
 
-func parseShopify(data []byte) (*ShopifyCustomer, error) {
-	var s struct {
-		CustomerID  *string  `json:"customer_id"`
-		Tags        []string `json:"tags"`
-		OrdersCount *int64   `json:"orders_count"`
-		LastOrderAt *string  `json:"last_order_at"`
-		Checkouts   []struct {
-			ID          *string `json:"id"`
-			UpdatedAt   *string `json:"updated_at"`
-			CompletedAt *string `json:"completed_at"`
-		} `json:"checkouts"`
-	}
-	if err := strictUnmarshal(data, &s); err != nil {
-		return nil, prefixErr("shopify", err)
-	}
+func parseShopify(s *shopifyLine) (*ShopifyCustomer, error) {
 	c := &ShopifyCustomer{}
 	if s.CustomerID != nil {
 		c.CustomerID = *s.CustomerID
@@ -262,13 +259,6 @@ func isNull(b []byte) bool { return bytes.Equal(bytes.TrimSpace(b), []byte("null
 
 func importErr(format string, args ...any) *Error {
 	return Errorf(EINVALIDIMPORT, format, args...)
-}
-
-func prefixErr(prefix string, err error) error {
-	if e, ok := err.(*Error); ok {
-		return &Error{Code: e.Code, Message: prefix + ": " + e.Message}
-	}
-	return err
 }
 
 // strictUnmarshal decodes one JSON value into v, refusing unknown keys and
