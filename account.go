@@ -76,7 +76,7 @@ const MaxReportedLineErrors = 20
 // ImportResult says what an import did.
 type ImportResult struct {
 	Lines    int64       `json:"lines"`    // non-blank lines read
-	Imported int64       `json:"imported"` // friends written
+	Imported int64       `json:"imported"` // good lines written (a friend on two lines counts twice)
 	Skipped  int64       `json:"skipped"`  // bad lines skipped (SkipInvalid)
 	Invalid  int64       `json:"invalid"`  // bad lines found
 	Errors   []LineError `json:"errors,omitempty"`

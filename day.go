@@ -53,6 +53,10 @@ func ParseTimestamp(s string) (time.Time, bool) {
 	if err != nil {
 		return time.Time{}, false
 	}
+	// Go accepts offsets up to ±99:59; RFC 3339's hours stop at 23.
+	if _, off := t.Zone(); off <= -24*3600 || off >= 24*3600 {
+		return time.Time{}, false
+	}
 	return t.Truncate(time.Microsecond), true
 }
 

@@ -199,8 +199,8 @@ func parseShopify(s *shopifyLine) (*ShopifyCustomer, error) {
 		return nil, err
 	}
 	if s.OrdersCount != nil {
-		if *s.OrdersCount < 0 {
-			return nil, importErr("shopify.orders_count %d is negative", *s.OrdersCount)
+		if *s.OrdersCount < 0 || *s.OrdersCount > maxExactInt {
+			return nil, importErr("shopify.orders_count %d is out of range (0 to 2^53)", *s.OrdersCount)
 		}
 		c.OrdersCount = *s.OrdersCount
 	}
@@ -269,7 +269,7 @@ func strictUnmarshal(data []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return importErr("%s", describeJSONError(err))
 	}
-	if dec.More() {
+	if rest := bytes.TrimSpace(data[dec.InputOffset():]); len(rest) > 0 {
 		return importErr("unexpected data after the JSON object")
 	}
 	return nil

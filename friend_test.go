@@ -23,11 +23,14 @@ func TestParseFriendLineRefusals(t *testing.T) {
 		{`{` + id + `, ` + added + `, "nickname": "x"}`, `unknown key "nickname"`},
 		{`{` + id + `, ` + added + `, "shopify": {"orders": 3}}`, `unknown key "orders"`},
 		{`{` + id + `, ` + added + `, "shopify": {"orders_count": "3"}}`, "shopify.orders_count must be a number"},
-		{`{` + id + `, ` + added + `, "shopify": {"orders_count": -1}}`, "negative"},
+		{`{` + id + `, ` + added + `, "shopify": {"orders_count": -1}}`, "out of range"},
 		{`{` + id + `, ` + added + `, "shopify": {"checkouts": [{"id": "c"}]}}`, "shopify.checkouts[0].updated_at is required"},
 		{`{` + id + `, ` + added + `, "tags": ["VIP", " "]}`, "tags[1] is empty"},
 		{`{` + id + `, ` + added + `, "tags": "VIP"}`, "tags must be a list"},
 		{`{` + id + `, ` + added + `} {}`, "unexpected data"},
+		{`{` + id + `, ` + added + `}}`, "unexpected data"},
+		{`{` + id + `, "added_at": "2026-11-20T10:00:00+24:00"}`, "with an offset"},
+		{`{` + id + `, ` + added + `, "shopify": {"orders_count": 9007199254740993}}`, "out of range"},
 	} {
 		_, err := kizuna.ParseFriendLine([]byte(tc.line))
 		if err == nil || kizuna.ErrorCode(err) != kizuna.EINVALIDIMPORT || !strings.Contains(err.Error(), tc.want) {

@@ -71,7 +71,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.d = sqliteDialect
 		q := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 		var err error
-		if db.write, err = sql.Open("sqlite", "file:"+file+q+"&_txlock=immediate"); err != nil {
+		// The writer keeps statement journals in memory and a large page
+		// cache, so that a big import does not spill to disk mid-transaction.
+		wq := q + "&_txlock=immediate"
+		if db.write, err = sql.Open("sqlite", "file:"+file+wq); err != nil {
 			return nil, fmt.Errorf("open %s: %w", file, err)
 		}
 		db.write.SetMaxOpenConns(1)

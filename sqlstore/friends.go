@@ -86,6 +86,10 @@ func (db *DB) FindFriend(ctx context.Context, a *kizuna.Account, lineUserID stri
 			f.Klaviyo.Lists = append(f.Klaviyo.Lists, list)
 		}
 	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
 	if err := rows.Close(); err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}

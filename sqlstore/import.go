@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kizuna-line/kizuna"
 )
@@ -20,6 +22,14 @@ const MaxImportLine = 1 << 20
 
 // importBatch is how many friends one round of statements writes.
 const importBatch = 1000
+
+// importLockClass is the first key of the PostgreSQL advisory lock that an
+// import holds on its account; the second is the account ID, cut to 32 bits
+// (two accounts that share a key only import one after the other).
+const importLockClass int32 = 5
+
+// maxLineEnding is the longest line ending readLine strips ("\r\n").
+const maxLineEnding = 2
 
 // ImportFriends imports NDJSON friends (spec section 5) in one transaction,
 // streaming: lines are parsed and written in batches of multi-row statements,
@@ -34,55 +44,58 @@ func (db *DB) ImportFriends(ctx context.Context, a *kizuna.Account, r io.Reader,
 		return nil, fmt.Errorf("import: %w", err)
 	}
 	defer tx.Rollback()
-	imp := &importer{db: db, tx: tx, account: a, loc: a.Location(), now: db.Now().UnixMicro(), stmts: map[string]string{}}
+	if db.d.name == "postgres" {
+		// Imports into one account run one at a time, as they do on SQLite
+		// with its single writer. Run together, two imports that create the
+		// same new tag would fail on the tag's unique key, and two that write
+		// the same friends in different orders could deadlock.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, importLockClass, int32(a.ID)); err != nil {
+			return nil, fmt.Errorf("import: lock account: %w", err)
+		}
+	}
+	imp := &importer{db: db, tx: tx, account: a, loc: a.Location(), now: db.Now().UnixMicro(), stmts: map[string]*sql.Stmt{}, newTags: map[string]bool{}}
 	if err := imp.loadTags(ctx); err != nil {
 		return nil, err
 	}
 	res := &kizuna.ImportResult{}
-	br := bufio.NewReaderSize(r, 1<<16)
+	// Lines are read and parsed on another goroutine while this one
+	// writes: parsing JSON costs about as much as SQLite's work.
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan parsedChunk, 4)
+	go parseLines(pctx, r, chunks)
 	var lineNo int64
-	for {
-		line, err := readLine(br)
-		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, errLineTooLong) {
-			return nil, fmt.Errorf("import: read line %d: %w", lineNo+1, err)
-		}
-		if len(line) == 0 && errors.Is(err, io.EOF) {
-			break
-		}
-		lineNo++
-		if opt.Progress != nil && lineNo%10000 == 0 {
-			opt.Progress(lineNo)
-		}
-		var f *kizuna.Friend
-		var perr error
-		if errors.Is(err, errLineTooLong) {
-			perr = kizuna.Errorf(kizuna.EINVALIDIMPORT, "line is longer than %d bytes", MaxImportLine)
-		} else if line = bytes.TrimSpace(line); len(line) == 0 {
-			if errors.Is(err, io.EOF) {
-				break
+	for chunk := range chunks {
+		for _, pl := range chunk.lines {
+			res.Lines++
+			if pl.err != nil {
+				res.Invalid++
+				if len(res.Errors) < kizuna.MaxReportedLineErrors {
+					res.Errors = append(res.Errors, kizuna.LineError{Line: pl.no, Message: kizuna.ErrorMessage(pl.err)})
+				}
+				continue
 			}
-			continue
-		} else {
-			f, perr = kizuna.ParseFriendLine(line)
-		}
-		res.Lines++
-		if perr != nil {
-			res.Invalid++
-			if len(res.Errors) < kizuna.MaxReportedLineErrors {
-				res.Errors = append(res.Errors, kizuna.LineError{Line: lineNo, Message: kizuna.ErrorMessage(perr)})
+			if res.Invalid > 0 && !opt.SkipInvalid {
+				continue // nothing will be written; keep counting bad lines
 			}
-		} else if res.Invalid == 0 || opt.SkipInvalid {
 			res.Imported++
-			imp.add(f)
+			imp.add(pl.f)
 			if len(imp.batch) >= importBatch {
 				if err := imp.flush(ctx); err != nil {
 					return nil, err
 				}
 			}
 		}
-		if errors.Is(err, io.EOF) {
-			break
+		if chunk.err != nil {
+			return nil, chunk.err
 		}
+		if opt.Progress != nil && chunk.lastNo/10000 > lineNo/10000 {
+			opt.Progress(chunk.lastNo)
+		}
+		lineNo = chunk.lastNo
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("import: %w", err)
 	}
 	if opt.Progress != nil {
 		opt.Progress(lineNo)
@@ -101,36 +114,160 @@ func (db *DB) ImportFriends(ctx context.Context, a *kizuna.Account, r io.Reader,
 	return res, nil
 }
 
+// parsedLine is one non-blank line, parsed: a friend, or why it is bad.
+type parsedLine struct {
+	no  int64
+	f   *kizuna.Friend
+	err error
+}
+
+// parsedChunk carries parsed lines from parseLines to the writer. err is set
+// on the last chunk when reading failed; lastNo is the last physical line read.
+type parsedChunk struct {
+	lines  []parsedLine
+	lastNo int64
+	err    error
+}
+
+// parseChunk is how many lines travel together between the goroutines.
+const parseChunk = 256
+
+// utf8BOM starts some files written on Windows; it is not part of line 1.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// parseLines reads r line by line, parses each non-blank line and sends the
+// results in order, then closes out. It stops early when ctx ends.
+func parseLines(ctx context.Context, r io.Reader, out chan<- parsedChunk) {
+	defer close(out)
+	br := bufio.NewReaderSize(r, 1<<16)
+	if b, err := br.Peek(len(utf8BOM)); err == nil && bytes.Equal(b, utf8BOM) {
+		br.Discard(len(utf8BOM))
+	}
+	send := func(c parsedChunk) bool {
+		select {
+		case out <- c:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	chunk := parsedChunk{lines: make([]parsedLine, 0, parseChunk)}
+	for {
+		line, err := readLine(br)
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, errLineTooLong) {
+			chunk.err = fmt.Errorf("import: read line %d: %w", chunk.lastNo+1, err)
+			send(chunk)
+			return
+		}
+		if len(line) == 0 && errors.Is(err, io.EOF) {
+			send(chunk)
+			return
+		}
+		chunk.lastNo++
+		pl := parsedLine{no: chunk.lastNo}
+		if errors.Is(err, errLineTooLong) {
+			pl.err = kizuna.Errorf(kizuna.EINVALIDIMPORT, "line is longer than %d bytes", MaxImportLine)
+		} else if line = bytes.TrimSpace(line); len(line) == 0 {
+			if errors.Is(err, io.EOF) {
+				send(chunk)
+				return
+			}
+			continue
+		} else if !utf8.Valid(line) {
+			pl.err = kizuna.Errorf(kizuna.EINVALIDIMPORT, "line is not valid UTF-8")
+		} else if pl.f, pl.err = kizuna.ParseFriendLine(line); pl.err == nil {
+			pl.err = storable(pl.f)
+		}
+		chunk.lines = append(chunk.lines, pl)
+		if errors.Is(err, io.EOF) {
+			send(chunk)
+			return
+		}
+		if len(chunk.lines) == parseChunk {
+			if !send(chunk) {
+				return
+			}
+			chunk = parsedChunk{lines: make([]parsedLine, 0, parseChunk), lastNo: chunk.lastNo}
+		}
+	}
+}
+
 var errLineTooLong = errors.New("line too long")
 
-// readLine returns the next line without its newline. A line over
-// MaxImportLine is consumed and reported with errLineTooLong.
+// readLine returns the next line without its line ending ("\n" or "\r\n").
+// A line longer than MaxImportLine bytes, not counting its ending, is
+// consumed and reported with errLineTooLong.
 func readLine(br *bufio.Reader) ([]byte, error) {
 	var buf []byte
+	tooLong := false
 	for {
 		chunk, err := br.ReadSlice('\n')
-		if len(buf)+len(chunk) > MaxImportLine {
-			for errors.Is(err, bufio.ErrBufferFull) {
-				_, err = br.ReadSlice('\n')
-			}
-			if err != nil && !errors.Is(err, io.EOF) {
-				return nil, err
-			}
-			if errors.Is(err, io.EOF) {
-				return []byte("x"), errLineTooLong // at EOF: still one (bad) line
-			}
-			return []byte("x"), errLineTooLong
-		}
 		if errors.Is(err, bufio.ErrBufferFull) {
-			buf = append(buf, chunk...)
+			// Keep no more than it takes to tell, once the ending is
+			// known, whether the line fits.
+			if !tooLong {
+				buf = append(buf, chunk...)
+				tooLong = len(buf) > MaxImportLine+maxLineEnding
+			}
 			continue
 		}
-		if buf != nil {
-			buf = append(buf, chunk...)
-			chunk = buf
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
 		}
-		return bytes.TrimSuffix(chunk, []byte("\n")), err
+		line := chunk
+		if buf != nil && !tooLong {
+			line = append(buf, chunk...)
+		}
+		if !tooLong {
+			line = bytes.TrimSuffix(line, []byte("\n"))
+			line = bytes.TrimSuffix(line, []byte("\r"))
+			tooLong = len(line) > MaxImportLine
+		}
+		if tooLong {
+			// Even at EOF, still one (bad) line; the next call returns EOF.
+			return []byte("x"), errLineTooLong
+		}
+		return line, err
 	}
+}
+
+// storable refuses text that a backend cannot store as written: PostgreSQL
+// refuses the character U+0000 in text, which JSON can write as "\u0000".
+// (Checkout IDs and property values inside objects and lists are stored as
+// JSON, where it stays escaped.)
+func storable(f *kizuna.Friend) error {
+	type field struct {
+		name   string
+		values []string
+	}
+	fields := []field{{"display_name", []string{f.DisplayName}}, {"tags", f.Tags}}
+	if s := f.Shopify; s != nil {
+		fields = append(fields, field{"shopify.customer_id", []string{s.CustomerID}}, field{"shopify.tags", s.Tags})
+	}
+	props := func(name string, p kizuna.Properties) {
+		for _, k := range sortedNames(p) {
+			fields = append(fields, field{name + ".properties", []string{k}})
+			if r := kizuna.ReadProperty(p[k], time.UTC); r.HasText {
+				fields = append(fields, field{name + ".properties." + k, []string{r.Text}})
+			}
+		}
+	}
+	if h := f.HubSpot; h != nil {
+		fields = append(fields, field{"hubspot.contact_id", []string{h.ContactID}}, field{"hubspot.segments", h.Segments})
+		props("hubspot", h.Properties)
+	}
+	if k := f.Klaviyo; k != nil {
+		fields = append(fields, field{"klaviyo.profile_id", []string{k.ProfileID}}, field{"klaviyo.lists", k.Lists})
+		props("klaviyo", k.Properties)
+	}
+	for _, fl := range fields {
+		for _, v := range fl.values {
+			if strings.IndexByte(v, 0) >= 0 {
+				return kizuna.Errorf(kizuna.EINVALIDIMPORT, "%s contains the character U+0000, which cannot be stored", fl.name)
+			}
+		}
+	}
+	return nil
 }
 
 type importer struct {
@@ -141,8 +278,9 @@ type importer struct {
 	now     int64
 	tagIDs  map[string]int64
 	batch   []*kizuna.Friend
-	index   map[string]int // line_user_id -> position in batch
-	stmts   map[string]string
+	index   map[string]int       // line_user_id -> position in batch
+	newTags map[string]bool      // tag names of added lines that the account lacks
+	stmts   map[string]*sql.Stmt // prepared once per import, closed with the transaction
 }
 
 func (imp *importer) loadTags(ctx context.Context) error {
@@ -166,6 +304,14 @@ func (imp *importer) loadTags(ctx context.Context) error {
 // add queues a friend; a later line for the same friend replaces an earlier
 // one in the same batch, as it would across batches.
 func (imp *importer) add(f *kizuna.Friend) {
+	// Every tag named on an imported line is created, even when a later line
+	// replaces this one: whether the two lines fall into one batch must not
+	// change which tags exist.
+	for _, t := range f.Tags {
+		if _, ok := imp.tagIDs[t]; !ok {
+			imp.newTags[t] = true
+		}
+	}
 	if imp.index == nil {
 		imp.index = map[string]int{}
 	}
@@ -266,20 +412,21 @@ func (imp *importer) appendProps(rows []any, id int64, source string, props kizu
 	return rows
 }
 
-// ensureTags creates the friend tags of the batch that the account lacks.
+// ensureTags creates the friend tags named since the last batch that the
+// account lacks, in name order.
 func (imp *importer) ensureTags(ctx context.Context) error {
-	var missing []any
-	seen := map[string]bool{}
-	for _, f := range imp.batch {
-		for _, t := range f.Tags {
-			if _, ok := imp.tagIDs[t]; !ok && !seen[t] {
-				seen[t] = true
-				missing = append(missing, imp.account.ID, t)
-			}
-		}
+	names := make([]string, 0, len(imp.newTags))
+	for t := range imp.newTags {
+		names = append(names, t)
 	}
-	if len(missing) == 0 {
+	clear(imp.newTags)
+	if len(names) == 0 {
 		return nil
+	}
+	sort.Strings(names)
+	missing := make([]any, 0, 2*len(names))
+	for _, t := range names {
+		missing = append(missing, imp.account.ID, t)
 	}
 	return imp.insertRows(ctx, `INSERT INTO tags (account_id, name) VALUES `, ` RETURNING id, name`, 2, missing, func(rows *sql.Rows) error {
 		var id int64
@@ -362,19 +509,23 @@ func (imp *importer) insertRows(ctx context.Context, head, tail string, cols int
 		end := min(start+per*cols, len(rows))
 		n := (end - start) / cols
 		key := fmt.Sprintf("%s|%s|%d", head, tail, n)
-		query, ok := imp.stmts[key]
+		stmt, ok := imp.stmts[key]
 		if !ok {
 			tuple := "(" + placeholders(cols) + ")"
-			query = imp.db.q(head + strings.TrimSuffix(strings.Repeat(tuple+",", n), ",") + tail)
-			imp.stmts[key] = query
+			query := imp.db.q(head + strings.TrimSuffix(strings.Repeat(tuple+",", n), ",") + tail)
+			var err error
+			if stmt, err = imp.tx.PrepareContext(ctx, query); err != nil {
+				return fmt.Errorf("import: prepare %s: %w", strings.Fields(head)[2], err)
+			}
+			imp.stmts[key] = stmt
 		}
 		if scan == nil {
-			if _, err := imp.tx.ExecContext(ctx, query, rows[start:end]...); err != nil {
+			if _, err := stmt.ExecContext(ctx, rows[start:end]...); err != nil {
 				return fmt.Errorf("import: %s: %w", strings.Fields(head)[2], err)
 			}
 			continue
 		}
-		res, err := imp.tx.QueryContext(ctx, query, rows[start:end]...)
+		res, err := stmt.QueryContext(ctx, rows[start:end]...)
 		if err != nil {
 			return fmt.Errorf("import: %s: %w", strings.Fields(head)[2], err)
 		}

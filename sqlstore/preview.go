@@ -26,6 +26,13 @@ func (db *DB) Preview(ctx context.Context, a *kizuna.Account, req kizuna.Preview
 		now = db.Now()
 	}
 	now = now.UTC().Truncate(time.Microsecond)
+	// The catalog is read before the transaction takes its connection:
+	// asking the pool for a second connection while holding one deadlocks
+	// once as many previews run as the pool has connections.
+	cat, err := db.Catalog(ctx, a)
+	if err != nil {
+		return nil, err
+	}
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: db.snapshot()})
 	if err != nil {
 		return nil, fmt.Errorf("preview: %w", err)
@@ -40,10 +47,6 @@ func (db *DB) Preview(ctx context.Context, a *kizuna.Account, req kizuna.Preview
 	}
 	loc := a.Location()
 	count, sample, err := db.members(ctx, tx, a, f, now, loc, tagIDs)
-	if err != nil {
-		return nil, err
-	}
-	cat, err := db.Catalog(ctx, a)
 	if err != nil {
 		return nil, err
 	}

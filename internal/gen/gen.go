@@ -269,6 +269,9 @@ func (g *generator) crm(idKey, listKey string, lists []string) map[string]any {
 var texts = []string{"customer", "Customer", "ＣＵＳＴＯＭＥＲ", "lead", "OPEN", "open ", "gold", "Gold", "ｇｏｌｄ",
 	"Straße", "strasse", "ﾃｽﾄ", "テスト", "vip member", "VIP Member", "４２", "42", "true", "1e2"}
 
+// eqTexts are the operands of string eq and neq.
+var eqTexts = append(append([]string{}, texts...), "", "1E2", "TRUE", "   ", "strasse ")
+
 // numberTexts are strings that are, and are not, numbers in JSON's grammar.
 var numberTexts = []string{" 42 ", "42", "1e2", "+5", ".5", "0x10", "1,200", "-1.5", "1200", "0", "５", "1E2", " -0 "}
 
@@ -411,7 +414,7 @@ func (c *filterGen) condition() map[string]any {
 	case "shopify.linked", "hubspot.linked", "klaviyo.linked":
 		return set("is", chance(r, 50))
 	case "shopify.tag":
-		return set(pick(r, []string{"has_any", "has_all", "has_none"}), some(r, append(ShopifyTags, "STRASSE", "wholesale"), 3))
+		return set(pick(r, []string{"has_any", "has_all", "has_none"}), some(r, ShopifyTags, 3))
 	case "shopify.orders_count":
 		op := pick(r, numericOps)
 		if chance(r, 10) {
@@ -455,7 +458,7 @@ func (c *filterGen) condition() map[string]any {
 	case "string":
 		switch op := pick(r, []string{"eq", "neq", "contains", "not_contains", "starts_with", "in", "not_in"}); op {
 		case "eq", "neq":
-			return set(op, pick(r, append(texts, "", "42", "1E2", "TRUE", "   ")))
+			return set(op, pick(r, eqTexts))
 		case "contains", "not_contains", "starts_with":
 			return set(op, pick(r, []string{"cust", "ＣＵＳ", "OLD", "old", "4", "ss", "ß", "テ", "ﾃ", "e2", "e", " ", "member"}))
 		default:
@@ -506,7 +509,11 @@ func (c *filterGen) numbers(op string, lo, hi int) any {
 		i := int64(lo + c.r.IntN(hi-lo+1))
 		switch c.r.IntN(6) {
 		case 0:
-			return json.Number(itoa(i) + ".5"), 2*i + 1 // order key: 2i+1 sits between i and i+1
+			// The order key 2i±1 sits between i and the next integer away from 0.
+			if i < 0 {
+				return json.Number(itoa(i) + ".5"), 2*i - 1
+			}
+			return json.Number(itoa(i) + ".5"), 2*i + 1
 		case 1:
 			if i >= 0 && i%10 == 0 && i > 0 {
 				return json.Number(itoa(i/10) + "e1"), 2 * i

@@ -1,0 +1,41 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/kizuna-line/kizuna"
+)
+
+// MemberIDs returns the LINE user IDs of every member of the filter at now,
+// in sample order: what Preview counts, not only its first 10. Tests use it
+// to name the friends on which SQL and the in-memory matcher disagree.
+func (db *DB) MemberIDs(ctx context.Context, a *kizuna.Account, f *kizuna.Filter, now time.Time) ([]string, error) {
+	tx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	tagIDs, err := db.tagIDs(ctx, tx, a, f.TagNames())
+	if err != nil {
+		return nil, err
+	}
+	c := newCompiler(db.d, now.UTC().Truncate(time.Microsecond), a.Location(), tagIDs)
+	where := "f.account_id = ? AND f.status = 'following' AND " + c.filter(f)
+	rows, err := tx.QueryContext(ctx, db.q(`SELECT f.line_user_id FROM friends f WHERE `+where+` ORDER BY f.added_at_us DESC, f.line_user_id`),
+		append([]any{a.ID}, c.args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("member IDs: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
