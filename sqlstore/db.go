@@ -73,7 +73,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		var err error
 		// The writer keeps statement journals in memory and a large page
 		// cache, so that a big import does not spill to disk mid-transaction.
-		wq := q + "&_txlock=immediate"
+		wq := q + "&_pragma=temp_store(MEMORY)&_pragma=cache_size(-262144)&_txlock=immediate"
 		if db.write, err = sql.Open("sqlite", "file:"+file+wq); err != nil {
 			return nil, fmt.Errorf("open %s: %w", file, err)
 		}

@@ -63,7 +63,7 @@ func (db *DB) ImportFriends(ctx context.Context, a *kizuna.Account, r io.Reader,
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	chunks := make(chan parsedChunk, 4)
-	go parseLines(pctx, r, chunks)
+	go parseLines(pctx, r, imp.loc, chunks)
 	var lineNo int64
 	for chunk := range chunks {
 		for _, pl := range chunk.lines {
@@ -117,7 +117,7 @@ func (db *DB) ImportFriends(ctx context.Context, a *kizuna.Account, r io.Reader,
 // parsedLine is one non-blank line, parsed: a friend, or why it is bad.
 type parsedLine struct {
 	no  int64
-	f   *kizuna.Friend
+	f   *friendRow
 	err error
 }
 
@@ -137,7 +137,7 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // parseLines reads r line by line, parses each non-blank line and sends the
 // results in order, then closes out. It stops early when ctx ends.
-func parseLines(ctx context.Context, r io.Reader, out chan<- parsedChunk) {
+func parseLines(ctx context.Context, r io.Reader, loc *time.Location, out chan<- parsedChunk) {
 	defer close(out)
 	br := bufio.NewReaderSize(r, 1<<16)
 	if b, err := br.Peek(len(utf8BOM)); err == nil && bytes.Equal(b, utf8BOM) {
@@ -175,8 +175,10 @@ func parseLines(ctx context.Context, r io.Reader, out chan<- parsedChunk) {
 			continue
 		} else if !utf8.Valid(line) {
 			pl.err = kizuna.Errorf(kizuna.EINVALIDIMPORT, "line is not valid UTF-8")
-		} else if pl.f, pl.err = kizuna.ParseFriendLine(line); pl.err == nil {
-			pl.err = storable(pl.f)
+		} else if f, err := kizuna.ParseFriendLine(line); err != nil {
+			pl.err = err
+		} else if pl.err = storable(f); pl.err == nil {
+			pl.f = newFriendRow(f, loc)
 		}
 		chunk.lines = append(chunk.lines, pl)
 		if errors.Is(err, io.EOF) {
@@ -277,7 +279,7 @@ type importer struct {
 	loc     *time.Location
 	now     int64
 	tagIDs  map[string]int64
-	batch   []*kizuna.Friend
+	batch   []*friendRow
 	index   map[string]int       // line_user_id -> position in batch
 	newTags map[string]bool      // tag names of added lines that the account lacks
 	stmts   map[string]*sql.Stmt // prepared once per import, closed with the transaction
@@ -303,7 +305,8 @@ func (imp *importer) loadTags(ctx context.Context) error {
 
 // add queues a friend; a later line for the same friend replaces an earlier
 // one in the same batch, as it would across batches.
-func (imp *importer) add(f *kizuna.Friend) {
+func (imp *importer) add(row *friendRow) {
+	f := row.f
 	// Every tag named on an imported line is created, even when a later line
 	// replaces this one: whether the two lines fall into one batch must not
 	// change which tags exist.
@@ -316,11 +319,11 @@ func (imp *importer) add(f *kizuna.Friend) {
 		imp.index = map[string]int{}
 	}
 	if i, ok := imp.index[f.LineUserID]; ok {
-		imp.batch[i] = f
+		imp.batch[i] = row
 		return
 	}
 	imp.index[f.LineUserID] = len(imp.batch)
-	imp.batch = append(imp.batch, f)
+	imp.batch = append(imp.batch, row)
 }
 
 func (imp *importer) flush(ctx context.Context) error {
@@ -331,41 +334,37 @@ func (imp *importer) flush(ctx context.Context) error {
 	if err := imp.ensureTags(ctx); err != nil {
 		return err
 	}
+	existing, err := imp.existing(ctx)
+	if err != nil {
+		return err
+	}
 	ids, err := imp.upsertFriends(ctx)
 	if err != nil {
 		return err
 	}
-	idArgs := make([]any, 0, len(ids))
-	for _, f := range imp.batch {
-		idArgs = append(idArgs, ids[f.LineUserID])
-	}
-	for _, table := range []string{"friend_tags", "friend_shopify_tags", "friend_lists", "friend_properties"} {
-		if _, err := imp.tx.ExecContext(ctx, imp.db.q(`DELETE FROM `+table+` WHERE friend_id IN (`+placeholders(len(idArgs))+`)`), idArgs...); err != nil {
-			return fmt.Errorf("import: clear %s: %w", table, err)
+	// Only friends that were already stored have rows to replace.
+	if len(existing) > 0 {
+		for _, table := range []string{"friend_tags", "friend_shopify_tags", "friend_lists", "friend_properties"} {
+			if _, err := imp.tx.ExecContext(ctx, imp.db.q(`DELETE FROM `+table+` WHERE friend_id IN (`+placeholders(len(existing))+`)`), existing...); err != nil {
+				return fmt.Errorf("import: clear %s: %w", table, err)
+			}
 		}
 	}
 	var tagRows, shopRows, listRows, propRows []any
-	for _, f := range imp.batch {
-		id := ids[f.LineUserID]
-		for _, t := range f.Tags {
+	for _, row := range imp.batch {
+		id := ids[row.f.LineUserID]
+		for _, t := range row.f.Tags {
 			tagRows = append(tagRows, id, imp.tagIDs[t])
 		}
-		if s := f.Shopify; s != nil {
-			for _, t := range s.Tags {
-				shopRows = append(shopRows, id, t, kizuna.Normalize(t))
-			}
+		for _, t := range row.shopifyTags {
+			shopRows = append(shopRows, id, t[0], t[1])
 		}
-		if h := f.HubSpot; h != nil {
-			for _, l := range h.Segments {
-				listRows = append(listRows, id, "hubspot", l)
-			}
-			propRows = imp.appendProps(propRows, id, "hubspot", h.Properties)
+		for _, l := range row.lists {
+			listRows = append(listRows, id, l[0], l[1])
 		}
-		if k := f.Klaviyo; k != nil {
-			for _, l := range k.Lists {
-				listRows = append(listRows, id, "klaviyo", l)
-			}
-			propRows = imp.appendProps(propRows, id, "klaviyo", k.Properties)
+		for _, p := range row.props {
+			propRows = append(propRows, id)
+			propRows = append(propRows, p...)
 		}
 	}
 	for _, ins := range []struct {
@@ -385,7 +384,55 @@ func (imp *importer) flush(ctx context.Context) error {
 	return nil
 }
 
-func (imp *importer) appendProps(rows []any, id int64, source string, props kizuna.Properties) []any {
+// friendRow is a friend with the values its rows hold, derived on the
+// parsing goroutine so that the writing one only writes.
+type friendRow struct {
+	f           *kizuna.Friend
+	cols        []any       // friends columns, from display_name to klaviyo_profile_id
+	shopifyTags [][2]string // tag, normalized tag
+	lists       [][2]string // source, list ID
+	props       [][]any     // source, name, raw, known, text_norm, num, bool, day
+}
+
+func newFriendRow(f *kizuna.Friend, loc *time.Location) *friendRow {
+	row := &friendRow{f: f}
+	var shopLinked, hubLinked, klavLinked int
+	var custID, orders, lastUS, lastDay, abandoned, checkouts, contactID, profileID any
+	if s := f.Shopify; s != nil {
+		shopLinked = 1
+		custID, orders = s.CustomerID, s.OrdersCount
+		if s.LastOrderAt != nil {
+			lastUS, lastDay = s.LastOrderAt.UnixMicro(), int64(kizuna.DayOf(*s.LastOrderAt, loc))
+		}
+		if at, ok := s.AbandonedAt(); ok {
+			abandoned = at.UnixMicro()
+		}
+		cj, _ := json.Marshal(s.Checkouts) // plain structs: cannot fail
+		checkouts = string(cj)
+		for _, t := range s.Tags {
+			row.shopifyTags = append(row.shopifyTags, [2]string{t, kizuna.Normalize(t)})
+		}
+	}
+	if h := f.HubSpot; h != nil {
+		hubLinked, contactID = 1, h.ContactID
+		for _, l := range h.Segments {
+			row.lists = append(row.lists, [2]string{"hubspot", l})
+		}
+		row.props = appendProps(row.props, "hubspot", h.Properties, loc)
+	}
+	if k := f.Klaviyo; k != nil {
+		klavLinked, profileID = 1, k.ProfileID
+		for _, l := range k.Lists {
+			row.lists = append(row.lists, [2]string{"klaviyo", l})
+		}
+		row.props = appendProps(row.props, "klaviyo", k.Properties, loc)
+	}
+	row.cols = []any{f.DisplayName, f.Status, f.AddedAt.UnixMicro(), int64(kizuna.DayOf(f.AddedAt, loc)),
+		shopLinked, custID, orders, lastUS, lastDay, abandoned, checkouts, hubLinked, contactID, klavLinked, profileID}
+	return row
+}
+
+func appendProps(rows [][]any, source string, props kizuna.Properties, loc *time.Location) [][]any {
 	for _, name := range sortedNames(props) {
 		raw := props[name]
 		var compact bytes.Buffer
@@ -393,7 +440,7 @@ func (imp *importer) appendProps(rows []any, id int64, source string, props kizu
 			compact.Reset()
 			compact.Write(raw)
 		}
-		r := kizuna.ReadProperty(raw, imp.loc)
+		r := kizuna.ReadProperty(raw, loc)
 		var text, num, b, day any
 		if r.HasText {
 			text = r.Text
@@ -407,9 +454,32 @@ func (imp *importer) appendProps(rows []any, id int64, source string, props kizu
 		if r.HasDay {
 			day = int64(r.Day)
 		}
-		rows = append(rows, id, source, name, compact.String(), boolInt(r.Known), text, num, b, day)
+		rows = append(rows, []any{source, name, compact.String(), boolInt(r.Known), text, num, b, day})
 	}
 	return rows
+}
+
+// existing returns the IDs of the batch's friends that are already stored.
+func (imp *importer) existing(ctx context.Context) ([]any, error) {
+	args := make([]any, 0, len(imp.batch)+1)
+	args = append(args, imp.account.ID)
+	for _, row := range imp.batch {
+		args = append(args, row.f.LineUserID)
+	}
+	rows, err := imp.tx.QueryContext(ctx, imp.db.q(`SELECT id FROM friends WHERE account_id = ? AND line_user_id IN (`+placeholders(len(imp.batch))+`)`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("import: find stored friends: %w", err)
+	}
+	defer rows.Close()
+	var ids []any
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("import: find stored friends: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // ensureTags creates the friend tags named since the last batch that the
@@ -444,32 +514,10 @@ const friendCols = 18
 // upsertFriends writes the batch's friend rows and returns their IDs by LINE user ID.
 func (imp *importer) upsertFriends(ctx context.Context) (map[string]int64, error) {
 	args := make([]any, 0, len(imp.batch)*friendCols)
-	for _, f := range imp.batch {
-		var shopLinked, hubLinked, klavLinked int
-		var custID, orders, lastUS, lastDay, abandoned, checkouts, contactID, profileID any
-		if s := f.Shopify; s != nil {
-			shopLinked = 1
-			custID, orders = s.CustomerID, s.OrdersCount
-			if s.LastOrderAt != nil {
-				lastUS, lastDay = s.LastOrderAt.UnixMicro(), int64(kizuna.DayOf(*s.LastOrderAt, imp.loc))
-			}
-			if at, ok := s.AbandonedAt(); ok {
-				abandoned = at.UnixMicro()
-			}
-			cj, err := json.Marshal(s.Checkouts)
-			if err != nil {
-				return nil, fmt.Errorf("import: %w", err)
-			}
-			checkouts = string(cj)
-		}
-		if h := f.HubSpot; h != nil {
-			hubLinked, contactID = 1, h.ContactID
-		}
-		if k := f.Klaviyo; k != nil {
-			klavLinked, profileID = 1, k.ProfileID
-		}
-		args = append(args, imp.account.ID, f.LineUserID, f.DisplayName, f.Status, f.AddedAt.UnixMicro(), int64(kizuna.DayOf(f.AddedAt, imp.loc)),
-			shopLinked, custID, orders, lastUS, lastDay, abandoned, checkouts, hubLinked, contactID, klavLinked, profileID, imp.now)
+	for _, row := range imp.batch {
+		args = append(args, imp.account.ID, row.f.LineUserID)
+		args = append(args, row.cols...)
+		args = append(args, imp.now)
 	}
 	ids := make(map[string]int64, len(imp.batch))
 	err := imp.insertRows(ctx, `INSERT INTO friends (account_id, line_user_id, display_name, status, added_at_us, added_day,
