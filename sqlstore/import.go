@@ -111,8 +111,18 @@ func (db *DB) ImportFriends(ctx context.Context, a *kizuna.Account, r io.Reader,
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("import: commit: %w", err)
 	}
+	if db.d.name == "postgres" && res.Imported >= analyzeAfter {
+		// Fresh statistics keep the planner from choosing nested loops
+		// over tables it still thinks are empty. The import has committed;
+		// a failure here only leaves the statistics to autovacuum.
+		db.write.ExecContext(ctx, `ANALYZE friends, friend_tags, friend_shopify_tags, friend_lists, friend_properties`)
+	}
 	return res, nil
 }
+
+// analyzeAfter is the import size from which PostgreSQL statistics are
+// refreshed at once instead of by autovacuum a minute later.
+const analyzeAfter = 10000
 
 // parsedLine is one non-blank line, parsed: a friend, or why it is bad.
 type parsedLine struct {
@@ -461,12 +471,34 @@ func appendProps(rows [][]any, source string, props kizuna.Properties, loc *time
 
 // existing returns the IDs of the batch's friends that are already stored.
 func (imp *importer) existing(ctx context.Context) ([]any, error) {
-	args := make([]any, 0, len(imp.batch)+1)
-	args = append(args, imp.account.ID)
-	for _, row := range imp.batch {
-		args = append(args, row.f.LineUserID)
+	lineIDs := make([]string, len(imp.batch))
+	for i, row := range imp.batch {
+		lineIDs[i] = row.f.LineUserID
 	}
-	rows, err := imp.tx.QueryContext(ctx, imp.db.q(`SELECT id FROM friends WHERE account_id = ? AND line_user_id IN (`+placeholders(len(imp.batch))+`)`), args...)
+	var query string
+	args := []any{imp.account.ID}
+	if imp.db.d.name == "postgres" {
+		// One array parameter: PostgreSQL plans "= ANY($2)" as an index
+		// lookup per element, where a list of 1,000 parameters would be
+		// compared row by row.
+		query, args = `SELECT id FROM friends WHERE account_id = $1 AND line_user_id = ANY($2)`, append(args, lineIDs)
+	} else {
+		query = `SELECT id FROM friends WHERE account_id = ? AND line_user_id IN (` + placeholders(len(lineIDs)) + `)`
+		for _, id := range lineIDs {
+			args = append(args, id)
+		}
+	}
+	if imp.db.d.name == "postgres" {
+		// The table grows inside this transaction, unseen by statistics: a
+		// generic plan cached while it was small would scan it whole for
+		// every batch. Plan this query afresh each time (and only this
+		// one: re-planning the large INSERTs would cost more than it saves).
+		if _, err := imp.tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = force_custom_plan`); err != nil {
+			return nil, fmt.Errorf("import: %w", err)
+		}
+		defer imp.tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = auto`)
+	}
+	rows, err := imp.tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("import: find stored friends: %w", err)
 	}

@@ -72,11 +72,18 @@ func (c *cmd) preview(ctx context.Context, args []string) error {
 	if *asJSON {
 		return writeJSON(c.stdout, p)
 	}
-	fmt.Fprintf(c.stdout, "%s\n\n%d friend(s) match, evaluated at %s\n", p.Summary, p.Count, p.EvaluatedAt.In(a.Location()).Format(time.RFC3339))
+	at := p.EvaluatedAt.In(a.Location()).Format(time.RFC3339)
+	header := "LINE USER ID\tNAME\tADDED"
+	if *lang == "ja" {
+		fmt.Fprintf(c.stdout, "%s\n\n該当する友だち: %d人（%s 時点）\n", p.Summary, p.Count, at)
+		header = "LINEユーザーID\t名前\t友だち追加日時"
+	} else {
+		fmt.Fprintf(c.stdout, "%s\n\n%d friend(s) match, evaluated at %s\n", p.Summary, p.Count, at)
+	}
 	if len(p.Sample) > 0 {
 		fmt.Fprintln(c.stdout)
 		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "LINE USER ID\tNAME\tADDED")
+		fmt.Fprintln(tw, header)
 		for _, s := range p.Sample {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", s.LineUserID, s.DisplayName, s.AddedAt.Format("2006-01-02 15:04"))
 		}
