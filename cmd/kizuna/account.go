@@ -38,15 +38,11 @@ func (c *cmd) tokenCreate(ctx context.Context, args []string) error {
 	if *account == "" {
 		return &usageError{"token create needs --account NAME"}
 	}
-	store, err := c.open(ctx, *db)
+	store, a, err := c.openAccount(ctx, *db, *account)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	a, err := store.FindAccount(ctx, *account)
-	if err != nil {
-		return err
-	}
 	token, err := store.CreateToken(ctx, a)
 	if err != nil {
 		return err

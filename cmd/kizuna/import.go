@@ -29,15 +29,11 @@ func (c *cmd) importFriends(ctx context.Context, args []string) error {
 		return err
 	}
 	defer in.Close()
-	store, err := c.open(ctx, *db)
+	store, a, err := c.openAccount(ctx, *db, *account)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	a, err := store.FindAccount(ctx, *account)
-	if err != nil {
-		return err
-	}
 	counted := &countingReader{r: in}
 	p := newProgress(c.stderr, size, counted)
 	res, err := store.ImportFriends(ctx, a, counted, kizuna.ImportOptions{SkipInvalid: *skip, Progress: p.update})
@@ -147,15 +143,11 @@ func (c *cmd) catalogImport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := c.open(ctx, *db)
+	store, a, err := c.openAccount(ctx, *db, *account)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	a, err := store.FindAccount(ctx, *account)
-	if err != nil {
-		return err
-	}
 	if err := store.PutCatalog(ctx, a, cat); err != nil {
 		return err
 	}

@@ -203,6 +203,21 @@ func (c *cmd) open(ctx context.Context, flagDB string) (*sqlstore.DB, error) {
 	return sqlstore.Open(ctx, dsn)
 }
 
+// openAccount opens the store and finds the named account in it, which is
+// how every per-account command starts. The caller closes the store.
+func (c *cmd) openAccount(ctx context.Context, flagDB, name string) (*sqlstore.DB, *kizuna.Account, error) {
+	store, err := c.open(ctx, flagDB)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := store.FindAccount(ctx, name)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return store, a, nil
+}
+
 // input opens FILE, or standard input for "-".
 func (c *cmd) input(name string) (io.ReadCloser, int64, error) {
 	if name == "-" {

@@ -56,15 +56,11 @@ func (c *cmd) preview(ctx context.Context, args []string) error {
 	if err != nil {
 		return fail(err)
 	}
-	store, err := c.open(ctx, *db)
+	store, a, err := c.openAccount(ctx, *db, *account)
 	if err != nil {
 		return fail(err)
 	}
 	defer store.Close()
-	a, err := store.FindAccount(ctx, *account)
-	if err != nil {
-		return fail(err)
-	}
 	p, err := store.Preview(ctx, a, kizuna.PreviewRequest{Filter: json.RawMessage(filter), Now: now, Lang: *lang})
 	if err != nil {
 		return fail(err)
