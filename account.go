@@ -99,6 +99,10 @@ type Preview struct {
 	Sample      []PreviewFriend `json:"sample"`
 	Summary     string          `json:"summary"`
 	EvaluatedAt time.Time       `json:"evaluated_at"`
+	// AnsweredBy says which path computed the answer: "engine" (the
+	// in-memory index) or "sql" (the database), and TookMS how long it took.
+	AnsweredBy string  `json:"answered_by,omitempty"`
+	TookMS     float64 `json:"took_ms"`
 }
 
 // PreviewFriend is one friend of a preview's sample.

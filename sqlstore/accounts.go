@@ -174,3 +174,23 @@ func (db *DB) Catalog(ctx context.Context, a *kizuna.Account) (*kizuna.Catalog, 
 	}
 	return c, rows.Err()
 }
+
+// Accounts lists every account, by name.
+func (db *DB) Accounts(ctx context.Context) ([]*kizuna.Account, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, timezone, created_at_us FROM accounts ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []*kizuna.Account
+	for rows.Next() {
+		a := &kizuna.Account{}
+		var created int64
+		if err := rows.Scan(&a.ID, &a.Name, &a.TimeZone, &created); err != nil {
+			return nil, fmt.Errorf("list accounts: %w", err)
+		}
+		a.CreatedAt = time.UnixMicro(created).UTC()
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

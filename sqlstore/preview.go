@@ -17,6 +17,7 @@ const SampleSize = 10
 // match at req.Now (the clock when zero) and returns the 10 most recently
 // added, ties by LINE user ID, with the summary sentence.
 func (db *DB) Preview(ctx context.Context, a *kizuna.Account, req kizuna.PreviewRequest) (*kizuna.Preview, error) {
+	start := time.Now()
 	f, err := kizuna.ParseFilter(req.Filter)
 	if err != nil {
 		return nil, err
@@ -55,6 +56,8 @@ func (db *DB) Preview(ctx context.Context, a *kizuna.Account, req kizuna.Preview
 		Sample:      sample,
 		Summary:     kizuna.Summarize(f, cat, loc, now, req.Lang),
 		EvaluatedAt: now,
+		AnsweredBy:  "sql",
+		TookMS:      float64(time.Since(start).Microseconds()) / 1000,
 	}, nil
 }
 

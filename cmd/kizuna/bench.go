@@ -14,18 +14,23 @@ import (
 
 	"github.com/kizuna-line/kizuna"
 	"github.com/kizuna-line/kizuna/demo"
+	"github.com/kizuna-line/kizuna/engine"
+	"github.com/kizuna-line/kizuna/sqlstore"
 )
 
 // bench: kizuna bench [--db DSN] [--friends N] [--runs R] [--seed S] [--now RFC3339].
 // It generates demo friends into a new account, measures the import rate,
-// then runs the fixed filter suite (demo.Suite) R times each through the
-// store's SQL path and reports p50/p95 latencies and peak memory.
+// builds the in-memory engine's index from the database, then runs the fixed
+// filter suite (demo.Suite) R times each through the store's SQL path and 5R
+// times through the engine, and reports p50/p95 latencies, the ratio, the
+// index's build time and size, and peak memory.
 func (c *cmd) bench(ctx context.Context, args []string) error {
 	fs, db := c.flags("bench")
 	friends := fs.Int("friends", 100000, "demo friends to generate and import")
 	runs := fs.Int("runs", 20, "timed previews per filter")
 	seed := fs.Int64("seed", 1, "demo data seed")
 	nowFlag := fs.String("now", "2026-11-28T03:00:00Z", "reference instant for the data and the previews")
+	existing := fs.String("account", "", "benchmark the previews of this existing account (from an earlier run) instead of importing a new one")
 	if _, err := c.parse(fs, args, 0, 0, "no positional arguments"); err != nil {
 		return err
 	}
@@ -41,67 +46,126 @@ func (c *cmd) bench(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	a, err := store.CreateAccount(ctx, fmt.Sprintf("bench-%d-%d", *friends, time.Now().Unix()), kizuna.DefaultTimeZone)
-	if err != nil {
-		return err
+	fmt.Fprintf(c.stdout, "kizuna bench: %s backend, %d runs per filter, %s, GOMAXPROCS=%d\n\n",
+		store.Dialect(), *runs, runtime.Version(), runtime.GOMAXPROCS(0))
+	var a *kizuna.Account
+	if *existing != "" {
+		// Reuse an account a previous run imported: previews only.
+		if a, err = store.FindAccount(ctx, *existing); err != nil {
+			return err
+		}
+	} else {
+		if a, err = c.benchImport(ctx, store, *friends, *seed, now); err != nil {
+			return err
+		}
 	}
-	cat, _ := kizuna.ParseCatalog(demo.Catalog())
-	if err := store.PutCatalog(ctx, a, cat); err != nil {
-		return err
-	}
-
-	// Generate first, so that the import rate is the import's alone.
-	tmp, err := os.CreateTemp("", "kizuna-bench-*.ndjson")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	if err := demo.WriteFriends(bw, demo.Options{Friends: *friends, Seed: *seed, Now: now}); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if _, err := tmp.Seek(0, 0); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "kizuna bench: %d demo friends, %s backend, %d runs per filter, %s, GOMAXPROCS=%d\n\n",
-		*friends, store.Dialect(), *runs, runtime.Version(), runtime.GOMAXPROCS(0))
+	// The in-memory engine: build the account's index from the database.
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	eng := engine.New(store, store, nil)
+	defer eng.Stop()
 	start := time.Now()
-	res, err := store.ImportFriends(ctx, a, bufio.NewReaderSize(tmp, 1<<20), kizuna.ImportOptions{})
-	tmp.Close()
-	if err != nil {
-		return err
+	eng.Load(a)
+	for !eng.Ready(a) {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		time.Sleep(time.Millisecond)
 	}
-	took := time.Since(start)
-	fmt.Fprintf(c.stdout, "import: %d friends in %.1f s = %.0f friends/s\n\n", res.Imported, took.Seconds(), float64(res.Imported)/took.Seconds())
+	buildTook := time.Since(start)
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	fmt.Fprintf(c.stdout, "engine index build: %.1f s (%.0f friends/s); heap after build grew by %.1f MiB = %.0f bytes/friend\n\n",
+		buildTook.Seconds(), float64(eng.Len(a))/buildTook.Seconds(),
+		float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), float64(after.HeapAlloc-before.HeapAlloc)/float64(eng.Len(a)))
 
 	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "| filter\t| count\t| p50 ms\t| p95 ms\t|")
-	fmt.Fprintln(tw, "|---\t|---:\t|---:\t|---:\t|")
-	var all []time.Duration
+	fmt.Fprintln(tw, "| filter\t| count\t| SQL p50 ms\t| SQL p95 ms\t| engine p50 ms\t| engine p95 ms\t| SQL/engine p50\t|")
+	fmt.Fprintln(tw, "|---\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|")
+	var allSQL, allEng []time.Duration
 	for _, s := range demo.Suite {
 		req := kizuna.PreviewRequest{Filter: json.RawMessage(s.Filter), Now: now}
 		p, err := store.Preview(ctx, a, req) // warm-up, and the count
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.Name, err)
 		}
-		lat := make([]time.Duration, *runs)
-		for i := range lat {
-			t0 := time.Now()
-			if _, err := store.Preview(ctx, a, req); err != nil {
-				return fmt.Errorf("%s: %w", s.Name, err)
-			}
-			lat[i] = time.Since(t0)
+		ep, err := eng.Preview(ctx, a, req)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.Name, err)
 		}
-		all = append(all, lat...)
-		fmt.Fprintf(tw, "| %s\t| %d\t| %.1f\t| %.1f\t|\n", s.Name, p.Count, ms(percentile(lat, 50)), ms(percentile(lat, 95)))
+		if ep.Count != p.Count || ep.AnsweredBy != "engine" {
+			return fmt.Errorf("%s: the engine answered %d (%s), SQL %d", s.Name, ep.Count, ep.AnsweredBy, p.Count)
+		}
+		sqlLat, err := timeRuns(*runs, func() error { _, err := store.Preview(ctx, a, req); return err })
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.Name, err)
+		}
+		engLat, err := timeRuns(*runs*5, func() error { _, err := eng.Preview(ctx, a, req); return err })
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.Name, err)
+		}
+		allSQL, allEng = append(allSQL, sqlLat...), append(allEng, engLat...)
+		fmt.Fprintf(tw, "| %s\t| %d\t| %.1f\t| %.1f\t| %.2f\t| %.2f\t| %.0f×\t|\n", s.Name, p.Count,
+			ms(percentile(sqlLat, 50)), ms(percentile(sqlLat, 95)), ms(percentile(engLat, 50)), ms(percentile(engLat, 95)),
+			ms(percentile(sqlLat, 50))/ms(percentile(engLat, 50)))
 	}
-	fmt.Fprintf(tw, "| **all filters**\t| \t| %.1f\t| %.1f\t|\n", ms(percentile(all, 50)), ms(percentile(all, 95)))
+	fmt.Fprintf(tw, "| **all filters**\t| \t| %.1f\t| %.1f\t| %.2f\t| %.2f\t| %.0f×\t|\n", ms(percentile(allSQL, 50)), ms(percentile(allSQL, 95)),
+		ms(percentile(allEng, 50)), ms(percentile(allEng, 95)), ms(percentile(allSQL, 50))/ms(percentile(allEng, 50)))
 	tw.Flush()
 	fmt.Fprintf(c.stdout, "\npeak memory of this process (VmHWM): %s\n", peakRSS())
 	return nil
+}
+
+// benchImport generates demo friends into a temporary file first, so that
+// the import rate is the import's alone, then imports them into a new account.
+func (c *cmd) benchImport(ctx context.Context, store *sqlstore.DB, friends int, seed int64, now time.Time) (*kizuna.Account, error) {
+	a, err := store.CreateAccount(ctx, fmt.Sprintf("bench-%d-%d", friends, time.Now().Unix()), kizuna.DefaultTimeZone)
+	if err != nil {
+		return nil, err
+	}
+	cat, _ := kizuna.ParseCatalog(demo.Catalog())
+	if err := store.PutCatalog(ctx, a, cat); err != nil {
+		return nil, err
+	}
+	tmp, err := os.CreateTemp("", "kizuna-bench-*.ndjson")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	if err := demo.WriteFriends(bw, demo.Options{Friends: friends, Seed: seed, Now: now}); err != nil {
+		return nil, err
+	}
+	if err := bw.Flush(); err != nil {
+		return nil, err
+	}
+	if _, err := tmp.Seek(0, 0); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	res, err := store.ImportFriends(ctx, a, bufio.NewReaderSize(tmp, 1<<20), kizuna.ImportOptions{})
+	if err != nil {
+		return nil, err
+	}
+	took := time.Since(start)
+	fmt.Fprintf(c.stdout, "import: %d friends into %s in %.1f s = %.0f friends/s\n\n", res.Imported, a.Name, took.Seconds(), float64(res.Imported)/took.Seconds())
+	return a, nil
+}
+
+// timeRuns times n calls of fn.
+func timeRuns(n int, fn func() error) ([]time.Duration, error) {
+	lat := make([]time.Duration, n)
+	for i := range lat {
+		t0 := time.Now()
+		if err := fn(); err != nil {
+			return nil, err
+		}
+		lat[i] = time.Since(t0)
+	}
+	return lat, nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

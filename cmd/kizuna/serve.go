@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kizuna-line/kizuna/api"
+	"github.com/kizuna-line/kizuna/engine"
 	"github.com/kizuna-line/kizuna/sqlstore"
 )
 
@@ -37,11 +38,22 @@ func (c *cmd) serve(ctx context.Context, args []string) error {
 }
 
 // serveOn serves the API on ln until ctx ends, then shuts down gracefully so
-// that requests in flight (an import, say) finish and commit.
+// that requests in flight (an import, say) finish and commit. Previews come
+// from the in-memory engine once an account's index is built; every
+// account's build starts now, and previews use SQL until it is ready.
 func (c *cmd) serveOn(ctx context.Context, ln net.Listener, store *sqlstore.DB) error {
 	logger := slog.New(slog.NewTextHandler(c.stderr, nil))
+	eng := engine.New(store, store, logger)
+	defer eng.Stop()
+	accounts, err := store.Accounts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range accounts {
+		eng.Load(a)
+	}
 	srv := &http.Server{
-		Handler:           api.New(store, logger).Handler(),
+		Handler:           api.New(eng, logger).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),

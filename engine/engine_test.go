@@ -1,0 +1,178 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kizuna-line/kizuna"
+	"github.com/kizuna-line/kizuna/engine"
+	"github.com/kizuna-line/kizuna/internal/gen"
+	"github.com/kizuna-line/kizuna/internal/testdb"
+	"github.com/kizuna-line/kizuna/sqlstore"
+)
+
+func waitReady(t *testing.T, e *engine.Engine, a *kizuna.Account) {
+	t.Helper()
+	e.Load(a)
+	deadline := time.Now().Add(30 * time.Second)
+	for !e.Ready(a) {
+		if time.Now().After(deadline) {
+			t.Fatal("index not ready after 30s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// samePreview checks that the engine and the SQL path give the same answer.
+func samePreview(t *testing.T, what string, got, want *kizuna.Preview) {
+	t.Helper()
+	g, _ := json.Marshal(struct {
+		C int64
+		S []kizuna.PreviewFriend
+		M string
+		E time.Time
+	}{got.Count, got.Sample, got.Summary, got.EvaluatedAt})
+	w, _ := json.Marshal(struct {
+		C int64
+		S []kizuna.PreviewFriend
+		M string
+		E time.Time
+	}{want.Count, want.Sample, want.Summary, want.EvaluatedAt})
+	if string(g) != string(w) {
+		t.Fatalf("%s:\nengine %s\nsql    %s", what, g, w)
+	}
+}
+
+// TestEngineEqualsSQL builds indexes from the database and compares every
+// preview with the SQL path: the conformance vectors and generated filters
+// over generated friends, on each backend.
+func TestEngineEqualsSQL(t *testing.T) {
+	ctx := context.Background()
+	friends, err := os.ReadFile("../testdata/conformance/friends.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	casesData, err := os.ReadFile("../testdata/conformance/cases.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Cases []struct {
+			Name   string          `json:"name"`
+			Filter json.RawMessage `json:"filter"`
+			Now    time.Time       `json:"now"`
+			Expect struct {
+				Error string `json:"error"`
+			} `json:"expect"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(casesData, &v); err != nil {
+		t.Fatal(err)
+	}
+	for _, backend := range testdb.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			db := testdb.Open(t, backend)
+			e := engine.New(db, db, nil)
+			defer e.Stop()
+
+			a, _ := db.CreateAccount(ctx, "conformance", "Asia/Tokyo")
+			if _, err := e.ImportFriends(ctx, a, strings.NewReader(string(friends)), kizuna.ImportOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			waitReady(t, e, a)
+			for _, tc := range v.Cases {
+				req := kizuna.PreviewRequest{Filter: tc.Filter, Now: tc.Now, Lang: "ja"}
+				got, gerr := e.Preview(ctx, a, req)
+				want, werr := db.Preview(ctx, a, req)
+				if tc.Expect.Error != "" {
+					if kizuna.ErrorCode(gerr) != tc.Expect.Error || fmt.Sprint(gerr) != fmt.Sprint(werr) {
+						t.Fatalf("%s: engine %v, sql %v", tc.Name, gerr, werr)
+					}
+					continue
+				}
+				if gerr != nil || werr != nil {
+					t.Fatalf("%s: engine %v, sql %v", tc.Name, gerr, werr)
+				}
+				if got.AnsweredBy != "engine" || want.AnsweredBy != "sql" {
+					t.Fatalf("%s: answered by %q and %q", tc.Name, got.AnsweredBy, want.AnsweredBy)
+				}
+				samePreview(t, tc.Name, got, want)
+			}
+
+			for _, zone := range []string{"Asia/Tokyo", "America/Los_Angeles"} {
+				loc, _ := time.LoadLocation(zone)
+				r := rand.New(rand.NewPCG(7, 7))
+				now := time.Date(2026, 11, 28, 0, 0, 0, 0, loc)
+				a, _ := db.CreateAccount(ctx, "gen-"+strings.ReplaceAll(strings.ToLower(zone), "/", "-"), zone)
+				lines := gen.Friends(r, 400, now)
+				if _, err := e.ImportFriends(ctx, a, strings.NewReader(strings.Join(lines, "\n")), kizuna.ImportOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				waitReady(t, e, a)
+				for k := 0; k < 120; k++ {
+					at := now.Add(time.Duration(r.IntN(48*60)-24*60) * time.Minute)
+					req := kizuna.PreviewRequest{Filter: gen.Filter(r, gen.FriendTags, at), Now: at}
+					got, gerr := e.Preview(ctx, a, req)
+					want, werr := db.Preview(ctx, a, req)
+					if fmt.Sprint(gerr) != fmt.Sprint(werr) {
+						t.Fatalf("filter %s: engine %v, sql %v", req.Filter, gerr, werr)
+					}
+					if gerr == nil {
+						samePreview(t, string(req.Filter), got, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestEngineAfterImport checks that a preview after an import through the
+// engine reflects it at once: from SQL while the index is rebuilt, from the
+// new index after.
+func TestEngineAfterImport(t *testing.T) {
+	ctx := context.Background()
+	for _, backend := range testdb.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			db := testdb.Open(t, backend)
+			e := engine.New(db, db, nil)
+			defer e.Stop()
+			a, _ := db.CreateAccount(ctx, "shop", "")
+			line := func(id int, tags string) string {
+				return fmt.Sprintf(`{"line_user_id": "U%032x", "added_at": "2026-11-%02dT10:00:00+09:00", "tags": [%s]}`, id, id, tags)
+			}
+			if _, err := e.ImportFriends(ctx, a, strings.NewReader(line(1, `"VIP"`)+"\n"+line(2, `"新規"`)), kizuna.ImportOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			waitReady(t, e, a)
+			vip := kizuna.PreviewRequest{Filter: json.RawMessage(`{"groups":[{"conditions":[{"field":"tag","op":"has","value":"VIP"}]}]}`)}
+			p, err := e.Preview(ctx, a, vip)
+			if err != nil || p.Count != 1 || p.AnsweredBy != "engine" {
+				t.Fatalf("before: %+v %v", p, err)
+			}
+			for round := 3; round < 8; round++ {
+				// Friend 2 gains VIP, another friend arrives with it.
+				data := line(2, `"VIP"`) + "\n" + line(round, `"VIP"`)
+				if _, err := e.ImportFriends(ctx, a, strings.NewReader(data), kizuna.ImportOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				p, err = e.Preview(ctx, a, vip)
+				if err != nil || p.Count != int64(round) {
+					t.Fatalf("round %d right after the import: %+v %v", round, p, err)
+				}
+				waitReady(t, e, a)
+				p, err = e.Preview(ctx, a, vip)
+				if err != nil || p.Count != int64(round) || p.AnsweredBy != "engine" {
+					t.Fatalf("round %d after the rebuild: %+v %v", round, p, err)
+				}
+			}
+		})
+	}
+}
+
+var _ kizuna.FactsScanner = (*sqlstore.DB)(nil)

@@ -1,0 +1,302 @@
+package engine
+
+import (
+	"strings"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/kizuna-line/kizuna"
+)
+
+// Result is the answer to a filter: the members' count and the first
+// SampleSize of them in the spec's sample order.
+type Result struct {
+	Count  uint64
+	Sample []kizuna.PreviewFriend
+}
+
+// SampleSize is how many members a preview shows (spec section 6).
+const SampleSize = 10
+
+// Evaluate answers a validated filter at now. The filter's friend tags must
+// have been checked against the account (kizuna.Filter.CheckTags with
+// Index.HasTag).
+func (idx *Index) Evaluate(f *kizuna.Filter, now time.Time) Result {
+	members := idx.Members(f, now)
+	return Result{Count: members.GetCardinality(), Sample: idx.sample(members)}
+}
+
+// Members returns the friend numbers that match the filter at now.
+func (idx *Index) Members(f *kizuna.Filter, now time.Time) *roaring.Bitmap {
+	e := evaluator{idx: idx, now: now, today: int64(kizuna.DayOf(now, idx.loc))}
+	out := roaring.New()
+	for gi := range f.Groups {
+		g := &f.Groups[gi]
+		var acc *roaring.Bitmap
+		for ci := range g.Conditions {
+			b := e.condition(&g.Conditions[ci])
+			if acc == nil {
+				acc = b.Clone()
+			} else {
+				acc.And(b)
+			}
+			if acc.IsEmpty() {
+				break
+			}
+		}
+		out.Or(acc)
+	}
+	out.And(idx.active)
+	return out
+}
+
+// sample returns the first SampleSize members in sample order. Up to a
+// quarter of the account, the members are scanned keeping the best ten;
+// beyond that, walking the precomputed order finds ten members within a few
+// dozen friends on average.
+func (idx *Index) sample(members *roaring.Bitmap) []kizuna.PreviewFriend {
+	picked := make([]uint32, 0, SampleSize)
+	if card := members.GetCardinality(); card*4 <= uint64(idx.n) {
+		it := members.Iterator()
+		for it.HasNext() {
+			i := it.Next()
+			if len(picked) == SampleSize && !idx.before(i, picked[SampleSize-1]) {
+				continue
+			}
+			// Insert i in order, dropping the last when full.
+			k := len(picked)
+			if k < SampleSize {
+				picked = append(picked, i)
+			} else {
+				k--
+			}
+			for ; k > 0 && idx.before(i, picked[k-1]); k-- {
+				picked[k] = picked[k-1]
+			}
+			picked[k] = i
+		}
+	} else {
+		for _, i := range idx.order {
+			if len(picked) == SampleSize {
+				break
+			}
+			if members.Contains(i) {
+				picked = append(picked, i)
+			}
+		}
+	}
+	out := make([]kizuna.PreviewFriend, len(picked))
+	for k, i := range picked {
+		out[k] = kizuna.PreviewFriend{LineUserID: idx.lineIDs[i], DisplayName: idx.names[i], AddedAt: time.UnixMicro(idx.addedUS[i]).In(idx.loc)}
+	}
+	return out
+}
+
+type evaluator struct {
+	idx   *Index
+	now   time.Time
+	today int64
+}
+
+// condition returns the friends matching one condition; a negative op is
+// the complement of its positive twin over the following friends (spec 3.2).
+func (e *evaluator) condition(c *kizuna.Condition) *roaring.Bitmap {
+	if pos, neg := c.Positive(); neg {
+		return roaring.AndNot(e.idx.active, e.positive(&pos))
+	}
+	return e.positive(c)
+}
+
+func (e *evaluator) positive(c *kizuna.Condition) *roaring.Bitmap {
+	idx := e.idx
+	switch c.Field {
+	case kizuna.FieldAddedDate:
+		return scanDense(idx.n, func(i uint32) bool { return matchDay(c, int64(idx.addedDay[i])) })
+	case kizuna.FieldDaysSinceAdded:
+		t := c.Numeric()
+		return scanDense(idx.n, func(i uint32) bool { return t.Test(float64(e.today - int64(idx.addedDay[i]))) })
+	case kizuna.FieldTag:
+		return setOp(c.Op, c.Strings, func(s string) *roaring.Bitmap { return idx.tags[s] })
+	case kizuna.FieldShopifyLinked:
+		return idx.shopify
+	case kizuna.FieldHubSpotLinked:
+		return idx.hubspot
+	case kizuna.FieldKlaviyoLinked:
+		return idx.klaviyo
+	case kizuna.FieldShopifyTag:
+		return setOp(c.Op, c.Strings, func(s string) *roaring.Bitmap { return idx.shopifyTags[kizuna.Normalize(s)] })
+	case kizuna.FieldShopifyOrders:
+		t := c.Numeric()
+		return scanSet(idx.shopify, func(i uint32) bool { return t.Test(float64(idx.orders[i])) })
+	case kizuna.FieldShopifyDaysSince:
+		t := c.Numeric()
+		return scanSet(idx.hasLastOrder, func(i uint32) bool { return t.Test(float64(e.today - int64(idx.lastOrderDay[i]))) })
+	case kizuna.FieldShopifyAbandoned:
+		if c.HoursSince == nil {
+			return idx.hasAbandoned
+		}
+		t := *c.HoursSince
+		return scanSet(idx.hasAbandoned, func(i uint32) bool {
+			return t.Test(float64(kizuna.HoursSince(time.UnixMicro(idx.abandonedUS[i]), e.now)))
+		})
+	case kizuna.FieldHubSpotSegment, kizuna.FieldKlaviyoList:
+		lists := idx.lists[c.Source()]
+		return setOp(kizuna.OpHasAny, c.Strings, func(s string) *roaring.Bitmap { return lists[s] })
+	case kizuna.FieldHubSpotProperty, kizuna.FieldKlaviyoProperty:
+		p := idx.props[c.Source()][c.Property]
+		if p == nil {
+			return roaring.New()
+		}
+		return e.property(c, p)
+	}
+	return roaring.New()
+}
+
+func (e *evaluator) property(c *kizuna.Condition, p *property) *roaring.Bitmap {
+	if c.Op == kizuna.OpIsKnown {
+		return p.known
+	}
+	switch c.Type {
+	case kizuna.TypeString:
+		var match func(string) bool
+		switch c.Op {
+		case kizuna.OpEq, kizuna.OpIn:
+			want := map[string]bool{}
+			for _, s := range c.Strings {
+				want[kizuna.Normalize(s)] = true
+			}
+			out := roaring.New()
+			for s := range want {
+				if b := p.text[s]; b != nil {
+					out.Or(b)
+				}
+			}
+			return out
+		case kizuna.OpContains:
+			needle := kizuna.Normalize(c.Strings[0])
+			match = func(s string) bool { return strings.Contains(s, needle) }
+		case kizuna.OpStartsWith:
+			needle := kizuna.Normalize(c.Strings[0])
+			match = func(s string) bool { return strings.HasPrefix(s, needle) }
+		default:
+			return roaring.New()
+		}
+		// Scan the distinct values, not the friends.
+		var hits []*roaring.Bitmap
+		for s, b := range p.text {
+			if match(s) {
+				hits = append(hits, b)
+			}
+		}
+		return roaring.FastOr(hits...)
+	case kizuna.TypeNumber:
+		t := c.Numeric()
+		return scanSparse(p.numF, func(k int) bool { return t.Test(p.numV[k]) })
+	case kizuna.TypeBool:
+		if c.Bool {
+			return p.boolTrue
+		}
+		return p.boolFalse
+	case kizuna.TypeDate:
+		return scanSparse(p.dayF, func(k int) bool { return matchDay(c, int64(p.dayV[k])) })
+	case kizuna.TypeDaysSince:
+		t := c.Numeric()
+		return scanSparse(p.dayF, func(k int) bool { return t.Test(float64(e.today - int64(p.dayV[k]))) })
+	}
+	return roaring.New()
+}
+
+func matchDay(c *kizuna.Condition, d int64) bool {
+	switch c.Op {
+	case kizuna.OpOn:
+		return d == int64(c.Days[0])
+	case kizuna.OpBefore:
+		return d < int64(c.Days[0])
+	case kizuna.OpAfter:
+		return d > int64(c.Days[0])
+	case kizuna.OpBetween:
+		return int64(c.Days[0]) <= d && d <= int64(c.Days[1])
+	}
+	return false
+}
+
+// setOp evaluates has / has_any (union) and has_all (intersection) over the
+// bitmaps of the named values; an unknown value has no members.
+func setOp(op string, names []string, get func(string) *roaring.Bitmap) *roaring.Bitmap {
+	if op == kizuna.OpHasAll {
+		var acc *roaring.Bitmap
+		for _, n := range names {
+			b := get(n)
+			if b == nil {
+				return roaring.New()
+			}
+			if acc == nil {
+				acc = b.Clone()
+			} else {
+				acc.And(b)
+			}
+		}
+		return acc
+	}
+	var hits []*roaring.Bitmap
+	for _, n := range names {
+		if b := get(n); b != nil {
+			hits = append(hits, b)
+		}
+	}
+	return roaring.FastOr(hits...)
+}
+
+// scanDense tests every friend number below n.
+func scanDense(n uint32, test func(uint32) bool) *roaring.Bitmap {
+	buf := make([]uint32, 0, 1024)
+	out := roaring.New()
+	for i := uint32(0); i < n; i++ {
+		if test(i) {
+			buf = append(buf, i)
+			if len(buf) == cap(buf) {
+				out.AddMany(buf)
+				buf = buf[:0]
+			}
+		}
+	}
+	out.AddMany(buf)
+	return out
+}
+
+// scanSet tests the members of set.
+func scanSet(set *roaring.Bitmap, test func(uint32) bool) *roaring.Bitmap {
+	buf := make([]uint32, 0, 1024)
+	out := roaring.New()
+	it := set.Iterator()
+	for it.HasNext() {
+		i := it.Next()
+		if test(i) {
+			buf = append(buf, i)
+			if len(buf) == cap(buf) {
+				out.AddMany(buf)
+				buf = buf[:0]
+			}
+		}
+	}
+	out.AddMany(buf)
+	return out
+}
+
+// scanSparse tests the entries of a sparse column whose friend numbers are friends.
+func scanSparse(friends []uint32, test func(int) bool) *roaring.Bitmap {
+	buf := make([]uint32, 0, 1024)
+	out := roaring.New()
+	for k, i := range friends {
+		if test(k) {
+			buf = append(buf, i)
+			if len(buf) == cap(buf) {
+				out.AddMany(buf)
+				buf = buf[:0]
+			}
+		}
+	}
+	out.AddMany(buf)
+	return out
+}

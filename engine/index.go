@@ -1,0 +1,210 @@
+// Package engine answers previews from an in-memory index of an account's
+// friends: roaring bitmaps for set-like data (tags, lists, linked flags,
+// dictionary-encoded text) and columns for days, counts and times. It answers
+// exactly what the SQL path answers; the database stays the source of truth
+// and the index is rebuilt from it (see Engine).
+package engine
+
+import (
+	"sort"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/kizuna-line/kizuna"
+)
+
+// Index is one account's friends in memory. Friends are numbered densely in
+// the order they were added to the index. An Index is immutable once built,
+// so any number of previews may read it at once.
+type Index struct {
+	loc      *time.Location
+	n        uint32
+	lineIDs  []string
+	names    []string
+	addedUS  []int64
+	addedDay []int32
+	active   *roaring.Bitmap // following friends: every answer is within it
+	order    []uint32        // friend numbers, most recently added first, ties by LINE user ID
+	tagNames map[string]bool // every friend tag of the account, carried or not
+	tags     map[string]*roaring.Bitmap
+
+	shopify, hubspot, klaviyo *roaring.Bitmap // linked
+	orders                    []int64         // valid where shopify is set
+	hasLastOrder              *roaring.Bitmap
+	lastOrderDay              []int32
+	hasAbandoned              *roaring.Bitmap
+	abandonedUS               []int64
+	shopifyTags               map[string]*roaring.Bitmap // normalized tag -> customers
+
+	lists map[string]map[string]*roaring.Bitmap // source -> list ID -> members
+	props map[string]map[string]*property       // source -> property name -> values
+}
+
+// property holds one property's readings. Text is dictionary-encoded (a
+// condition scans the distinct values, not the friends); numbers and days are
+// sparse columns sorted by friend number.
+type property struct {
+	known     *roaring.Bitmap
+	text      map[string]*roaring.Bitmap
+	numF      []uint32
+	numV      []float64
+	boolTrue  *roaring.Bitmap
+	boolFalse *roaring.Bitmap
+	dayF      []uint32
+	dayV      []int32
+}
+
+// Builder makes an Index from a stream of friend facts.
+type Builder struct {
+	idx   *Index
+	seen  map[string]bool
+	dupes int
+}
+
+// NewBuilder starts an index for an account in zone loc whose friend tags
+// (including tags no friend carries now) are tagNames.
+func NewBuilder(loc *time.Location, tagNames []string) *Builder {
+	idx := &Index{
+		loc:          loc,
+		active:       roaring.New(),
+		tagNames:     map[string]bool{},
+		tags:         map[string]*roaring.Bitmap{},
+		shopify:      roaring.New(),
+		hubspot:      roaring.New(),
+		klaviyo:      roaring.New(),
+		hasLastOrder: roaring.New(),
+		hasAbandoned: roaring.New(),
+		shopifyTags:  map[string]*roaring.Bitmap{},
+		lists:        map[string]map[string]*roaring.Bitmap{"hubspot": {}, "klaviyo": {}},
+		props:        map[string]map[string]*property{"hubspot": {}, "klaviyo": {}},
+	}
+	for _, t := range tagNames {
+		idx.tagNames[t] = true
+	}
+	return &Builder{idx: idx}
+}
+
+func bitmapFor(m map[string]*roaring.Bitmap, key string) *roaring.Bitmap {
+	b := m[key]
+	if b == nil {
+		b = roaring.New()
+		m[key] = b
+	}
+	return b
+}
+
+// Add appends one friend. Each LINE user ID must be added once.
+func (b *Builder) Add(f *kizuna.FriendFacts) {
+	idx := b.idx
+	i := idx.n
+	idx.n++
+	idx.lineIDs = append(idx.lineIDs, f.LineUserID)
+	idx.names = append(idx.names, f.DisplayName)
+	idx.addedUS = append(idx.addedUS, f.AddedAt.UnixMicro())
+	idx.addedDay = append(idx.addedDay, int32(f.AddedDay))
+	if f.Following {
+		idx.active.Add(i)
+	}
+	for _, t := range f.Tags {
+		idx.tagNames[t] = true
+		bitmapFor(idx.tags, t).Add(i)
+	}
+	var orders, abandoned int64
+	var lastDay int32
+	if s := f.Shopify; s != nil {
+		idx.shopify.Add(i)
+		orders = s.OrdersCount
+		if s.HasLastOrder {
+			idx.hasLastOrder.Add(i)
+			lastDay = int32(s.LastOrderDay)
+		}
+		if s.HasAbandoned {
+			idx.hasAbandoned.Add(i)
+			abandoned = s.AbandonedAt.UnixMicro()
+		}
+		for _, t := range s.TagsNorm {
+			bitmapFor(idx.shopifyTags, t).Add(i)
+		}
+	}
+	idx.orders = append(idx.orders, orders)
+	idx.lastOrderDay = append(idx.lastOrderDay, lastDay)
+	idx.abandonedUS = append(idx.abandonedUS, abandoned)
+	if c := f.HubSpot; c != nil {
+		idx.hubspot.Add(i)
+		b.addContact("hubspot", i, c)
+	}
+	if c := f.Klaviyo; c != nil {
+		idx.klaviyo.Add(i)
+		b.addContact("klaviyo", i, c)
+	}
+}
+
+func (b *Builder) addContact(source string, i uint32, c *kizuna.ContactFacts) {
+	idx := b.idx
+	for _, l := range c.Lists {
+		bitmapFor(idx.lists[source], l).Add(i)
+	}
+	for name, r := range c.Properties {
+		p := idx.props[source][name]
+		if p == nil {
+			p = &property{known: roaring.New(), text: map[string]*roaring.Bitmap{}, boolTrue: roaring.New(), boolFalse: roaring.New()}
+			idx.props[source][name] = p
+		}
+		if r.Known {
+			p.known.Add(i)
+		}
+		if r.HasText {
+			bitmapFor(p.text, r.Text).Add(i)
+		}
+		if r.HasNum {
+			p.numF, p.numV = append(p.numF, i), append(p.numV, r.Num)
+		}
+		if r.HasBool {
+			if r.Bool {
+				p.boolTrue.Add(i)
+			} else {
+				p.boolFalse.Add(i)
+			}
+		}
+		if r.HasDay {
+			p.dayF, p.dayV = append(p.dayF, i), append(p.dayV, int32(r.Day))
+		}
+	}
+}
+
+// Build finishes the index: it orders friends for samples and compacts the bitmaps.
+func (b *Builder) Build() *Index {
+	idx := b.idx
+	idx.order = make([]uint32, idx.n)
+	for i := range idx.order {
+		idx.order[i] = uint32(i)
+	}
+	sort.Slice(idx.order, func(x, y int) bool { return idx.before(idx.order[x], idx.order[y]) })
+	all := []*roaring.Bitmap{idx.active, idx.shopify, idx.hubspot, idx.klaviyo, idx.hasLastOrder, idx.hasAbandoned}
+	for _, m := range []map[string]*roaring.Bitmap{idx.tags, idx.shopifyTags, idx.lists["hubspot"], idx.lists["klaviyo"]} {
+		for _, bm := range m {
+			all = append(all, bm)
+		}
+	}
+	for _, bm := range all {
+		bm.RunOptimize()
+	}
+	b.idx = nil
+	return idx
+}
+
+// before reports whether friend i comes before friend j in a sample: more
+// recently added first, ties by LINE user ID in byte order.
+func (idx *Index) before(i, j uint32) bool {
+	if idx.addedUS[i] != idx.addedUS[j] {
+		return idx.addedUS[i] > idx.addedUS[j]
+	}
+	return idx.lineIDs[i] < idx.lineIDs[j]
+}
+
+// Len returns the number of friends in the index, blocked included.
+func (idx *Index) Len() int { return int(idx.n) }
+
+// HasTag reports whether the account has a friend tag of that name.
+func (idx *Index) HasTag(name string) bool { return idx.tagNames[name] }

@@ -1,0 +1,161 @@
+package engine_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kizuna-line/kizuna"
+	"github.com/kizuna-line/kizuna/engine"
+	"github.com/kizuna-line/kizuna/internal/gen"
+)
+
+// parseLines parses NDJSON friends; a later line for a friend replaces an
+// earlier one, as an import does. It returns the friends in order of first appearance.
+func parseLines(t *testing.T, lines []string) []*kizuna.Friend {
+	t.Helper()
+	var out []*kizuna.Friend
+	at := map[string]int{}
+	for n, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		f, err := kizuna.ParseFriendLine([]byte(l))
+		if err != nil {
+			t.Fatalf("line %d: %v", n+1, err)
+		}
+		if i, ok := at[f.LineUserID]; ok {
+			out[i] = f
+			continue
+		}
+		at[f.LineUserID] = len(out)
+		out = append(out, f)
+	}
+	return out
+}
+
+func build(friends []*kizuna.Friend, loc *time.Location, tags []string) *engine.Index {
+	b := engine.NewBuilder(loc, tags)
+	for _, f := range friends {
+		b.Add(kizuna.FactsOf(f, loc))
+	}
+	return b.Build()
+}
+
+// reference answers a filter with the domain's matcher.
+func reference(f *kizuna.Filter, friends []*kizuna.Friend, loc *time.Location, now time.Time) (int, []string) {
+	m := kizuna.Matcher{Loc: loc, Now: now}
+	var in []*kizuna.Friend
+	for _, fr := range friends {
+		if m.Match(f, fr) {
+			in = append(in, fr)
+		}
+	}
+	sort.Slice(in, func(i, j int) bool {
+		if !in[i].AddedAt.Equal(in[j].AddedAt) {
+			return in[i].AddedAt.After(in[j].AddedAt)
+		}
+		return in[i].LineUserID < in[j].LineUserID
+	})
+	var ids []string
+	for i := 0; i < len(in) && i < engine.SampleSize; i++ {
+		ids = append(ids, in[i].LineUserID)
+	}
+	return len(in), ids
+}
+
+func sampleIDs(r engine.Result) []string {
+	var ids []string
+	for _, s := range r.Sample {
+		ids = append(ids, s.LineUserID)
+	}
+	return ids
+}
+
+// TestConformanceIndex runs the spec's conformance vectors through the index.
+func TestConformanceIndex(t *testing.T) {
+	var v struct {
+		Account struct{ Timezone string } `json:"account"`
+		Cases   []struct {
+			Name   string          `json:"name"`
+			Filter json.RawMessage `json:"filter"`
+			Now    time.Time       `json:"now"`
+			Expect struct {
+				Count  *uint64  `json:"count"`
+				Sample []string `json:"sample"`
+				Error  string   `json:"error"`
+			} `json:"expect"`
+		} `json:"cases"`
+	}
+	data, err := os.ReadFile("../testdata/conformance/cases.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile("../testdata/conformance/friends.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, _ := time.LoadLocation(v.Account.Timezone)
+	idx := build(parseLines(t, strings.Split(string(raw), "\n")), loc, nil)
+	ran := 0
+	for _, tc := range v.Cases {
+		f, err := kizuna.ParseFilter(tc.Filter)
+		if err == nil {
+			err = f.CheckTags(idx.HasTag)
+		}
+		if tc.Expect.Error != "" {
+			if kizuna.ErrorCode(err) != tc.Expect.Error {
+				t.Errorf("%s: want refusal, got %v", tc.Name, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.Name, err)
+		}
+		r := idx.Evaluate(f, tc.Now)
+		if r.Count != *tc.Expect.Count || fmt.Sprint(sampleIDs(r)) != fmt.Sprint(tc.Expect.Sample) {
+			t.Errorf("%s: count %d sample %v\nwant count %d sample %v", tc.Name, r.Count, sampleIDs(r), *tc.Expect.Count, tc.Expect.Sample)
+		}
+		ran++
+	}
+	if ran < 100 {
+		t.Fatalf("only %d cases ran", ran)
+	}
+}
+
+// TestIndexMatchesMatcher compares the index with the domain's matcher over
+// generated friends and filters, at instants on midnights and hour edges, in
+// a zone with DST.
+func TestIndexMatchesMatcher(t *testing.T) {
+	for _, zone := range []string{"Asia/Tokyo", "America/Los_Angeles"} {
+		loc, _ := time.LoadLocation(zone)
+		for seed := uint64(1); seed <= 3; seed++ {
+			r := rand.New(rand.NewPCG(seed, seed))
+			base := time.Date(2026, 11, 28, 0, 0, 0, 0, loc)
+			friends := parseLines(t, gen.Friends(r, 500, base))
+			idx := build(friends, loc, gen.FriendTags)
+			for _, now := range []time.Time{base, base.Add(-time.Microsecond), base.Add(90 * time.Minute), time.Date(2026, 11, 1, 1, 30, 0, 0, loc), time.Date(2026, 3, 8, 3, 0, 0, 0, loc)} {
+				for k := 0; k < 150; k++ {
+					raw := gen.Filter(r, gen.FriendTags, now)
+					f, err := kizuna.ParseFilter(raw)
+					if err != nil {
+						t.Fatalf("generated filter refused: %v\n%s", err, raw)
+					}
+					count, ids := reference(f, friends, loc, now)
+					got := idx.Evaluate(f, now)
+					if got.Count != uint64(count) || fmt.Sprint(sampleIDs(got)) != fmt.Sprint(ids) {
+						t.Fatalf("%s seed %d now %s\nfilter %s\nindex %d %v\nmatcher %d %v", zone, seed, now, raw, got.Count, sampleIDs(got), count, ids)
+					}
+				}
+			}
+		}
+	}
+}
