@@ -148,6 +148,28 @@ func (e *Engine) Len(a *kizuna.Account) int {
 	return 0
 }
 
+// DropCache empties the account's condition cache, so that the next preview
+// is computed cold (for benchmarks).
+func (e *Engine) DropCache(a *kizuna.Account) {
+	e.mu.Lock()
+	idx := e.state(a.ID).idx
+	e.mu.Unlock()
+	if idx != nil && idx.cache != nil {
+		idx.cache.clear()
+	}
+}
+
+// CacheStats reports the use of the account's condition cache.
+func (e *Engine) CacheStats(a *kizuna.Account) CacheStats {
+	e.mu.Lock()
+	idx := e.state(a.ID).idx
+	e.mu.Unlock()
+	if idx == nil {
+		return CacheStats{}
+	}
+	return idx.CacheStats()
+}
+
 // Ready reports whether the account's previews come from its index now.
 func (e *Engine) Ready(a *kizuna.Account) bool {
 	e.mu.Lock()

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"strings"
 	"time"
 
@@ -101,11 +102,31 @@ type evaluator struct {
 
 // condition returns the friends matching one condition; a negative op is
 // the complement of its positive twin over the following friends (spec 3.2).
+// The result must not be modified: it may be cached or part of the index.
 func (e *evaluator) condition(c *kizuna.Condition) *roaring.Bitmap {
 	if pos, neg := c.Positive(); neg {
-		return roaring.AndNot(e.idx.active, e.positive(&pos))
+		return roaring.AndNot(e.idx.active, e.cached(&pos))
 	}
-	return e.positive(c)
+	return e.cached(c)
+}
+
+// cached returns a positive condition's members from the index's cache, or
+// computes and caches them.
+func (e *evaluator) cached(c *kizuna.Condition) *roaring.Bitmap {
+	if e.idx.cache == nil || !cacheable(c) {
+		return e.positive(c)
+	}
+	key := cacheKey(c, e.today)
+	if b := e.idx.cache.get(key, e.now.UnixMicro()); b != nil {
+		return b
+	}
+	b := e.positive(c)
+	from, to := int64(math.MinInt64), int64(math.MaxInt64)
+	if c.Field == kizuna.FieldShopifyAbandoned {
+		from, to = e.hoursWindow(*c.HoursSince)
+	}
+	e.idx.cache.put(key, b, from, to)
+	return b
 }
 
 func (e *evaluator) positive(c *kizuna.Condition) *roaring.Bitmap {

@@ -39,6 +39,8 @@ type Index struct {
 
 	lists map[string]map[string]*roaring.Bitmap // source -> list ID -> members
 	props map[string]map[string]*property       // source -> property name -> values
+
+	cache *cache // condition results; nil: none kept
 }
 
 // property holds one property's readings. Text is dictionary-encoded (a
@@ -190,8 +192,27 @@ func (b *Builder) Build() *Index {
 	for _, bm := range all {
 		bm.RunOptimize()
 	}
+	idx.cache = newCache(DefaultCacheBytes)
 	b.idx = nil
 	return idx
+}
+
+// SetCacheBytes replaces the index's condition cache with an empty one of
+// at most n bytes; 0 keeps no condition results. It is for benchmarks and
+// tests, before the index is shared.
+func (idx *Index) SetCacheBytes(n uint64) {
+	idx.cache = nil
+	if n > 0 {
+		idx.cache = newCache(n)
+	}
+}
+
+// CacheStats reports the use of the index's condition cache.
+func (idx *Index) CacheStats() CacheStats {
+	if idx.cache == nil {
+		return CacheStats{}
+	}
+	return idx.cache.stats()
 }
 
 // before reports whether friend i comes before friend j in a sample: more

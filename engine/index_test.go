@@ -159,3 +159,59 @@ func TestIndexMatchesMatcher(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheStaysExactAsTimePasses evaluates time-relative conditions with
+// one index (so from its cache) at instants on either side of every
+// friend's hour and day boundaries, and compares each answer with the matcher.
+func TestCacheStaysExactAsTimePasses(t *testing.T) {
+	loc, _ := time.LoadLocation("Asia/Tokyo")
+	base := time.Date(2026, 11, 28, 0, 0, 0, 0, loc)
+	friends := parseLines(t, gen.Friends(rand.New(rand.NewPCG(9, 9)), 400, base))
+	idx := build(friends, loc, gen.FriendTags)
+	filters := []string{
+		`{"groups":[{"conditions":[{"field":"shopify.abandoned_cart","op":"exists","hours_since":{"op":"between","value":[1,3]}}]}]}`,
+		`{"groups":[{"conditions":[{"field":"shopify.abandoned_cart","op":"exists","hours_since":{"op":"gte","value":24}}]}]}`,
+		`{"groups":[{"conditions":[{"field":"shopify.abandoned_cart","op":"exists","hours_since":{"op":"neq","value":2}}]}]}`,
+		`{"groups":[{"conditions":[{"field":"shopify.abandoned_cart","op":"exists","hours_since":{"op":"lt","value":2.5}}]}]}`,
+		`{"groups":[{"conditions":[{"field":"line.days_since_added","op":"lte","value":6}]}]}`,
+		`{"groups":[{"conditions":[{"field":"shopify.days_since_last_order","op":"between","value":[0,1]}]}]}`,
+	}
+	// The instants: around the hour boundaries of every cart, and local midnights.
+	var instants []time.Time
+	for _, f := range friends {
+		if f.Shopify == nil {
+			continue
+		}
+		if at, ok := f.Shopify.AbandonedAt(); ok {
+			for _, k := range []int{1, 2, 3, 24} {
+				b := at.Add(time.Duration(k) * time.Hour)
+				instants = append(instants, b.Add(-time.Microsecond), b)
+			}
+		}
+	}
+	for d := -1; d <= 2; d++ {
+		m := base.AddDate(0, 0, d)
+		instants = append(instants, m.Add(-time.Microsecond), m)
+	}
+	if len(instants) < 50 {
+		t.Fatalf("only %d instants", len(instants))
+	}
+	for _, raw := range filters {
+		f, err := kizuna.ParseFilter([]byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, now := range instants {
+			count, ids := reference(f, friends, loc, now)
+			got := idx.Evaluate(f, now)
+			if got.Count != uint64(count) || fmt.Sprint(sampleIDs(got)) != fmt.Sprint(ids) {
+				t.Fatalf("%s at %s: index %d, matcher %d", raw, now.Format(time.RFC3339Nano), got.Count, count)
+			}
+		}
+	}
+	st := idx.CacheStats()
+	if st.Hits == 0 || st.Misses == 0 {
+		t.Fatalf("the cache was not exercised: %+v", st)
+	}
+	t.Logf("cache: %+v over %d instants", st, len(instants))
+}
