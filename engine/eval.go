@@ -89,7 +89,7 @@ func (idx *Index) sample(members *roaring.Bitmap) []kizuna.PreviewFriend {
 	}
 	out := make([]kizuna.PreviewFriend, len(picked))
 	for k, i := range picked {
-		out[k] = kizuna.PreviewFriend{LineUserID: idx.lineIDs[i], DisplayName: idx.names[i], AddedAt: time.UnixMicro(idx.addedUS[i]).In(idx.loc)}
+		out[k] = kizuna.PreviewFriend{LineUserID: idx.lineID(i), DisplayName: idx.name(i), AddedAt: time.UnixMicro(idx.addedUS[i]).In(idx.loc)}
 	}
 	return out
 }

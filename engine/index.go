@@ -6,6 +6,8 @@
 package engine
 
 import (
+	"bytes"
+	"encoding/hex"
 	"sort"
 	"time"
 
@@ -18,10 +20,16 @@ import (
 // the order they were added to the index. An Index is immutable once built,
 // so any number of previews may read it at once.
 type Index struct {
-	loc      *time.Location
-	n        uint32
-	lineIDs  []string
-	names    []string
+	loc *time.Location
+	n   uint32
+	// LINE user IDs are "U" + 32 hex digits: kept as their 16 bytes when the
+	// hex is lower case (as LINE writes them), whose byte order is then the
+	// ID's; any other spelling is kept as written in oddIDs.
+	ids    [][16]byte
+	oddIDs map[uint32]string
+	// Display names, one arena: name i is names[nameEnd[i-1]:nameEnd[i]].
+	names    []byte
+	nameEnd  []uint32
 	addedUS  []int64
 	addedDay []int32
 	active   *roaring.Bitmap // following friends: every answer is within it
@@ -69,6 +77,7 @@ type Builder struct {
 func NewBuilder(loc *time.Location, tagNames []string) *Builder {
 	idx := &Index{
 		loc:          loc,
+		oddIDs:       map[uint32]string{},
 		active:       roaring.New(),
 		tagNames:     map[string]bool{},
 		tags:         map[string]*roaring.Bitmap{},
@@ -101,8 +110,13 @@ func (b *Builder) Add(f *kizuna.FriendFacts) {
 	idx := b.idx
 	i := idx.n
 	idx.n++
-	idx.lineIDs = append(idx.lineIDs, f.LineUserID)
-	idx.names = append(idx.names, f.DisplayName)
+	var id [16]byte
+	if !packID(f.LineUserID, &id) {
+		idx.oddIDs[i] = f.LineUserID
+	}
+	idx.ids = append(idx.ids, id)
+	idx.names = append(idx.names, f.DisplayName...)
+	idx.nameEnd = append(idx.nameEnd, uint32(len(idx.names)))
 	idx.addedUS = append(idx.addedUS, f.AddedAt.UnixMicro())
 	idx.addedDay = append(idx.addedDay, int32(f.AddedDay))
 	if f.Following {
@@ -221,7 +235,49 @@ func (idx *Index) before(i, j uint32) bool {
 	if idx.addedUS[i] != idx.addedUS[j] {
 		return idx.addedUS[i] > idx.addedUS[j]
 	}
-	return idx.lineIDs[i] < idx.lineIDs[j]
+	if len(idx.oddIDs) > 0 {
+		_, oi := idx.oddIDs[i]
+		_, oj := idx.oddIDs[j]
+		if oi || oj {
+			return idx.lineID(i) < idx.lineID(j)
+		}
+	}
+	return bytes.Compare(idx.ids[i][:], idx.ids[j][:]) < 0
+}
+
+// lineID returns friend i's LINE user ID as written.
+func (idx *Index) lineID(i uint32) string {
+	if s, ok := idx.oddIDs[i]; ok {
+		return s
+	}
+	var b [33]byte
+	b[0] = 'U'
+	hex.Encode(b[1:], idx.ids[i][:])
+	return string(b[:])
+}
+
+// name returns friend i's display name.
+func (idx *Index) name(i uint32) string {
+	start := uint32(0)
+	if i > 0 {
+		start = idx.nameEnd[i-1]
+	}
+	return string(idx.names[start:idx.nameEnd[i]])
+}
+
+// packID stores a "U" + 32 lower-case hex digits ID in 16 bytes; it reports
+// false for any other spelling.
+func packID(s string, out *[16]byte) bool {
+	if len(s) != 33 || s[0] != 'U' {
+		return false
+	}
+	for _, c := range []byte(s[1:]) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	_, err := hex.Decode(out[:], []byte(s[1:]))
+	return err == nil
 }
 
 // Len returns the number of friends in the index, blocked included.
