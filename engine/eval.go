@@ -183,14 +183,13 @@ func (e *evaluator) property(c *kizuna.Condition, p *property) *roaring.Bitmap {
 		var match func(string) bool
 		switch c.Op {
 		case kizuna.OpEq, kizuna.OpIn:
-			want := map[string]bool{}
-			for _, s := range c.Strings {
-				want[kizuna.Normalize(s)] = true
-			}
 			out := roaring.New()
-			for s := range want {
-				if b := p.text[s]; b != nil {
+			for _, v := range c.Strings {
+				v = kizuna.Normalize(v)
+				if b := p.text[v]; b != nil {
 					out.Or(b)
+				} else if i, ok := p.textOne[v]; ok {
+					out.Add(i)
 				}
 			}
 			return out
@@ -210,7 +209,13 @@ func (e *evaluator) property(c *kizuna.Condition, p *property) *roaring.Bitmap {
 				hits = append(hits, b)
 			}
 		}
-		return roaring.FastOr(hits...)
+		out := roaring.FastOr(hits...)
+		for s, i := range p.textOne {
+			if match(s) {
+				out.Add(i)
+			}
+		}
+		return out
 	case kizuna.TypeNumber:
 		t := c.Numeric()
 		return scanSparse(p.numF, func(k int) bool { return t.Test(p.numV[k]) })

@@ -55,7 +55,10 @@ type Index struct {
 // condition scans the distinct values, not the friends); numbers and days are
 // sparse columns sorted by friend number.
 type property struct {
-	known     *roaring.Bitmap
+	known *roaring.Bitmap
+	// Normalized text values: those that one friend alone carries (often
+	// most of them: e-mail addresses, names) cost a map entry, not a bitmap.
+	textOne   map[string]uint32
 	text      map[string]*roaring.Bitmap
 	numF      []uint32
 	numV      []float64
@@ -164,14 +167,21 @@ func (b *Builder) addContact(source string, i uint32, c *kizuna.ContactFacts) {
 	for name, r := range c.Properties {
 		p := idx.props[source][name]
 		if p == nil {
-			p = &property{known: roaring.New(), text: map[string]*roaring.Bitmap{}, boolTrue: roaring.New(), boolFalse: roaring.New()}
+			p = &property{known: roaring.New(), textOne: map[string]uint32{}, text: map[string]*roaring.Bitmap{}, boolTrue: roaring.New(), boolFalse: roaring.New()}
 			idx.props[source][name] = p
 		}
 		if r.Known {
 			p.known.Add(i)
 		}
 		if r.HasText {
-			bitmapFor(p.text, r.Text).Add(i)
+			if b := p.text[r.Text]; b != nil {
+				b.Add(i)
+			} else if j, ok := p.textOne[r.Text]; ok {
+				delete(p.textOne, r.Text)
+				p.text[r.Text] = roaring.BitmapOf(j, i)
+			} else {
+				p.textOne[r.Text] = i
+			}
 		}
 		if r.HasNum {
 			p.numF, p.numV = append(p.numF, i), append(p.numV, r.Num)

@@ -109,9 +109,8 @@ func (db *DB) ScanFacts(ctx context.Context, a *kizuna.Account, fn func(*kizuna.
 }
 
 // secondScanConn admits one scan at a time (in the process) to a second
-// connection. Scans that each hold a connection while waiting for another
-// could otherwise take the whole pool and wait for each other forever; with
-// one, every other holder of a connection gives it back without waiting.
+// connection: scans that each held a connection while waiting for another
+// could take the whole pool and wait for each other forever.
 var secondScanConn = make(chan struct{}, 1)
 
 // beginScan begins the read transactions of a scan: two on two connections
