@@ -77,7 +77,10 @@ func FactsOf(f *Friend, loc *time.Location) *FriendFacts {
 }
 
 // FactsScanner streams the facts of every friend of an account, blocked
-// friends included, in one consistent snapshot.
+// friends included, in one consistent snapshot, and tells whether they
+// changed: FriendsVersion grows with every committed write to the account's
+// friends, by any process.
 type FactsScanner interface {
 	ScanFacts(ctx context.Context, account *Account, fn func(*FriendFacts) error) error
+	FriendsVersion(ctx context.Context, account *Account) (int64, error)
 }

@@ -17,8 +17,10 @@ import (
 // Engine until the index is rebuilt after it, previews are answered by the
 // store's SQL path, so an answer is never older than the data committed.
 //
-// Writes made by other processes sharing the database are not seen by the
-// index yet (the change log of issue 3 is still to come).
+// Writes made by other processes sharing the database are caught too: every
+// import bumps the account's friends version in its transaction, and a
+// preview first reads that version (one primary-key read); when it differs
+// from the index's, SQL answers and the index is rebuilt.
 type Engine struct {
 	kizuna.Store
 	scanner kizuna.FactsScanner
@@ -30,6 +32,8 @@ type Engine struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	builds chan struct{} // one build at a time: each takes a core and memory
+
 	mu       sync.Mutex
 	accounts map[int64]*accountState
 }
@@ -37,6 +41,7 @@ type Engine struct {
 // accountState is one account's index and what is happening to it.
 type accountState struct {
 	idx      *Index // nil: not built, or stale
+	version  int64  // the account's friends version that idx reflects
 	gen      uint64 // bumped by every write; a build made before a bump is dropped
 	building bool
 	writing  int // imports in progress: no build starts meanwhile
@@ -51,7 +56,8 @@ func New(store kizuna.Store, scanner kizuna.FactsScanner, logger *slog.Logger) *
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Engine{Store: store, scanner: scanner, logger: logger, Now: time.Now, ctx: ctx, cancel: cancel, accounts: map[int64]*accountState{}}
+	return &Engine{Store: store, scanner: scanner, logger: logger, Now: time.Now, ctx: ctx, cancel: cancel,
+		builds: make(chan struct{}, 1), accounts: map[int64]*accountState{}}
 }
 
 // Stop ends background builds and waits for them. It leaves the store open:
@@ -94,7 +100,16 @@ func (e *Engine) startBuild(a *kizuna.Account, st *accountState) {
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
-		idx, err := e.build(e.ctx, a)
+		var idx *Index
+		var version int64
+		var err error
+		select {
+		case e.builds <- struct{}{}:
+			idx, version, err = e.build(e.ctx, a)
+			<-e.builds
+		case <-e.ctx.Done():
+			err = e.ctx.Err()
+		}
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		st.building = false
@@ -105,17 +120,23 @@ func (e *Engine) startBuild(a *kizuna.Account, st *accountState) {
 			e.logger.Info("engine: index outdated by a write while building; dropped", "account", a.Name)
 			e.startBuild(a, st)
 		default:
-			st.idx = idx
+			st.idx, st.version = idx, version
 		}
 	}()
 }
 
-// build streams the account's facts into a new index, logging progress.
-func (e *Engine) build(ctx context.Context, a *kizuna.Account) (*Index, error) {
+// build streams the account's facts into a new index, logging progress. It
+// returns the friends version read before the scan: the index reflects at
+// least that version, so a later write is always noticed.
+func (e *Engine) build(ctx context.Context, a *kizuna.Account) (*Index, int64, error) {
 	start := time.Now()
+	version, err := e.scanner.FriendsVersion(ctx, a)
+	if err != nil {
+		return nil, 0, err
+	}
 	tags, err := e.Store.Tags(ctx, a)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	names := make([]string, len(tags))
 	for i, t := range tags {
@@ -131,11 +152,11 @@ func (e *Engine) build(ctx context.Context, a *kizuna.Account) (*Index, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	idx := b.Build()
 	e.logger.Info("engine: index ready", "account", a.Name, "friends", n, "took", time.Since(start).Round(time.Millisecond))
-	return idx, nil
+	return idx, version, nil
 }
 
 // Len returns the number of friends in the account's index, or 0 when it is not ready.
@@ -177,26 +198,50 @@ func (e *Engine) Ready(a *kizuna.Account) bool {
 	return e.state(a.ID).idx != nil
 }
 
-// index returns the account's index if it is ready, and otherwise starts
-// building it and returns nil.
-func (e *Engine) index(a *kizuna.Account) *Index {
+// index returns the account's index if it is ready and reflects the
+// account's current friends version, and otherwise starts building it and
+// returns nil.
+func (e *Engine) index(ctx context.Context, a *kizuna.Account) (*Index, error) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	st := e.state(a.ID)
-	if st.idx == nil {
+	idx, version := st.idx, st.version
+	if idx == nil {
 		e.startBuild(a, st)
 	}
-	return st.idx
+	e.mu.Unlock()
+	if idx == nil {
+		return nil, nil
+	}
+	current, err := e.scanner.FriendsVersion(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if current == version {
+		return idx, nil
+	}
+	// Another process wrote: drop the index unless a newer one replaced it.
+	e.mu.Lock()
+	if st.idx == idx {
+		st.idx = nil
+		st.gen++
+		e.logger.Info("engine: friends changed in the database; rebuilding", "account", a.Name)
+	}
+	e.startBuild(a, st)
+	e.mu.Unlock()
+	return nil, nil
 }
 
 // Preview answers from the account's index when it is ready, and from the
 // store's SQL path otherwise; AnsweredBy says which.
 func (e *Engine) Preview(ctx context.Context, a *kizuna.Account, req kizuna.PreviewRequest) (*kizuna.Preview, error) {
-	idx := e.index(a)
+	start := time.Now()
+	idx, err := e.index(ctx, a)
+	if err != nil {
+		return nil, err
+	}
 	if idx == nil {
 		return e.Store.Preview(ctx, a, req)
 	}
-	start := time.Now()
 	f, err := kizuna.ParseFilter(req.Filter)
 	if err != nil {
 		return nil, err

@@ -176,3 +176,60 @@ func TestEngineAfterImport(t *testing.T) {
 }
 
 var _ kizuna.FactsScanner = (*sqlstore.DB)(nil)
+
+// TestEngineSeesOtherProcessesWrites runs two engines over one database, as
+// two Kizuna processes would: a write through one (or straight to the store,
+// as the command line does) is in the other's very next preview.
+func TestEngineSeesOtherProcessesWrites(t *testing.T) {
+	ctx := context.Background()
+	for _, backend := range testdb.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			dsn := testdb.DSN(t, backend)
+			open := func() *sqlstore.DB {
+				db, err := sqlstore.Open(ctx, dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				return db
+			}
+			db1, db2 := open(), open()
+			e1, e2 := engine.New(db1, db1, nil), engine.New(db2, db2, nil)
+			defer e1.Stop()
+			defer e2.Stop()
+			a, err := db1.CreateAccount(ctx, "shop", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			line := func(id int) string {
+				return fmt.Sprintf(`{"line_user_id": "U%032x", "added_at": "2026-11-%02dT10:00:00+09:00", "tags": ["VIP"]}`, id, id)
+			}
+			if _, err := e1.ImportFriends(ctx, a, strings.NewReader(line(1)), kizuna.ImportOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			a2, _ := db2.FindAccount(ctx, "shop")
+			waitReady(t, e2, a2)
+			vip := kizuna.PreviewRequest{Filter: json.RawMessage(`{"groups":[{"conditions":[{"field":"tag","op":"has","value":"VIP"}]}]}`)}
+			for n := 2; n <= 4; n++ {
+				var err error
+				if n%2 == 0 {
+					_, err = e1.ImportFriends(ctx, a, strings.NewReader(line(n)), kizuna.ImportOptions{})
+				} else {
+					_, err = db1.ImportFriends(ctx, a, strings.NewReader(line(n)), kizuna.ImportOptions{}) // the command line's way
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				p, err := e2.Preview(ctx, a2, vip)
+				if err != nil || p.Count != int64(n) {
+					t.Fatalf("write %d, next preview in the other process: %+v %v", n, p, err)
+				}
+				waitReady(t, e2, a2)
+				p, err = e2.Preview(ctx, a2, vip)
+				if err != nil || p.Count != int64(n) || p.AnsweredBy != "engine" {
+					t.Fatalf("write %d, after the rebuild: %+v %v", n, p, err)
+				}
+			}
+		})
+	}
+}

@@ -194,3 +194,13 @@ func (db *DB) Accounts(ctx context.Context) ([]*kizuna.Account, error) {
 	}
 	return out, rows.Err()
 }
+
+// FriendsVersion returns the account's friends version, which every import
+// bumps when it commits.
+func (db *DB) FriendsVersion(ctx context.Context, a *kizuna.Account) (int64, error) {
+	var v int64
+	if err := db.read.QueryRowContext(ctx, db.q(`SELECT friends_version FROM accounts WHERE id = ?`), a.ID).Scan(&v); err != nil {
+		return 0, fmt.Errorf("friends version: %w", err)
+	}
+	return v, nil
+}

@@ -108,6 +108,9 @@ func (db *DB) ImportFriends(ctx context.Context, a *kizuna.Account, r io.Reader,
 	if err := imp.flush(ctx); err != nil {
 		return nil, err
 	}
+	if _, err := tx.ExecContext(ctx, db.q(`UPDATE accounts SET friends_version = friends_version + 1 WHERE id = ?`), a.ID); err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("import: commit: %w", err)
 	}
