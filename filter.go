@@ -101,6 +101,40 @@ func (n NumericTest) Test(x float64) bool {
 	return false
 }
 
+// IntegerRange returns the integers x for which "x op v" holds (for neq:
+// those for which eq holds) as [lo, hi], math.MinInt64 and math.MaxInt64
+// meaning unbounded, and ok false when no integer qualifies. Operands are
+// clamped to ±bound, which must lie beyond every value compared, so that
+// callers can do arithmetic on the bounds without overflow.
+func (n NumericTest) IntegerRange(bound int64) (lo, hi int64, ok bool) {
+	lo, hi = math.MinInt64, math.MaxInt64
+	b := float64(bound)
+	ceil := func(v float64) int64 { return int64(math.Max(-b, math.Min(b, math.Ceil(v)))) }
+	floor := func(v float64) int64 { return int64(math.Max(-b, math.Min(b, math.Floor(v)))) }
+	v := n.Nums[0]
+	switch n.Op {
+	case OpEq, OpNeq:
+		if v != math.Trunc(v) || math.Abs(v) > b {
+			return 0, 0, false
+		}
+		lo, hi = int64(v), int64(v)
+	case OpLt:
+		hi = ceil(v) - 1
+	case OpLte:
+		hi = floor(v)
+	case OpGt:
+		lo = floor(v) + 1
+	case OpGte:
+		lo = ceil(v)
+	case OpBetween:
+		lo, hi = ceil(n.Nums[0]), floor(n.Nums[1])
+	}
+	if lo != math.MinInt64 && hi != math.MaxInt64 && lo > hi {
+		return 0, 0, false
+	}
+	return lo, hi, true
+}
+
 // Numeric returns the condition's own numeric op as a NumericTest.
 func (c *Condition) Numeric() NumericTest { return NumericTest{Op: c.Op, Nums: c.Nums} }
 

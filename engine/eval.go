@@ -133,10 +133,14 @@ func (e *evaluator) positive(c *kizuna.Condition) *roaring.Bitmap {
 	idx := e.idx
 	switch c.Field {
 	case kizuna.FieldAddedDate:
-		return scanDense(idx.n, func(i uint32) bool { return matchDay(c, int64(idx.addedDay[i])) })
+		a, b := dayOpRange(c)
+		return rangeDense32(idx.addedDay, a, b)
 	case kizuna.FieldDaysSinceAdded:
-		t := c.Numeric()
-		return scanDense(idx.n, func(i uint32) bool { return t.Test(float64(e.today - int64(idx.addedDay[i]))) })
+		a, b, ok := e.daysSinceRange(c.Numeric())
+		if !ok {
+			return roaring.New()
+		}
+		return rangeDense32(idx.addedDay, a, b)
 	case kizuna.FieldTag:
 		return setOp(c.Op, c.Strings, func(s string) *roaring.Bitmap { return idx.tags[s] })
 	case kizuna.FieldShopifyLinked:
@@ -148,11 +152,17 @@ func (e *evaluator) positive(c *kizuna.Condition) *roaring.Bitmap {
 	case kizuna.FieldShopifyTag:
 		return setOp(c.Op, c.Strings, func(s string) *roaring.Bitmap { return idx.shopifyTags[kizuna.Normalize(s)] })
 	case kizuna.FieldShopifyOrders:
-		t := c.Numeric()
-		return scanSet(idx.shopify, func(i uint32) bool { return t.Test(float64(idx.orders[i])) })
+		lo, hi, ok := c.Numeric().IntegerRange(maxRange)
+		if !ok {
+			return roaring.New()
+		}
+		return scanSet(idx.shopify, func(i uint32) bool { v := idx.orders[i]; return v >= lo && v <= hi })
 	case kizuna.FieldShopifyDaysSince:
-		t := c.Numeric()
-		return scanSet(idx.hasLastOrder, func(i uint32) bool { return t.Test(float64(e.today - int64(idx.lastOrderDay[i]))) })
+		a, b, ok := e.daysSinceRange(c.Numeric())
+		if !ok {
+			return roaring.New()
+		}
+		return scanSet(idx.hasLastOrder, func(i uint32) bool { v := int64(idx.lastOrderDay[i]); return v >= a && v <= b })
 	case kizuna.FieldShopifyAbandoned:
 		if c.HoursSince == nil {
 			return idx.hasAbandoned
@@ -231,6 +241,58 @@ func (e *evaluator) property(c *kizuna.Condition, p *property) *roaring.Bitmap {
 		return scanSparse(p.dayF, func(k int) bool { return t.Test(float64(e.today - int64(p.dayV[k]))) })
 	}
 	return roaring.New()
+}
+
+// maxRange bounds the operands of integer comparisons far beyond any stored
+// count or day, so that today minus a bound cannot overflow.
+const maxRange = 1 << 62
+
+// daysSinceRange turns "days since the stored day passes t" into the range
+// of stored days [a, b] that pass: days = today - day.
+func (e *evaluator) daysSinceRange(t kizuna.NumericTest) (a, b int64, ok bool) {
+	lo, hi, ok := t.IntegerRange(maxRange)
+	if !ok {
+		return 0, 0, false
+	}
+	a, b = math.MinInt64, math.MaxInt64
+	if hi != math.MaxInt64 {
+		a = e.today - hi
+	}
+	if lo != math.MinInt64 {
+		b = e.today - lo
+	}
+	return a, b, true
+}
+
+// dayOpRange turns on/before/after/between a date into a range of days.
+func dayOpRange(c *kizuna.Condition) (a, b int64) {
+	d := int64(c.Days[0])
+	switch c.Op {
+	case kizuna.OpOn:
+		return d, d
+	case kizuna.OpBefore:
+		return math.MinInt64, d - 1
+	case kizuna.OpAfter:
+		return d + 1, math.MaxInt64
+	}
+	return d, int64(c.Days[1]) // between
+}
+
+// rangeDense32 returns the friends whose value in col lies in [a, b].
+func rangeDense32(col []int32, a, b int64) *roaring.Bitmap {
+	buf := make([]uint32, 0, 1024)
+	out := roaring.New()
+	for i, v := range col {
+		if x := int64(v); x >= a && x <= b {
+			buf = append(buf, uint32(i))
+			if len(buf) == cap(buf) {
+				out.AddMany(buf)
+				buf = buf[:0]
+			}
+		}
+	}
+	out.AddMany(buf)
+	return out
 }
 
 func matchDay(c *kizuna.Condition, d int64) bool {

@@ -187,7 +187,7 @@ func (c *compiler) daysSince(col string, t kizuna.NumericTest) string {
 // (now-(hi+1)·1h, now-lo·1h].
 func (c *compiler) hoursSince(col string, t kizuna.NumericTest) string {
 	const hour = int64(time.Hour / time.Microsecond)
-	lo, hi, ok := integerInterval(t, maxHours)
+	lo, hi, ok := t.IntegerRange(maxHours)
 	var parts []string
 	parts = append(parts, col+" IS NOT NULL")
 	if !ok {
@@ -212,7 +212,7 @@ func (c *compiler) hoursSince(col string, t kizuna.NumericTest) string {
 // intRange compiles "x op v" for an integer quantity x = conv⁻¹(col). With
 // reversed set, conv is decreasing (days since = today - day), so the bounds swap.
 func (c *compiler) intRange(col string, t kizuna.NumericTest, conv func(int64) int64, reversed bool) string {
-	lo, hi, ok := integerInterval(t, maxCount)
+	lo, hi, ok := t.IntegerRange(maxCount)
 	parts := []string{col + " IS NOT NULL"}
 	if !ok {
 		parts = append(parts, "1 = 0")
@@ -252,36 +252,3 @@ const (
 	// ±10⁸ hours of any now, and (maxHours+1)·1h in microseconds fits an int64.
 	maxHours = 1 << 30
 )
-
-// integerInterval returns the integers x for which "x op v" holds (for neq:
-// those for which eq holds) as [lo, hi], math.MinInt64/MaxInt64 meaning
-// unbounded, and ok false when no integer qualifies. Operands are clamped to
-// ±bound.
-func integerInterval(t kizuna.NumericTest, bound int64) (lo, hi int64, ok bool) {
-	lo, hi = math.MinInt64, math.MaxInt64
-	b := float64(bound)
-	ceil := func(v float64) int64 { return int64(math.Max(-b, math.Min(b, math.Ceil(v)))) }
-	floor := func(v float64) int64 { return int64(math.Max(-b, math.Min(b, math.Floor(v)))) }
-	v := t.Nums[0]
-	switch t.Op {
-	case kizuna.OpEq, kizuna.OpNeq:
-		if v != math.Trunc(v) || math.Abs(v) > b {
-			return 0, 0, false
-		}
-		lo, hi = int64(v), int64(v)
-	case kizuna.OpLt:
-		hi = ceil(v) - 1
-	case kizuna.OpLte:
-		hi = floor(v)
-	case kizuna.OpGt:
-		lo = floor(v) + 1
-	case kizuna.OpGte:
-		lo = ceil(v)
-	case kizuna.OpBetween:
-		lo, hi = ceil(t.Nums[0]), floor(t.Nums[1])
-	}
-	if lo != math.MinInt64 && hi != math.MaxInt64 && lo > hi {
-		return 0, 0, false
-	}
-	return lo, hi, true
-}
