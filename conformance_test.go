@@ -3,49 +3,20 @@ package kizuna_test
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
-	"os"
+	"slices"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/kizuna-line/kizuna"
+	"github.com/kizuna-line/kizuna/internal/conformance"
 )
 
-// Conformance is the vector file of testdata/conformance (a copy of the spec's vectors).
-type conformance struct {
-	Account struct {
-		Timezone string `json:"timezone"`
-	} `json:"account"`
-	Now   string `json:"now"`
-	Cases []struct {
-		Name   string          `json:"name"`
-		Filter json.RawMessage `json:"filter"`
-		Now    string          `json:"now"`
-		Expect struct {
-			Count  *int     `json:"count"`
-			Sample []string `json:"sample"`
-			Error  string   `json:"error"`
-		} `json:"expect"`
-	} `json:"cases"`
-}
-
-func loadConformance(t *testing.T) (conformance, []*kizuna.Friend) {
+// conformanceFriends parses the vectors' friends.
+func conformanceFriends(t *testing.T, v *conformance.Vectors) []*kizuna.Friend {
 	t.Helper()
-	data, err := os.ReadFile("testdata/conformance/cases.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c conformance
-	if err := json.Unmarshal(data, &c); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := os.ReadFile("testdata/conformance/friends.ndjson")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var friends []*kizuna.Friend
-	sc := bufio.NewScanner(bytes.NewReader(raw))
+	sc := bufio.NewScanner(bytes.NewReader(v.Friends))
 	for n := 1; sc.Scan(); n++ {
 		f, err := kizuna.ParseFriendLine(sc.Bytes())
 		if err != nil {
@@ -53,12 +24,13 @@ func loadConformance(t *testing.T) (conformance, []*kizuna.Friend) {
 		}
 		friends = append(friends, f)
 	}
-	return c, friends
+	return friends
 }
 
 // TestConformanceMatcher runs every vector through the in-memory matcher.
 func TestConformanceMatcher(t *testing.T) {
-	c, friends := loadConformance(t)
+	c := conformance.Load(t)
+	friends := conformanceFriends(t, c)
 	loc, err := time.LoadLocation(c.Account.Timezone)
 	if err != nil {
 		t.Fatal(err)
@@ -87,8 +59,7 @@ func TestConformanceMatcher(t *testing.T) {
 			if err != nil {
 				t.Fatalf("refused: %v", err)
 			}
-			now, _ := time.Parse(time.RFC3339, tc.Now)
-			m := kizuna.Matcher{Loc: loc, Now: now}
+			m := kizuna.Matcher{Loc: loc, Now: tc.Now}
 			var members []*kizuna.Friend
 			for _, fr := range friends {
 				if m.Match(f, fr) {
@@ -102,7 +73,7 @@ func TestConformanceMatcher(t *testing.T) {
 				}
 				return a.LineUserID < b.LineUserID
 			})
-			if len(members) != *tc.Expect.Count {
+			if int64(len(members)) != *tc.Expect.Count {
 				t.Errorf("count %d, want %d", len(members), *tc.Expect.Count)
 			}
 			var sample []string
@@ -112,21 +83,9 @@ func TestConformanceMatcher(t *testing.T) {
 			if len(tc.Expect.Sample) == 0 && len(sample) == 0 {
 				return
 			}
-			if !equal(sample, tc.Expect.Sample) {
+			if !slices.Equal(sample, tc.Expect.Sample) {
 				t.Errorf("sample %v\nwant   %v", sample, tc.Expect.Sample)
 			}
 		})
 	}
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -60,9 +60,6 @@ func ParseTimestamp(s string) (time.Time, bool) {
 	return t.Truncate(time.Microsecond), true
 }
 
-// UnixMicro is t as microseconds since the Unix epoch.
-func UnixMicro(t time.Time) int64 { return t.UnixMicro() }
-
 // HoursSince returns floor((now - t) / 1h), negative for a future t.
 func HoursSince(t, now time.Time) int64 {
 	d := now.UnixMicro() - t.UnixMicro()

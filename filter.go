@@ -135,6 +135,29 @@ func (n NumericTest) IntegerRange(bound int64) (lo, hi int64, ok bool) {
 	return lo, hi, true
 }
 
+// MaxCountOperand is the IntegerRange bound for counts and day numbers: far
+// beyond any stored count (at most 2^53) or day, and today minus it still
+// fits an int64.
+const MaxCountOperand = 1 << 62
+
+// DayRange returns the calendar days d for which "days since d" (today - d)
+// passes the test, as [a, b] with math.MinInt64 and math.MaxInt64 meaning
+// unbounded, and ok false when no day does. For neq it is eq's range.
+func (n NumericTest) DayRange(today Day) (a, b int64, ok bool) {
+	lo, hi, ok := n.IntegerRange(MaxCountOperand)
+	if !ok {
+		return 0, 0, false
+	}
+	a, b = math.MinInt64, math.MaxInt64
+	if hi != math.MaxInt64 {
+		a = int64(today) - hi
+	}
+	if lo != math.MinInt64 {
+		b = int64(today) - lo
+	}
+	return a, b, true
+}
+
 // Numeric returns the condition's own numeric op as a NumericTest.
 func (c *Condition) Numeric() NumericTest { return NumericTest{Op: c.Op, Nums: c.Nums} }
 

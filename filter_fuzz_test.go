@@ -3,29 +3,17 @@ package kizuna_test
 import (
 	"encoding/json"
 	"errors"
-	"os"
 	"testing"
 
 	"github.com/kizuna-line/kizuna"
+	"github.com/kizuna-line/kizuna/internal/conformance"
 )
 
 // FuzzParseFilter checks that the parser never panics, that every refusal is
 // an invalid_filter *Error with a path, and that every accepted filter
 // survives a round trip through its JSON form unchanged.
 func FuzzParseFilter(f *testing.F) {
-	data, err := os.ReadFile("testdata/conformance/cases.json")
-	if err != nil {
-		f.Fatal(err)
-	}
-	var v struct {
-		Cases []struct {
-			Filter json.RawMessage `json:"filter"`
-		} `json:"cases"`
-	}
-	if err := json.Unmarshal(data, &v); err != nil {
-		f.Fatal(err)
-	}
-	for _, c := range v.Cases {
+	for _, c := range conformance.Load(f).Cases {
 		f.Add([]byte(c.Filter))
 	}
 	f.Add([]byte(`{}`))

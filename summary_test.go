@@ -1,8 +1,6 @@
 package kizuna_test
 
 import (
-	"encoding/json"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -10,6 +8,7 @@ import (
 	_ "time/tzdata" // zone abbreviations do not depend on the host's zoneinfo
 
 	"github.com/kizuna-line/kizuna"
+	"github.com/kizuna-line/kizuna/internal/conformance"
 )
 
 // summaryCatalog is the catalog of spec section 7, plus a property with a
@@ -419,36 +418,11 @@ func TestSummarize(t *testing.T) {
 	}
 }
 
-// summaryCases is the part of testdata/conformance/cases.json that the
-// summary tests read.
-type summaryCases struct {
-	Account struct {
-		Timezone string `json:"timezone"`
-	} `json:"account"`
-	Now   string `json:"now"`
-	Cases []struct {
-		Name   string          `json:"name"`
-		Filter json.RawMessage `json:"filter"`
-		Now    string          `json:"now"`
-	} `json:"cases"`
-}
-
 // TestSummarizeConformance summarizes every valid filter of the conformance
 // vectors, with and without the catalog, in both languages.
 func TestSummarizeConformance(t *testing.T) {
-	data, err := os.ReadFile("testdata/conformance/cases.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cs summaryCases
-	if err := json.Unmarshal(data, &cs); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := os.ReadFile("testdata/conformance/catalog.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := kizuna.ParseCatalog(raw)
+	cs := conformance.Load(t)
+	cat, err := kizuna.ParseCatalog(cs.Catalog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -460,11 +434,7 @@ func TestSummarizeConformance(t *testing.T) {
 			continue // a vector that must be refused
 		}
 		valid++
-		now := tc.Now
-		if now == "" {
-			now = cs.Now
-		}
-		at := mustTime(t, now)
+		at := tc.Now
 		for _, c := range []*kizuna.Catalog{cat, nil} {
 			en := kizuna.Summarize(f, c, loc, at, "en")
 			ja := kizuna.Summarize(f, c, loc, at, "ja")
@@ -497,18 +467,11 @@ func TestSummarizeConformance(t *testing.T) {
 // has its tags and its added date), is_unknown (itself about missing values)
 // and "linked is false".
 func TestSummarizeMissingValueNotes(t *testing.T) {
-	data, err := os.ReadFile("testdata/conformance/cases.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cs summaryCases
-	if err := json.Unmarshal(data, &cs); err != nil {
-		t.Fatal(err)
-	}
+	cs := conformance.Load(t)
 	loc := mustLoc(t, cs.Account.Timezone)
-	at := mustTime(t, cs.Now)
 	seen := 0
 	for _, tc := range cs.Cases {
+		at := tc.Now
 		f, err := kizuna.ParseFilter(tc.Filter)
 		if err != nil {
 			continue

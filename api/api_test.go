@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/kizuna-line/kizuna"
 	"github.com/kizuna-line/kizuna/api"
+	"github.com/kizuna-line/kizuna/internal/conformance"
 	"github.com/kizuna-line/kizuna/internal/testdb"
 )
 
@@ -597,10 +597,7 @@ func TestAPI(t *testing.T) {
 		}},
 
 		{"the conformance file imports", func(t *testing.T, backend string) {
-			data, err := os.ReadFile("../testdata/conformance/friends.ndjson")
-			if err != nil {
-				t.Fatal(err)
-			}
+			data := conformance.Load(t).Friends
 			e := storeEnv(t, backend, nil)
 			res := e.importFriends(t, string(data))
 			if res.Invalid != 0 || res.Imported != res.Lines || res.Lines < 100 {

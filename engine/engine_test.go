@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kizuna-line/kizuna"
 	"github.com/kizuna-line/kizuna/engine"
+	"github.com/kizuna-line/kizuna/internal/conformance"
 	"github.com/kizuna-line/kizuna/internal/gen"
 	"github.com/kizuna-line/kizuna/internal/testdb"
 	"github.com/kizuna-line/kizuna/sqlstore"
@@ -54,27 +54,8 @@ func samePreview(t *testing.T, what string, got, want *kizuna.Preview) {
 // over generated friends, on each backend.
 func TestEngineEqualsSQL(t *testing.T) {
 	ctx := context.Background()
-	friends, err := os.ReadFile("../testdata/conformance/friends.ndjson")
-	if err != nil {
-		t.Fatal(err)
-	}
-	casesData, err := os.ReadFile("../testdata/conformance/cases.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var v struct {
-		Cases []struct {
-			Name   string          `json:"name"`
-			Filter json.RawMessage `json:"filter"`
-			Now    time.Time       `json:"now"`
-			Expect struct {
-				Error string `json:"error"`
-			} `json:"expect"`
-		} `json:"cases"`
-	}
-	if err := json.Unmarshal(casesData, &v); err != nil {
-		t.Fatal(err)
-	}
+	v := conformance.Load(t)
+	friends := v.Friends
 	for _, backend := range testdb.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			db := testdb.Open(t, backend)

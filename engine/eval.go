@@ -136,7 +136,7 @@ func (e *evaluator) positive(c *kizuna.Condition) *roaring.Bitmap {
 		a, b := dayOpRange(c)
 		return rangeDense32(idx.addedDay, a, b)
 	case kizuna.FieldDaysSinceAdded:
-		a, b, ok := e.daysSinceRange(c.Numeric())
+		a, b, ok := c.Numeric().DayRange(kizuna.Day(e.today))
 		if !ok {
 			return roaring.New()
 		}
@@ -152,13 +152,13 @@ func (e *evaluator) positive(c *kizuna.Condition) *roaring.Bitmap {
 	case kizuna.FieldShopifyTag:
 		return setOp(c.Op, c.Strings, func(s string) *roaring.Bitmap { return idx.shopifyTags[kizuna.Normalize(s)] })
 	case kizuna.FieldShopifyOrders:
-		lo, hi, ok := c.Numeric().IntegerRange(maxRange)
+		lo, hi, ok := c.Numeric().IntegerRange(kizuna.MaxCountOperand)
 		if !ok {
 			return roaring.New()
 		}
 		return scanSet(idx.shopify, func(i uint32) bool { v := idx.orders[i]; return v >= lo && v <= hi })
 	case kizuna.FieldShopifyDaysSince:
-		a, b, ok := e.daysSinceRange(c.Numeric())
+		a, b, ok := c.Numeric().DayRange(kizuna.Day(e.today))
 		if !ok {
 			return roaring.New()
 		}
@@ -235,33 +235,16 @@ func (e *evaluator) property(c *kizuna.Condition, p *property) *roaring.Bitmap {
 		}
 		return p.boolFalse
 	case kizuna.TypeDate:
-		return scanSparse(p.dayF, func(k int) bool { return matchDay(c, int64(p.dayV[k])) })
+		a, b := dayOpRange(c)
+		return scanSparse(p.dayF, func(k int) bool { v := int64(p.dayV[k]); return v >= a && v <= b })
 	case kizuna.TypeDaysSince:
-		t := c.Numeric()
-		return scanSparse(p.dayF, func(k int) bool { return t.Test(float64(e.today - int64(p.dayV[k]))) })
+		a, b, ok := c.Numeric().DayRange(kizuna.Day(e.today))
+		if !ok {
+			return roaring.New()
+		}
+		return scanSparse(p.dayF, func(k int) bool { v := int64(p.dayV[k]); return v >= a && v <= b })
 	}
 	return roaring.New()
-}
-
-// maxRange bounds the operands of integer comparisons far beyond any stored
-// count or day, so that today minus a bound cannot overflow.
-const maxRange = 1 << 62
-
-// daysSinceRange turns "days since the stored day passes t" into the range
-// of stored days [a, b] that pass: days = today - day.
-func (e *evaluator) daysSinceRange(t kizuna.NumericTest) (a, b int64, ok bool) {
-	lo, hi, ok := t.IntegerRange(maxRange)
-	if !ok {
-		return 0, 0, false
-	}
-	a, b = math.MinInt64, math.MaxInt64
-	if hi != math.MaxInt64 {
-		a = e.today - hi
-	}
-	if lo != math.MinInt64 {
-		b = e.today - lo
-	}
-	return a, b, true
 }
 
 // dayOpRange turns on/before/after/between a date into a range of days.
@@ -280,33 +263,13 @@ func dayOpRange(c *kizuna.Condition) (a, b int64) {
 
 // rangeDense32 returns the friends whose value in col lies in [a, b].
 func rangeDense32(col []int32, a, b int64) *roaring.Bitmap {
-	buf := make([]uint32, 0, 1024)
-	out := roaring.New()
+	var out collector
 	for i, v := range col {
 		if x := int64(v); x >= a && x <= b {
-			buf = append(buf, uint32(i))
-			if len(buf) == cap(buf) {
-				out.AddMany(buf)
-				buf = buf[:0]
-			}
+			out.add(uint32(i))
 		}
 	}
-	out.AddMany(buf)
-	return out
-}
-
-func matchDay(c *kizuna.Condition, d int64) bool {
-	switch c.Op {
-	case kizuna.OpOn:
-		return d == int64(c.Days[0])
-	case kizuna.OpBefore:
-		return d < int64(c.Days[0])
-	case kizuna.OpAfter:
-		return d > int64(c.Days[0])
-	case kizuna.OpBetween:
-		return int64(c.Days[0]) <= d && d <= int64(c.Days[1])
-	}
-	return false
+	return out.bitmap()
 }
 
 // setOp evaluates has / has_any (union) and has_all (intersection) over the
@@ -336,55 +299,51 @@ func setOp(op string, names []string, get func(string) *roaring.Bitmap) *roaring
 	return roaring.FastOr(hits...)
 }
 
-// scanDense tests every friend number below n.
-func scanDense(n uint32, test func(uint32) bool) *roaring.Bitmap {
-	buf := make([]uint32, 0, 1024)
-	out := roaring.New()
-	for i := uint32(0); i < n; i++ {
-		if test(i) {
-			buf = append(buf, i)
-			if len(buf) == cap(buf) {
-				out.AddMany(buf)
-				buf = buf[:0]
-			}
-		}
-	}
-	out.AddMany(buf)
-	return out
-}
-
 // scanSet tests the members of set.
 func scanSet(set *roaring.Bitmap, test func(uint32) bool) *roaring.Bitmap {
-	buf := make([]uint32, 0, 1024)
-	out := roaring.New()
+	var out collector
 	it := set.Iterator()
 	for it.HasNext() {
-		i := it.Next()
-		if test(i) {
-			buf = append(buf, i)
-			if len(buf) == cap(buf) {
-				out.AddMany(buf)
-				buf = buf[:0]
-			}
+		if i := it.Next(); test(i) {
+			out.add(i)
 		}
 	}
-	out.AddMany(buf)
-	return out
+	return out.bitmap()
 }
 
 // scanSparse tests the entries of a sparse column whose friend numbers are friends.
 func scanSparse(friends []uint32, test func(int) bool) *roaring.Bitmap {
-	buf := make([]uint32, 0, 1024)
-	out := roaring.New()
+	var out collector
 	for k, i := range friends {
 		if test(k) {
-			buf = append(buf, i)
-			if len(buf) == cap(buf) {
-				out.AddMany(buf)
-				buf = buf[:0]
-			}
+			out.add(i)
 		}
 	}
-	out.AddMany(buf)
-	return out
+	return out.bitmap()
+}
+
+// collector gathers friend numbers, given in ascending order, into a bitmap
+// a buffer at a time, which roaring adds much faster than one by one.
+type collector struct {
+	buf []uint32
+	out *roaring.Bitmap
+}
+
+func (c *collector) add(i uint32) {
+	if c.buf == nil {
+		c.buf, c.out = make([]uint32, 0, 1024), roaring.New()
+	}
+	c.buf = append(c.buf, i)
+	if len(c.buf) == cap(c.buf) {
+		c.out.AddMany(c.buf)
+		c.buf = c.buf[:0]
+	}
+}
+
+func (c *collector) bitmap() *roaring.Bitmap {
+	if c.out == nil {
+		return roaring.New()
+	}
+	c.out.AddMany(c.buf)
+	return c.out
 }

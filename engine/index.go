@@ -221,16 +221,6 @@ func (b *Builder) Build() *Index {
 	return idx
 }
 
-// SetCacheBytes replaces the index's condition cache with an empty one of
-// at most n bytes; 0 keeps no condition results. It is for benchmarks and
-// tests, before the index is shared.
-func (idx *Index) SetCacheBytes(n uint64) {
-	idx.cache = nil
-	if n > 0 {
-		idx.cache = newCache(n)
-	}
-}
-
 // CacheStats reports the use of the index's condition cache.
 func (idx *Index) CacheStats() CacheStats {
 	if idx.cache == nil {

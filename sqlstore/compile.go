@@ -106,7 +106,7 @@ func (c *compiler) positive(cond *kizuna.Condition) string {
 		}
 		return exists(cond.Strings)
 	case kizuna.FieldShopifyOrders:
-		return c.intRange("f.shopify_orders_count", cond.Numeric(), func(v int64) int64 { return v }, false)
+		return c.intRange("f.shopify_orders_count", cond.Numeric())
 	case kizuna.FieldShopifyDaysSince:
 		return c.daysSince("f.shopify_last_order_day", cond.Numeric())
 	case kizuna.FieldShopifyAbandoned:
@@ -176,10 +176,10 @@ func (c *compiler) dayOp(col string, cond *kizuna.Condition) string {
 	}
 }
 
-// daysSince compiles days_since(col) op v into a range on the stored day:
-// days = today - day, so days in [lo, hi] is day in [today-hi, today-lo].
+// daysSince compiles days_since(col) op v into a range on the stored day.
 func (c *compiler) daysSince(col string, t kizuna.NumericTest) string {
-	return c.intRange(col, t, func(days int64) int64 { return c.nowDay - days }, true)
+	a, b, ok := t.DayRange(kizuna.Day(c.nowDay))
+	return c.colRange(col, a, b, ok, t.Op == kizuna.OpNeq)
 }
 
 // hoursSince compiles floor((now - col) / 1h) op v: hours = h exactly when
@@ -188,67 +188,47 @@ func (c *compiler) daysSince(col string, t kizuna.NumericTest) string {
 func (c *compiler) hoursSince(col string, t kizuna.NumericTest) string {
 	const hour = int64(time.Hour / time.Microsecond)
 	lo, hi, ok := t.IntegerRange(maxHours)
-	var parts []string
-	parts = append(parts, col+" IS NOT NULL")
-	if !ok {
-		parts = append(parts, "1 = 0")
-	} else {
-		if hi != math.MaxInt64 {
-			parts = append(parts, col+" > "+c.arg(c.nowUS-(hi+1)*hour))
-		}
-		if lo != math.MinInt64 {
-			parts = append(parts, col+" <= "+c.arg(c.nowUS-lo*hour))
-		}
+	a, b := int64(math.MinInt64), int64(math.MaxInt64)
+	if hi != math.MaxInt64 {
+		a = c.nowUS - (hi+1)*hour + 1
 	}
-	expr := "(" + strings.Join(parts, " AND ") + ")"
-	if t.Op == kizuna.OpNeq {
-		// Inside "exists", neq is not a complement over friends: the cart
-		// must exist and its age differ.
-		return "(" + col + " IS NOT NULL AND NOT " + expr + ")"
+	if lo != math.MinInt64 {
+		b = c.nowUS - lo*hour
 	}
-	return expr
+	// Inside "exists", neq is not a complement over friends: the cart must
+	// exist and its age differ.
+	return c.colRange(col, a, b, ok, t.Op == kizuna.OpNeq)
 }
 
-// intRange compiles "x op v" for an integer quantity x = conv⁻¹(col). With
-// reversed set, conv is decreasing (days since = today - day), so the bounds swap.
-func (c *compiler) intRange(col string, t kizuna.NumericTest, conv func(int64) int64, reversed bool) string {
-	lo, hi, ok := t.IntegerRange(maxCount)
+// intRange compiles "col op v" for an integer column.
+func (c *compiler) intRange(col string, t kizuna.NumericTest) string {
+	lo, hi, ok := t.IntegerRange(kizuna.MaxCountOperand)
+	return c.colRange(col, lo, hi, ok, t.Op == kizuna.OpNeq)
+}
+
+// colRange compiles "col is set and lies in [a, b]" (math.MinInt64 and
+// math.MaxInt64 meaning unbounded; ok false: no value does), or with not set,
+// "col is set and lies outside it".
+func (c *compiler) colRange(col string, a, b int64, ok, not bool) string {
 	parts := []string{col + " IS NOT NULL"}
 	if !ok {
 		parts = append(parts, "1 = 0")
-	} else {
-		if reversed {
-			if hi != math.MaxInt64 {
-				parts = append(parts, col+" >= "+c.arg(conv(hi)))
-			}
-			if lo != math.MinInt64 {
-				parts = append(parts, col+" <= "+c.arg(conv(lo)))
-			}
-		} else {
-			if lo != math.MinInt64 {
-				parts = append(parts, col+" >= "+c.arg(conv(lo)))
-			}
-			if hi != math.MaxInt64 {
-				parts = append(parts, col+" <= "+c.arg(conv(hi)))
-			}
-		}
+	}
+	if ok && a != math.MinInt64 {
+		parts = append(parts, col+" >= "+c.arg(a))
+	}
+	if ok && b != math.MaxInt64 {
+		parts = append(parts, col+" <= "+c.arg(b))
 	}
 	expr := "(" + strings.Join(parts, " AND ") + ")"
-	if t.Op == kizuna.OpNeq {
+	if not {
 		return "(" + col + " IS NOT NULL AND NOT " + expr + ")"
 	}
 	return expr
 }
 
-// Operands are clamped to ±bound so that the arithmetic above cannot
-// overflow; bound must lie beyond every value the column can hold, or a
-// clamped operand would compare differently from the real one.
-const (
-	// maxCount bounds counts and day numbers: orders_count is any int64 that
-	// an import accepts, days are a few million at most, and
-	// today - (±maxCount ± 1) still fits an int64.
-	maxCount = 1 << 62
-	// maxHours bounds hour counts: RFC 3339 years 0000-9999 are within
-	// ±10⁸ hours of any now, and (maxHours+1)·1h in microseconds fits an int64.
-	maxHours = 1 << 30
-)
+// maxHours bounds hour-count operands so that the arithmetic above cannot
+// overflow: RFC 3339 years 0000-9999 are within ±10⁸ hours of any now, and
+// (maxHours+1)·1h in microseconds fits an int64. (Counts use
+// kizuna.MaxCountOperand.)
+const maxHours = 1 << 30

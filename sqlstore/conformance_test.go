@@ -3,50 +3,18 @@ package sqlstore_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"os"
 	"testing"
-	"time"
 
 	"github.com/kizuna-line/kizuna"
+	"github.com/kizuna-line/kizuna/internal/conformance"
 	"github.com/kizuna-line/kizuna/internal/testdb"
 )
-
-type vectors struct {
-	Account struct {
-		Timezone string `json:"timezone"`
-	} `json:"account"`
-	Cases []struct {
-		Name   string          `json:"name"`
-		Filter json.RawMessage `json:"filter"`
-		Now    time.Time       `json:"now"`
-		Expect struct {
-			Count  *int64   `json:"count"`
-			Sample []string `json:"sample"`
-			Error  string   `json:"error"`
-		} `json:"expect"`
-	} `json:"cases"`
-}
 
 // TestConformance imports the spec's conformance vectors (copied into
 // testdata) and checks every case's count, sample order and refusals on each backend.
 func TestConformance(t *testing.T) {
-	var v vectors
-	data, err := os.ReadFile("../testdata/conformance/cases.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatal(err)
-	}
-	friends, err := os.ReadFile("../testdata/conformance/friends.ndjson")
-	if err != nil {
-		t.Fatal(err)
-	}
-	catalog, err := os.ReadFile("../testdata/conformance/catalog.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := conformance.Load(t)
+	friends, catalog := v.Friends, v.Catalog
 	for _, backend := range testdb.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/kizuna-line/kizuna"
 	"github.com/kizuna-line/kizuna/demo"
+	"github.com/kizuna-line/kizuna/internal/conformance"
 	"github.com/kizuna-line/kizuna/internal/gen"
 	"github.com/kizuna-line/kizuna/internal/testdb"
 	"github.com/kizuna-line/kizuna/sqlstore"
@@ -153,10 +153,7 @@ func importLines(t *testing.T, db *sqlstore.DB, a *kizuna.Account, lines []strin
 // account and of no other, in ascending ID order, the facts that FactsOf
 // derives from the friend's last imported line.
 func TestScanFacts(t *testing.T) {
-	data, err := os.ReadFile("../testdata/conformance/friends.ndjson")
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := conformance.Load(t).Friends
 	conformance := strings.Split(strings.TrimSpace(string(data)), "\n")
 	now := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
 	generated := gen.Friends(rand.New(rand.NewPCG(11, 11)), 400, now)
