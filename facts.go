@@ -83,4 +83,6 @@ func FactsOf(f *Friend, loc *time.Location) *FriendFacts {
 type FactsScanner interface {
 	ScanFacts(ctx context.Context, account *Account, fn func(*FriendFacts) error) error
 	FriendsVersion(ctx context.Context, account *Account) (int64, error)
+	// TagNames lists the account's friend tags, carried by a friend or not.
+	TagNames(ctx context.Context, account *Account) ([]string, error)
 }

@@ -134,13 +134,9 @@ func (e *Engine) build(ctx context.Context, a *kizuna.Account) (*Index, int64, e
 	if err != nil {
 		return nil, 0, err
 	}
-	tags, err := e.Store.Tags(ctx, a)
+	names, err := e.scanner.TagNames(ctx, a)
 	if err != nil {
 		return nil, 0, err
-	}
-	names := make([]string, len(tags))
-	for i, t := range tags {
-		names[i] = t.Name
 	}
 	b := NewBuilder(a.Location(), names)
 	n := 0
@@ -161,42 +157,37 @@ func (e *Engine) build(ctx context.Context, a *kizuna.Account) (*Index, int64, e
 
 // Len returns the number of friends in the account's index, or 0 when it is not ready.
 func (e *Engine) Len(a *kizuna.Account) int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if idx := e.state(a.ID).idx; idx != nil {
+	if idx := e.current(a); idx != nil {
 		return idx.Len()
 	}
 	return 0
 }
 
+// current returns the account's index as it stands, or nil.
+func (e *Engine) current(a *kizuna.Account) *Index {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.state(a.ID).idx
+}
+
 // DropCache empties the account's condition cache, so that the next preview
 // is computed cold (for benchmarks).
 func (e *Engine) DropCache(a *kizuna.Account) {
-	e.mu.Lock()
-	idx := e.state(a.ID).idx
-	e.mu.Unlock()
-	if idx != nil && idx.cache != nil {
+	if idx := e.current(a); idx != nil && idx.cache != nil {
 		idx.cache.clear()
 	}
 }
 
 // CacheStats reports the use of the account's condition cache.
 func (e *Engine) CacheStats(a *kizuna.Account) CacheStats {
-	e.mu.Lock()
-	idx := e.state(a.ID).idx
-	e.mu.Unlock()
-	if idx == nil {
-		return CacheStats{}
+	if idx := e.current(a); idx != nil {
+		return idx.CacheStats()
 	}
-	return idx.CacheStats()
+	return CacheStats{}
 }
 
 // Ready reports whether the account's previews come from its index now.
-func (e *Engine) Ready(a *kizuna.Account) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.state(a.ID).idx != nil
-}
+func (e *Engine) Ready(a *kizuna.Account) bool { return e.current(a) != nil }
 
 // index returns the account's index if it is ready and reflects the
 // account's current friends version, and otherwise starts building it and

@@ -98,6 +98,12 @@ func compareStep(t *testing.T, e *engine.Engine, a *kizuna.Account, r *rand.Rand
 		list = append(list, friends[id])
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].LineUserID < list[j].LineUserID })
+	compared := 0
+	defer func() {
+		if compared*2 < n {
+			t.Fatalf("%s: only %d of %d filters were compared", what, compared, n)
+		}
+	}()
 	for k := 0; k < n; k++ {
 		raw := gen.Filter(r, gen.FriendTags, now)
 		p, err := e.Preview(context.Background(), a, kizuna.PreviewRequest{Filter: raw, Now: now})
@@ -108,6 +114,7 @@ func compareStep(t *testing.T, e *engine.Engine, a *kizuna.Account, r *rand.Rand
 			}
 			t.Fatalf("%s: %v", what, err)
 		}
+		compared++
 		f, _ := kizuna.ParseFilter(raw)
 		count, sample := reference(f, list, loc, now)
 		var got []string

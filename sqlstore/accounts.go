@@ -123,6 +123,25 @@ func (db *DB) Tags(ctx context.Context, a *kizuna.Account) ([]kizuna.Tag, error)
 	return tags, rows.Err()
 }
 
+// TagNames lists the account's friend tag names: what Tags lists, without
+// counting each tag's friends (a pass over every friend tag of the account).
+func (db *DB) TagNames(ctx context.Context, a *kizuna.Account) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT name FROM tags WHERE account_id = ? ORDER BY name`), a.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list tag names: %w", err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("list tag names: %w", err)
+		}
+		names = append(names, n)
+	}
+	return names, rows.Err()
+}
+
 // PutCatalog replaces the catalog of each integration the document names.
 func (db *DB) PutCatalog(ctx context.Context, a *kizuna.Account, c *kizuna.Catalog) error {
 	tx, err := db.write.BeginTx(ctx, nil)
