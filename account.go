@@ -133,6 +133,13 @@ type Store interface {
 	PutCatalog(ctx context.Context, account *Account, c *Catalog) error
 	Catalog(ctx context.Context, account *Account) (*Catalog, error)
 	FindFriend(ctx context.Context, account *Account, lineUserID string) (*Friend, error)
+	// TagFriends adds and removes friend tags of the friends named by LINE
+	// user ID, creating added tags the account lacks. An unknown friend is
+	// ENOTFOUND and changes nothing.
+	TagFriends(ctx context.Context, account *Account, lineUserIDs, add, remove []string) error
+	// DeleteFriends deletes the friends named by LINE user ID with all their
+	// data, and returns how many there were; unknown IDs are ignored.
+	DeleteFriends(ctx context.Context, account *Account, lineUserIDs []string) (int, error)
 	Tags(ctx context.Context, account *Account) ([]Tag, error)
 	Preview(ctx context.Context, account *Account, req PreviewRequest) (*Preview, error)
 	Close() error

@@ -85,4 +85,20 @@ type FactsScanner interface {
 	FriendsVersion(ctx context.Context, account *Account) (int64, error)
 	// TagNames lists the account's friend tags, carried by a friend or not.
 	TagNames(ctx context.Context, account *Account) ([]string, error)
+	// FriendChanges reads, in one snapshot, what changed in the account's
+	// friends after version since: the current facts of the friends written
+	// since, and which of them are gone. When more than limit friends
+	// changed, or the change log no longer reaches back to since, it returns
+	// Rebuild instead.
+	FriendChanges(ctx context.Context, account *Account, since int64, limit int) (*FriendChanges, error)
+}
+
+// FriendChanges brings an index of an account's friends from one friends
+// version to Version.
+type FriendChanges struct {
+	Version  int64
+	Rebuild  bool           // too much changed, or the log is gone: scan everything again
+	Friends  []*FriendFacts // the changed friends that exist, as they are now
+	Gone     []string       // the changed friends that no longer exist
+	TagNames []string       // every friend tag of the account now
 }

@@ -126,16 +126,29 @@ func (db *DB) Tags(ctx context.Context, a *kizuna.Account) ([]kizuna.Tag, error)
 // TagNames lists the account's friend tag names: what Tags lists, without
 // counting each tag's friends (a pass over every friend tag of the account).
 func (db *DB) TagNames(ctx context.Context, a *kizuna.Account) ([]string, error) {
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT name FROM tags WHERE account_id = ? ORDER BY name`), a.ID)
+	names, err := db.tagNames(ctx, db.read, a)
 	if err != nil {
 		return nil, fmt.Errorf("list tag names: %w", err)
+	}
+	return names, nil
+}
+
+// querier is a *sql.DB or a *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func (db *DB) tagNames(ctx context.Context, q querier, a *kizuna.Account) ([]string, error) {
+	rows, err := q.QueryContext(ctx, db.q(`SELECT name FROM tags WHERE account_id = ? ORDER BY name`), a.ID)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var names []string
 	for rows.Next() {
 		var n string
 		if err := rows.Scan(&n); err != nil {
-			return nil, fmt.Errorf("list tag names: %w", err)
+			return nil, err
 		}
 		names = append(names, n)
 	}

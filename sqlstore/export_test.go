@@ -39,3 +39,9 @@ func (db *DB) MemberIDs(ctx context.Context, a *kizuna.Account, f *kizuna.Filter
 	}
 	return ids, rows.Err()
 }
+
+// DropChange deletes one row of the account's change log, as pruning does.
+func DropChange(ctx context.Context, db *DB, a *kizuna.Account, version int64) error {
+	_, err := db.write.ExecContext(ctx, db.q(`DELETE FROM friend_changes WHERE account_id = ? AND version = ?`), a.ID, version)
+	return err
+}

@@ -39,20 +39,11 @@ const maxLineEnding = 2
 // lines are counted. A line replaces the friend's whole record, so importing
 // the same file twice leaves the same state.
 func (db *DB) ImportFriends(ctx context.Context, a *kizuna.Account, r io.Reader, opt kizuna.ImportOptions) (*kizuna.ImportResult, error) {
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.beginWrite(ctx, a)
 	if err != nil {
 		return nil, fmt.Errorf("import: %w", err)
 	}
 	defer tx.Rollback()
-	if db.d.name == "postgres" {
-		// Imports into one account run one at a time, as they do on SQLite
-		// with its single writer. Run together, two imports that create the
-		// same new tag would fail on the tag's unique key, and two that write
-		// the same friends in different orders could deadlock.
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, importLockClass, int32(a.ID)); err != nil {
-			return nil, fmt.Errorf("import: lock account: %w", err)
-		}
-	}
 	imp := &importer{db: db, tx: tx, account: a, loc: a.Location(), now: db.Now().UnixMicro(), stmts: map[string]*sql.Stmt{}, newTags: map[string]bool{}}
 	if err := imp.loadTags(ctx); err != nil {
 		return nil, err
@@ -108,7 +99,7 @@ func (db *DB) ImportFriends(ctx context.Context, a *kizuna.Account, r io.Reader,
 	if err := imp.flush(ctx); err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, db.q(`UPDATE accounts SET friends_version = friends_version + 1 WHERE id = ?`), a.ID); err != nil {
+	if err := db.logChange(ctx, tx, a, &imp.changed); err != nil {
 		return nil, fmt.Errorf("import: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -296,6 +287,7 @@ type importer struct {
 	index   map[string]int       // line_user_id -> position in batch
 	newTags map[string]bool      // tag names of added lines that the account lacks
 	stmts   map[string]*sql.Stmt // prepared once per import, closed with the transaction
+	changed changes              // the friends written, for the change log
 }
 
 func (imp *importer) loadTags(ctx context.Context) error {
@@ -328,6 +320,7 @@ func (imp *importer) add(row *friendRow) {
 			imp.newTags[t] = true
 		}
 	}
+	imp.changed.add(f.LineUserID)
 	if imp.index == nil {
 		imp.index = map[string]int{}
 	}

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -59,7 +60,37 @@ func (db *DB) ScanFacts(ctx context.Context, a *kizuna.Account, fn func(*kizuna.
 	if !lo.Valid {
 		return nil // no friends
 	}
-	queries := scanQueries(db.d)
+	return db.scan(ctx, txs, a, "BETWEEN ? AND ?", []any{lo.Int64, hi.Int64}, fn)
+}
+
+// scanIDs streams the facts of the account's friends whose IDs are ids (in
+// ascending order), as ScanFacts does, in transaction tx.
+func (db *DB) scanIDs(ctx context.Context, tx *sql.Tx, a *kizuna.Account, ids []int64, fn func(*kizuna.FriendFacts) error) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	sel, arg := db.inList(ids)
+	return db.scan(ctx, []*sql.Tx{tx}, a, sel, []any{arg}, fn)
+}
+
+// inList returns a condition that a column is one of vals (ints or
+// strings), and its one parameter: an array on PostgreSQL, a JSON array on
+// SQLite. One parameter keeps the statement's text the same for any number.
+func (db *DB) inList(vals any) (cond string, arg any) {
+	if db.d.name == "postgres" {
+		return "= ANY(?)", vals
+	}
+	b, _ := json.Marshal(vals)
+	return "IN (SELECT value FROM json_each(?))", string(b)
+}
+
+// scan runs the five queries of a scan in txs, each selecting friend IDs
+// with sel (such as "BETWEEN ? AND ?", whose parameters are selArgs), and
+// merges them.
+func (db *DB) scan(ctx context.Context, txs []*sql.Tx, a *kizuna.Account, sel string, selArgs []any, fn func(*kizuna.FriendFacts) error) error {
+	const op = "scan facts"
+	queries := scanQueries(db.d, sel)
+	args := append(slices.Clip(selArgs), a.ID)
 	readers := make([]*scanReader, len(txs))
 	for i, tx := range txs {
 		readers[i] = &scanReader{tx: tx, requests: make(chan filler, len(queries)*prefetch)}
@@ -78,12 +109,13 @@ func (db *DB) ScanFacts(ctx context.Context, a *kizuna.Account, fn func(*kizuna.
 		c := &cursor{tx: r.tx, name: q.name}
 		if db.d.name == "postgres" {
 			name := fmt.Sprintf("kizuna_scan_facts_%d", i)
-			if _, err := r.tx.ExecContext(ctx, `DECLARE `+name+` NO SCROLL CURSOR FOR `+db.q(q.query), lo, hi, a.ID); err != nil {
+			if _, err := r.tx.ExecContext(ctx, `DECLARE `+name+` NO SCROLL CURSOR FOR `+db.q(q.query), args...); err != nil {
 				return fmt.Errorf("%s: declare %s: %w", op, q.name, err)
 			}
 			c.fetch = fmt.Sprintf("FETCH FORWARD %d FROM %s", scanChunk, name)
 		} else {
-			if c.rows, err = r.tx.QueryContext(ctx, q.query, lo, hi, a.ID); err != nil {
+			var err error
+			if c.rows, err = r.tx.QueryContext(ctx, q.query, args...); err != nil {
 				return fmt.Errorf("%s: %s: %w", op, q.name, err)
 			}
 			r.rows = append(r.rows, c.rows)
@@ -264,8 +296,8 @@ func (r *scanReader) read(ctx context.Context, stop <-chan struct{}) {
 const scanChunk = 10000
 
 // scanQueries returns the five queries of ScanFacts, each ordered by friend
-// ID and restricted to one account, whose friend IDs are in a range. The
-// parameters are the lowest and highest ID, then the account. Flags are packed
+// ID and restricted to one account, whose friend IDs satisfy sel (such as
+// "BETWEEN ? AND ?"). The parameters are sel's, then the account. Flags are packed
 // into one integer column and strings avoided where a number will do: every
 // column costs the drivers a call and often an allocation.
 //
@@ -278,7 +310,7 @@ const scanChunk = 10000
 // the same text as merge joins of the primary keys. A friend's tags come in
 // tag ID order and are sorted by the merge (sorting them by name in SQL
 // costs SQLite a sorter per friend).
-func scanQueries(d dialect) [5]scanQuery {
+func scanQueries(d dialect, sel string) [5]scanQuery {
 	account := "account_id"
 	if d.name == "sqlite" {
 		account = "+account_id"
@@ -287,18 +319,18 @@ func scanQueries(d dialect) [5]scanQuery {
 		{"friends", `SELECT id, line_user_id, display_name, added_at_us, added_day,
 			CASE WHEN status = 'following' THEN 1 ELSE 0 END + 2 * shopify_linked + 4 * hubspot_linked + 8 * klaviyo_linked,
 			shopify_orders_count, shopify_last_order_day, shopify_abandoned_us
-			FROM friends WHERE id BETWEEN ? AND ? AND ` + account + ` = ? ORDER BY id`, false},
+			FROM friends WHERE id ` + sel + ` AND ` + account + ` = ? ORDER BY id`, false},
 		{"tags", `SELECT ft.friend_id, t.name FROM friend_tags ft CROSS JOIN tags t
-			WHERE ft.friend_id BETWEEN ? AND ? AND t.id = ft.tag_id AND t.account_id = ? ORDER BY ft.friend_id, ft.tag_id`, false},
+			WHERE ft.friend_id ` + sel + ` AND t.id = ft.tag_id AND t.account_id = ? ORDER BY ft.friend_id, ft.tag_id`, false},
 		{"shopify tags", `SELECT st.friend_id, st.tag_norm FROM friend_shopify_tags st CROSS JOIN friends f
-			WHERE st.friend_id BETWEEN ? AND ? AND f.id = st.friend_id AND f.account_id = ? ORDER BY st.friend_id, st.tag`, false},
+			WHERE st.friend_id ` + sel + ` AND f.id = st.friend_id AND f.account_id = ? ORDER BY st.friend_id, st.tag`, false},
 		{"lists", `SELECT l.friend_id, CASE WHEN l.source = 'hubspot' THEN 1 ELSE 0 END, l.list_id FROM friend_lists l CROSS JOIN friends f
-			WHERE l.friend_id BETWEEN ? AND ? AND f.id = l.friend_id AND f.account_id = ? ORDER BY l.friend_id, l.source, l.list_id`, false},
+			WHERE l.friend_id ` + sel + ` AND f.id = l.friend_id AND f.account_id = ? ORDER BY l.friend_id, l.source, l.list_id`, false},
 		{"properties", `SELECT p.friend_id, p.name,
 			CASE WHEN p.source = 'hubspot' THEN 1 ELSE 0 END + 2 * p.known + CASE WHEN p.bool IS NULL THEN 0 ELSE 4 + 8 * p.bool END,
 			p.text_norm, p.num, p.day
 			FROM friend_properties p CROSS JOIN friends f
-			WHERE p.friend_id BETWEEN ? AND ? AND f.id = p.friend_id AND f.account_id = ? ORDER BY p.friend_id, p.source, p.name`, true},
+			WHERE p.friend_id ` + sel + ` AND f.id = p.friend_id AND f.account_id = ? ORDER BY p.friend_id, p.source, p.name`, true},
 	}
 }
 
