@@ -16,11 +16,16 @@ type Matcher struct {
 // Match reports whether the friend is a member of the filter's segment now:
 // following, and matching every condition of at least one group.
 func (m Matcher) Match(f *Filter, fr *Friend) bool {
-	if fr.Status != StatusFollowing {
+	return m.MatchFacts(f, FactsOf(fr, m.Loc))
+}
+
+// MatchFacts is Match over a friend's facts.
+func (m Matcher) MatchFacts(f *Filter, ff *FriendFacts) bool {
+	if !ff.Following {
 		return false
 	}
-	for _, g := range f.Groups {
-		if m.MatchGroup(&g, fr) {
+	for gi := range f.Groups {
+		if m.matchGroup(&f.Groups[gi], ff) {
 			return true
 		}
 	}
@@ -29,8 +34,12 @@ func (m Matcher) Match(f *Filter, fr *Friend) bool {
 
 // MatchGroup reports whether the friend matches every condition of the group.
 func (m Matcher) MatchGroup(g *Group, fr *Friend) bool {
+	return m.matchGroup(g, FactsOf(fr, m.Loc))
+}
+
+func (m Matcher) matchGroup(g *Group, ff *FriendFacts) bool {
 	for i := range g.Conditions {
-		if !m.MatchCondition(&g.Conditions[i], fr) {
+		if !m.MatchFactsCondition(&g.Conditions[i], ff) {
 			return false
 		}
 	}
@@ -40,73 +49,61 @@ func (m Matcher) MatchGroup(g *Group, fr *Friend) bool {
 // MatchCondition evaluates one condition. A negative op is computed as the
 // complement of its positive twin, which is what spec 3.2 defines.
 func (m Matcher) MatchCondition(c *Condition, fr *Friend) bool {
-	if pos, neg := c.Positive(); neg {
-		return !m.matchPositive(&pos, fr)
-	}
-	return m.matchPositive(c, fr)
+	return m.MatchFactsCondition(c, FactsOf(fr, m.Loc))
 }
 
-func (m Matcher) matchPositive(c *Condition, fr *Friend) bool {
+// MatchFactsCondition is MatchCondition over a friend's facts.
+func (m Matcher) MatchFactsCondition(c *Condition, ff *FriendFacts) bool {
+	if pos, neg := c.Positive(); neg {
+		return !m.matchPositive(&pos, ff)
+	}
+	return m.matchPositive(c, ff)
+}
+
+func (m Matcher) matchPositive(c *Condition, ff *FriendFacts) bool {
+	today := DayOf(m.Now, m.Loc)
+	same := func(s string) string { return s }
 	switch c.Field {
 	case FieldAddedDate:
-		return matchDay(c, DayOf(fr.AddedAt, m.Loc))
+		return matchDay(c, ff.AddedDay)
 	case FieldDaysSinceAdded:
-		return c.Numeric().Test(float64(DaysSince(fr.AddedAt, m.Now, m.Loc)))
+		return c.Numeric().Test(float64(today - ff.AddedDay))
 	case FieldTag:
-		return matchSet(c.Op, c.Strings, fr.Tags, func(s string) string { return s })
+		return matchSet(c.Op, c.Strings, ff.Tags, same)
 	case FieldShopifyLinked:
-		return fr.Shopify != nil
+		return ff.Shopify != nil
 	case FieldHubSpotLinked:
-		return fr.HubSpot != nil
+		return ff.HubSpot != nil
 	case FieldKlaviyoLinked:
-		return fr.Klaviyo != nil
-	case FieldShopifyTag:
-		if fr.Shopify == nil {
-			return false
+		return ff.Klaviyo != nil
+	}
+	if s := ff.Shopify; s != nil {
+		switch c.Field {
+		case FieldShopifyTag:
+			return matchSet(c.Op, c.Strings, s.TagsNorm, Normalize)
+		case FieldShopifyOrders:
+			return c.Numeric().Test(float64(s.OrdersCount))
+		case FieldShopifyDaysSince:
+			return s.HasLastOrder && c.Numeric().Test(float64(today-s.LastOrderDay))
+		case FieldShopifyAbandoned:
+			return s.HasAbandoned && (c.HoursSince == nil || c.HoursSince.Test(float64(HoursSince(s.AbandonedAt, m.Now))))
 		}
-		return matchSet(c.Op, c.Strings, fr.Shopify.Tags, Normalize)
-	case FieldShopifyOrders:
-		return fr.Shopify != nil && c.Numeric().Test(float64(fr.Shopify.OrdersCount))
-	case FieldShopifyDaysSince:
-		if fr.Shopify == nil || fr.Shopify.LastOrderAt == nil {
-			return false
-		}
-		return c.Numeric().Test(float64(DaysSince(*fr.Shopify.LastOrderAt, m.Now, m.Loc)))
-	case FieldShopifyAbandoned:
-		if fr.Shopify == nil {
-			return false
-		}
-		at, ok := fr.Shopify.AbandonedAt()
-		if !ok {
-			return false
-		}
-		return c.HoursSince == nil || c.HoursSince.Test(float64(HoursSince(at, m.Now)))
-	case FieldHubSpotSegment:
-		return fr.HubSpot != nil && matchSet(OpHasAny, c.Strings, fr.HubSpot.Segments, func(s string) string { return s })
-	case FieldKlaviyoList:
-		return fr.Klaviyo != nil && matchSet(OpHasAny, c.Strings, fr.Klaviyo.Lists, func(s string) string { return s })
+	}
+	contact := ff.Klaviyo
+	if c.Source() == "hubspot" {
+		contact = ff.HubSpot
+	}
+	if contact == nil {
+		return false
+	}
+	switch c.Field {
+	case FieldHubSpotSegment, FieldKlaviyoList:
+		return matchSet(OpHasAny, c.Strings, contact.Lists, same)
 	case FieldHubSpotProperty, FieldKlaviyoProperty:
-		props := m.properties(c.Field, fr)
-		if props == nil {
-			return false
-		}
-		raw, ok := props[c.Property]
-		if !ok {
-			return false
-		}
-		return matchReading(c, ReadProperty(raw, m.Loc), DayOf(m.Now, m.Loc))
+		r, ok := contact.Properties[c.Property]
+		return ok && matchReading(c, r, today)
 	}
 	return false
-}
-
-func (m Matcher) properties(field string, fr *Friend) Properties {
-	if field == FieldHubSpotProperty && fr.HubSpot != nil {
-		return fr.HubSpot.Properties
-	}
-	if field == FieldKlaviyoProperty && fr.Klaviyo != nil {
-		return fr.Klaviyo.Properties
-	}
-	return nil
 }
 
 // matchReading evaluates a positive property condition on a read value.
@@ -161,12 +158,12 @@ func matchDay(c *Condition, d Day) bool {
 }
 
 // matchSet evaluates has, has_any and has_all of want against have, comparing
-// the values through key.
+// key of each wanted value with the values had.
 func matchSet(op string, want, have []string, key func(string) string) bool {
 	in := func(w string) bool {
 		kw := key(w)
 		for _, h := range have {
-			if key(h) == kw {
+			if h == kw {
 				return true
 			}
 		}

@@ -32,8 +32,10 @@ type cache struct {
 
 type cacheEntry struct {
 	key      string
-	members  *roaring.Bitmap // read-only once cached
-	from, to int64           // valid for now in [from, to), microseconds
+	cond     *kizuna.Condition // positive
+	members  *roaring.Bitmap   // changed only by Apply, under the index's write lock
+	at       int64             // the instant it was computed, microseconds
+	from, to int64             // valid for now in [from, to), microseconds
 	size     uint64
 }
 
@@ -60,8 +62,9 @@ func (c *cache) get(key string, now int64) *roaring.Bitmap {
 	return e.members
 }
 
-// put caches members for key, valid for instants in [from, to).
-func (c *cache) put(key string, members *roaring.Bitmap, from, to int64) {
+// put caches the members of cond, computed at instant at, for key, valid for
+// instants in [from, to).
+func (c *cache) put(key string, cond *kizuna.Condition, members *roaring.Bitmap, at, from, to int64) {
 	if c.maxBytes == 0 {
 		return
 	}
@@ -75,7 +78,7 @@ func (c *cache) put(key string, members *roaring.Bitmap, from, to int64) {
 	if el, ok := c.entries[key]; ok {
 		c.remove(el)
 	}
-	c.entries[key] = c.lru.PushFront(&cacheEntry{key: key, members: members, from: from, to: to, size: size})
+	c.entries[key] = c.lru.PushFront(&cacheEntry{key: key, cond: cond, members: members, at: at, from: from, to: to, size: size})
 	c.bytes += size
 	for c.bytes > c.maxBytes {
 		c.remove(c.lru.Back())
@@ -174,21 +177,12 @@ func cacheable(c *kizuna.Condition) bool {
 // friend with an abandoned cart enters or leaves "hours since its cart
 // passes t".
 func (e *evaluator) hoursWindow(t kizuna.NumericTest) (from, to int64) {
-	const hour = int64(3600 * 1e6)
 	from, to = math.MinInt64, math.MaxInt64
 	flips := flipHours(t)
 	now := e.now.UnixMicro()
 	it := e.idx.hasAbandoned.Iterator()
 	for it.HasNext() {
-		at := e.idx.abandonedUS[it.Next()]
-		for _, k := range flips {
-			x := at + k*hour
-			if x <= now {
-				from = max(from, x)
-			} else {
-				to = min(to, x)
-			}
-		}
+		from, to = narrow(from, to, now, e.idx.abandonedUS[it.Next()], flips)
 	}
 	return from, to
 }

@@ -13,14 +13,20 @@ import (
 // Engine is a kizuna.Store whose previews come from in-memory indexes, one
 // per account, and everything else from the wrapped store, which stays the
 // source of truth. An account's index is built by streaming the store's
-// facts; until it is ready, and from the start of every import through this
-// Engine until the index is rebuilt after it, previews are answered by the
-// store's SQL path, so an answer is never older than the data committed.
+// facts; until it is ready, previews are answered by the store's SQL path.
 //
-// Writes made by other processes sharing the database are caught too: every
-// import bumps the account's friends version in its transaction, and a
-// preview first reads that version (one primary-key read); when it differs
-// from the index's, SQL answers and the index is rebuilt.
+// The index follows the database's change log: every write to an account's
+// friends, by this process or any other sharing the database, bumps the
+// account's friends version and logs the friends it wrote, in its
+// transaction. A preview first reads that version (one primary-key read);
+// when it is ahead of the index's, the logged friends are read again and
+// applied to the index in place before the preview is answered, so a
+// preview never answers from data older than what was committed before it
+// began. Writes through this Engine are applied as soon as they commit, and
+// a follower polls every account's version each FollowEvery, so the indexes
+// converge within a second even when nobody previews. When too much changed
+// (a large import) or the log no longer reaches back, the index is rebuilt
+// and SQL answers meanwhile.
 type Engine struct {
 	kizuna.Store
 	scanner kizuna.FactsScanner
@@ -28,7 +34,7 @@ type Engine struct {
 	// Now is the clock for previews without an explicit instant.
 	Now func() time.Time
 
-	ctx    context.Context // ends background builds on Close
+	ctx    context.Context // ends background work on Stop
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
@@ -38,74 +44,76 @@ type Engine struct {
 	accounts map[int64]*accountState
 }
 
+// FollowEvery is how often the engine checks each loaded account's friends
+// version for writes by other processes.
+const FollowEvery = 250 * time.Millisecond
+
 // accountState is one account's index and what is happening to it.
 type accountState struct {
-	idx      *Index // nil: not built, or stale
-	version  int64  // the account's friends version that idx reflects
-	gen      uint64 // bumped by every write; a build made before a bump is dropped
+	account  *kizuna.Account
+	idx      *Index // nil: not built, or being rebuilt
 	building bool
-	writing  int // imports in progress: no build starts meanwhile
+	catchUp  sync.Mutex // one catch-up of the index at a time
 }
 
 var _ kizuna.Store = (*Engine)(nil)
 
-// New wraps store. scanner streams the facts indexes are built from (the
-// sqlstore implements both).
+// New wraps store. scanner streams the facts indexes are built from and the
+// changes that keep them current (the sqlstore implements both).
 func New(store kizuna.Store, scanner kizuna.FactsScanner, logger *slog.Logger) *Engine {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Engine{Store: store, scanner: scanner, logger: logger, Now: time.Now, ctx: ctx, cancel: cancel,
+	e := &Engine{Store: store, scanner: scanner, logger: logger, Now: time.Now, ctx: ctx, cancel: cancel,
 		builds: make(chan struct{}, 1), accounts: map[int64]*accountState{}}
+	e.wg.Go(e.follow)
+	return e
 }
 
-// Stop ends background builds and waits for them. It leaves the store open:
+// Stop ends background work and waits for it. It leaves the store open:
 // whoever opened it closes it.
 func (e *Engine) Stop() {
 	e.cancel()
 	e.wg.Wait()
 }
 
-// Close stops background builds and closes the store.
+// Close stops background work and closes the store.
 func (e *Engine) Close() error {
 	e.Stop()
 	return e.Store.Close()
 }
 
-func (e *Engine) state(id int64) *accountState {
-	st := e.accounts[id]
+func (e *Engine) state(a *kizuna.Account) *accountState {
+	st := e.accounts[a.ID]
 	if st == nil {
-		st = &accountState{}
-		e.accounts[id] = st
+		st = &accountState{account: a}
+		e.accounts[a.ID] = st
 	}
 	return st
 }
 
 // Load starts building the account's index in the background, unless it is
-// built, being built, or being written to. Wait for it with Ready.
+// built or being built. Wait for it with Ready.
 func (e *Engine) Load(a *kizuna.Account) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.startBuild(a, e.state(a.ID))
+	e.startBuild(e.state(a))
 }
 
 // startBuild starts a build; e.mu is held.
-func (e *Engine) startBuild(a *kizuna.Account, st *accountState) {
-	if st.idx != nil || st.building || st.writing > 0 || e.ctx.Err() != nil {
+func (e *Engine) startBuild(st *accountState) {
+	if st.idx != nil || st.building || e.ctx.Err() != nil {
 		return
 	}
 	st.building = true
-	gen := st.gen
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
+	a := st.account
+	e.wg.Go(func() {
 		var idx *Index
-		var version int64
 		var err error
 		select {
 		case e.builds <- struct{}{}:
-			idx, version, err = e.build(e.ctx, a)
+			idx, err = e.build(e.ctx, a)
 			<-e.builds
 		case <-e.ctx.Done():
 			err = e.ctx.Err()
@@ -113,30 +121,27 @@ func (e *Engine) startBuild(a *kizuna.Account, st *accountState) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		st.building = false
-		switch {
-		case err != nil:
+		if err != nil {
 			e.logger.Error("engine: index build failed; previews use SQL", "account", a.Name, "err", err)
-		case st.gen != gen:
-			e.logger.Info("engine: index outdated by a write while building; dropped", "account", a.Name)
-			e.startBuild(a, st)
-		default:
-			st.idx, st.version = idx, version
+			return
 		}
-	}()
+		st.idx = idx
+	})
 }
 
-// build streams the account's facts into a new index, logging progress. It
-// returns the friends version read before the scan: the index reflects at
-// least that version, so a later write is always noticed.
-func (e *Engine) build(ctx context.Context, a *kizuna.Account) (*Index, int64, error) {
+// build streams the account's facts into a new index, logging progress. The
+// index's version is the one read before the scan: it reflects at least
+// that version, and applying later changes again is harmless (a change
+// carries whole facts), so none is missed.
+func (e *Engine) build(ctx context.Context, a *kizuna.Account) (*Index, error) {
 	start := time.Now()
 	version, err := e.scanner.FriendsVersion(ctx, a)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	names, err := e.scanner.TagNames(ctx, a)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	b := NewBuilder(a.Location(), names)
 	n := 0
@@ -148,11 +153,12 @@ func (e *Engine) build(ctx context.Context, a *kizuna.Account) (*Index, int64, e
 		return nil
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	idx := b.Build()
+	idx.version = version
 	e.logger.Info("engine: index ready", "account", a.Name, "friends", n, "took", time.Since(start).Round(time.Millisecond))
-	return idx, version, nil
+	return idx, nil
 }
 
 // Len returns the number of friends in the account's index, or 0 when it is not ready.
@@ -167,7 +173,7 @@ func (e *Engine) Len(a *kizuna.Account) int {
 func (e *Engine) current(a *kizuna.Account) *Index {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.state(a.ID).idx
+	return e.state(a).idx
 }
 
 // DropCache empties the account's condition cache, so that the next preview
@@ -186,18 +192,27 @@ func (e *Engine) CacheStats(a *kizuna.Account) CacheStats {
 	return CacheStats{}
 }
 
+// Version returns the friends version the account's index reflects, or 0
+// when it is not ready.
+func (e *Engine) Version(a *kizuna.Account) int64 {
+	if idx := e.current(a); idx != nil {
+		return idx.Version()
+	}
+	return 0
+}
+
 // Ready reports whether the account's previews come from its index now.
 func (e *Engine) Ready(a *kizuna.Account) bool { return e.current(a) != nil }
 
-// index returns the account's index if it is ready and reflects the
-// account's current friends version, and otherwise starts building it and
-// returns nil.
+// index returns the account's index, brought up to the account's current
+// friends version, or nil (and starts building it) when there is none or it
+// must be rebuilt.
 func (e *Engine) index(ctx context.Context, a *kizuna.Account) (*Index, error) {
 	e.mu.Lock()
-	st := e.state(a.ID)
-	idx, version := st.idx, st.version
+	st := e.state(a)
+	idx := st.idx
 	if idx == nil {
-		e.startBuild(a, st)
+		e.startBuild(st)
 	}
 	e.mu.Unlock()
 	if idx == nil {
@@ -207,19 +222,66 @@ func (e *Engine) index(ctx context.Context, a *kizuna.Account) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	if current == version {
+	if idx.Version() >= current {
 		return idx, nil
 	}
-	// Another process wrote: drop the index unless a newer one replaced it.
-	e.mu.Lock()
-	if st.idx == idx {
-		st.idx = nil
-		st.gen++
-		e.logger.Info("engine: friends changed in the database; rebuilding", "account", a.Name)
+	return e.catchUp(ctx, st, idx)
+}
+
+// catchUp applies the change log after the index's version to it; when the
+// log says rebuild, it drops the index and starts the rebuild.
+func (e *Engine) catchUp(ctx context.Context, st *accountState, idx *Index) (*Index, error) {
+	st.catchUp.Lock()
+	defer st.catchUp.Unlock()
+	a := st.account
+	// At most half the account is worth re-reading friend by friend; past
+	// that a rebuild reads about as much and leaves a compact index.
+	limit := max(idx.Len()/2, 1000)
+	ch, err := e.scanner.FriendChanges(ctx, a, idx.Version(), limit)
+	if err != nil {
+		return nil, err
 	}
-	e.startBuild(a, st)
-	e.mu.Unlock()
-	return nil, nil
+	if ch.Version <= idx.Version() {
+		return idx, nil // another preview caught up meanwhile
+	}
+	if ch.Rebuild {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if st.idx == idx {
+			st.idx = nil
+			e.logger.Info("engine: many friends changed in the database; rebuilding", "account", a.Name)
+		}
+		e.startBuild(st)
+		return nil, nil
+	}
+	idx.Apply(ch)
+	return idx, nil
+}
+
+// follow catches every loaded account's index up every FollowEvery, until Stop.
+func (e *Engine) follow() {
+	t := time.NewTicker(FollowEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case <-t.C:
+		}
+		e.mu.Lock()
+		var loaded []*kizuna.Account
+		for _, st := range e.accounts {
+			if st.idx != nil {
+				loaded = append(loaded, st.account)
+			}
+		}
+		e.mu.Unlock()
+		for _, a := range loaded {
+			if _, err := e.index(e.ctx, a); err != nil && e.ctx.Err() == nil {
+				e.logger.Error("engine: following the change log failed", "account", a.Name, "err", err)
+			}
+		}
+	}
 }
 
 // Preview answers from the account's index when it is ready, and from the
@@ -260,21 +322,39 @@ func (e *Engine) Preview(ctx context.Context, a *kizuna.Account, req kizuna.Prev
 	}, nil
 }
 
-// ImportFriends imports through the store. From its start until the index is
-// rebuilt, previews of the account use SQL, which sees exactly what is committed.
+// applied brings the account's index, if any, up to date after a write
+// through this Engine, so that the write is visible at once. A failure is
+// only logged: the next preview catches up again.
+func (e *Engine) applied(a *kizuna.Account) {
+	if _, err := e.index(e.ctx, a); err != nil && e.ctx.Err() == nil {
+		e.logger.Error("engine: applying a write failed; the next preview retries", "account", a.Name, "err", err)
+	}
+}
+
+// ImportFriends imports through the store, then applies the import to the
+// account's index (or rebuilds it, for a large import).
 func (e *Engine) ImportFriends(ctx context.Context, a *kizuna.Account, r io.Reader, opt kizuna.ImportOptions) (*kizuna.ImportResult, error) {
-	e.mu.Lock()
-	st := e.state(a.ID)
-	st.writing++
-	st.gen++
-	st.idx = nil
-	e.mu.Unlock()
 	res, err := e.Store.ImportFriends(ctx, a, r, opt)
-	e.mu.Lock()
-	st.writing--
-	st.gen++
-	st.idx = nil
-	e.startBuild(a, st)
-	e.mu.Unlock()
+	if err == nil {
+		e.applied(a)
+	}
 	return res, err
+}
+
+// TagFriends tags through the store, then applies the change to the index.
+func (e *Engine) TagFriends(ctx context.Context, a *kizuna.Account, lineUserIDs, add, remove []string) error {
+	err := e.Store.TagFriends(ctx, a, lineUserIDs, add, remove)
+	if err == nil {
+		e.applied(a)
+	}
+	return err
+}
+
+// DeleteFriends deletes through the store, then applies the change to the index.
+func (e *Engine) DeleteFriends(ctx context.Context, a *kizuna.Account, lineUserIDs []string) (int, error) {
+	n, err := e.Store.DeleteFriends(ctx, a, lineUserIDs)
+	if err == nil && n > 0 {
+		e.applied(a)
+	}
+	return n, err
 }

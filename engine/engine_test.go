@@ -160,7 +160,8 @@ var _ kizuna.FactsScanner = (*sqlstore.DB)(nil)
 
 // TestEngineSeesOtherProcessesWrites runs two engines over one database, as
 // two Kizuna processes would: a write through one (or straight to the store,
-// as the command line does) is in the other's very next preview.
+// as the command line does) is in the other's very next preview, applied to
+// its index from the change log, and followed without any preview too.
 func TestEngineSeesOtherProcessesWrites(t *testing.T) {
 	ctx := context.Background()
 	for _, backend := range testdb.Backends() {
@@ -201,15 +202,40 @@ func TestEngineSeesOtherProcessesWrites(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				// The other process applies the change log before answering.
 				p, err := e2.Preview(ctx, a2, vip)
-				if err != nil || p.Count != int64(n) {
+				if err != nil || p.Count != int64(n) || p.AnsweredBy != "engine" {
 					t.Fatalf("write %d, next preview in the other process: %+v %v", n, p, err)
 				}
-				waitReady(t, e2, a2)
-				p, err = e2.Preview(ctx, a2, vip)
-				if err != nil || p.Count != int64(n) || p.AnsweredBy != "engine" {
-					t.Fatalf("write %d, after the rebuild: %+v %v", n, p, err)
+			}
+			// Without any preview, the other process follows the log.
+			if err := db1.TagFriends(ctx, a, []string{fmt.Sprintf("U%032x", 1)}, []string{"new"}, []string{"VIP"}); err != nil {
+				t.Fatal(err)
+			}
+			want, _ := db1.FriendsVersion(ctx, a)
+			deadline := time.Now().Add(20 * engine.FollowEvery)
+			for e2.Version(a2) != want {
+				if time.Now().After(deadline) {
+					t.Fatalf("the other process's index is at version %d, the database at %d", e2.Version(a2), want)
 				}
+				time.Sleep(engine.FollowEvery / 5)
+			}
+			// An import of more friends than is worth re-reading one by one:
+			// SQL answers, exactly, until the index is rebuilt.
+			var big []string
+			for n := 10; n < 1020; n++ {
+				big = append(big, fmt.Sprintf(`{"line_user_id": "U%032x", "added_at": "2026-11-01T10:00:00+09:00", "tags": ["VIP"]}`, n))
+			}
+			if _, err := db1.ImportFriends(ctx, a, strings.NewReader(strings.Join(big, "\n")), kizuna.ImportOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			p, err := e2.Preview(ctx, a2, vip)
+			if err != nil || p.Count != 1013 || p.AnsweredBy != "sql" {
+				t.Fatalf("after a large import, the next preview in the other process: %+v %v", p, err)
+			}
+			waitReady(t, e2, a2)
+			if p, err := e2.Preview(ctx, a2, vip); err != nil || p.Count != 1013 || p.AnsweredBy != "engine" {
+				t.Fatalf("after the rebuild: %+v %v", p, err)
 			}
 		})
 	}

@@ -24,12 +24,14 @@ const SampleSize = 10
 // have been checked against the account (kizuna.Filter.CheckTags with
 // Index.HasTag).
 func (idx *Index) Evaluate(f *kizuna.Filter, now time.Time) Result {
-	members := idx.Members(f, now)
+	idx.mu.RLock()
+	defer idx.mu.RUnlock()
+	members := idx.members(f, now)
 	return Result{Count: members.GetCardinality(), Sample: idx.sample(members)}
 }
 
-// Members returns the friend numbers that match the filter at now.
-func (idx *Index) Members(f *kizuna.Filter, now time.Time) *roaring.Bitmap {
+// members returns the friend numbers that match the filter at now.
+func (idx *Index) members(f *kizuna.Filter, now time.Time) *roaring.Bitmap {
 	e := evaluator{idx: idx, now: now, today: int64(kizuna.DayOf(now, idx.loc))}
 	out := roaring.New()
 	for gi := range f.Groups {
@@ -125,7 +127,7 @@ func (e *evaluator) cached(c *kizuna.Condition) *roaring.Bitmap {
 	if c.Field == kizuna.FieldShopifyAbandoned {
 		from, to = e.hoursWindow(*c.HoursSince)
 	}
-	e.idx.cache.put(key, b, from, to)
+	e.idx.cache.put(key, c, b, e.now.UnixMicro(), from, to)
 	return b
 }
 
@@ -190,45 +192,35 @@ func (e *evaluator) property(c *kizuna.Condition, p *property) *roaring.Bitmap {
 	}
 	switch c.Type {
 	case kizuna.TypeString:
-		var match func(string) bool
+		// Find the codes of the matching values, then the friends with them.
+		hit := make([]bool, len(p.codes))
+		found := false
 		switch c.Op {
 		case kizuna.OpEq, kizuna.OpIn:
-			out := roaring.New()
 			for _, v := range c.Strings {
-				v = kizuna.Normalize(v)
-				if b := p.text[v]; b != nil {
-					out.Or(b)
-				} else if i, ok := p.textOne[v]; ok {
-					out.Add(i)
+				if code, ok := p.codes[kizuna.Normalize(v)]; ok {
+					hit[code], found = true, true
 				}
 			}
-			return out
-		case kizuna.OpContains:
+		case kizuna.OpContains, kizuna.OpStartsWith:
 			needle := kizuna.Normalize(c.Strings[0])
-			match = func(s string) bool { return strings.Contains(s, needle) }
-		case kizuna.OpStartsWith:
-			needle := kizuna.Normalize(c.Strings[0])
-			match = func(s string) bool { return strings.HasPrefix(s, needle) }
-		default:
+			match := strings.Contains
+			if c.Op == kizuna.OpStartsWith {
+				match = strings.HasPrefix
+			}
+			for s, code := range p.codes {
+				if match(s, needle) {
+					hit[code], found = true, true
+				}
+			}
+		}
+		if !found {
 			return roaring.New()
 		}
-		// Scan the distinct values, not the friends.
-		var hits []*roaring.Bitmap
-		for s, b := range p.text {
-			if match(s) {
-				hits = append(hits, b)
-			}
-		}
-		out := roaring.FastOr(hits...)
-		for s, i := range p.textOne {
-			if match(s) {
-				out.Add(i)
-			}
-		}
-		return out
+		return scanSparse(p.text.f, func(k int) bool { return hit[p.text.v[k]] })
 	case kizuna.TypeNumber:
 		t := c.Numeric()
-		return scanSparse(p.numF, func(k int) bool { return t.Test(p.numV[k]) })
+		return scanSparse(p.num.f, func(k int) bool { return t.Test(p.num.v[k]) })
 	case kizuna.TypeBool:
 		if c.Bool {
 			return p.boolTrue
@@ -236,13 +228,13 @@ func (e *evaluator) property(c *kizuna.Condition, p *property) *roaring.Bitmap {
 		return p.boolFalse
 	case kizuna.TypeDate:
 		a, b := dayOpRange(c)
-		return scanSparse(p.dayF, func(k int) bool { v := int64(p.dayV[k]); return v >= a && v <= b })
+		return scanSparse(p.day.f, func(k int) bool { v := int64(p.day.v[k]); return v >= a && v <= b })
 	case kizuna.TypeDaysSince:
 		a, b, ok := c.Numeric().DayRange(kizuna.Day(e.today))
 		if !ok {
 			return roaring.New()
 		}
-		return scanSparse(p.dayF, func(k int) bool { v := int64(p.dayV[k]); return v >= a && v <= b })
+		return scanSparse(p.day.f, func(k int) bool { v := int64(p.day.v[k]); return v >= a && v <= b })
 	}
 	return roaring.New()
 }

@@ -8,7 +8,9 @@ package engine
 import (
 	"bytes"
 	"encoding/hex"
+	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -17,19 +19,30 @@ import (
 )
 
 // Index is one account's friends in memory. Friends are numbered densely in
-// the order they were added to the index. An Index is immutable once built,
-// so any number of previews may read it at once.
+// the order they were added to the index; a friend keeps its number for the
+// life of the index, even when deleted (it is then simply not active).
+// Previews read the index under a read lock; Apply changes it in place under
+// the write lock, so a preview sees the index wholly before or wholly after
+// a change.
 type Index struct {
-	loc *time.Location
-	n   uint32
+	mu      sync.RWMutex
+	loc     *time.Location
+	version int64 // the account's friends version the index reflects
+	built   bool
+	n       uint32
 	// LINE user IDs are "U" + 32 hex digits: kept as their 16 bytes when the
 	// hex is lower case (as LINE writes them), whose byte order is then the
 	// ID's; any other spelling is kept as written in oddIDs.
 	ids    [][16]byte
 	oddIDs map[uint32]string
-	// Display names, one arena: name i is names[nameEnd[i-1]:nameEnd[i]].
+	oddNum map[string]uint32   // oddIDs reversed
+	byID   []uint32            // friends with 16-byte IDs at build time, in ID order
+	later  map[[16]byte]uint32 // 16-byte IDs of friends added after the build
+	// Display names, one arena: name i is names[nameEnd[i-1]:nameEnd[i]],
+	// unless the friend was renamed after being added.
 	names    []byte
 	nameEnd  []uint32
+	renamed  map[uint32]string
 	addedUS  []int64
 	addedDay []int32
 	active   *roaring.Bitmap // following friends: every answer is within it
@@ -51,28 +64,65 @@ type Index struct {
 	cache *cache // condition results; nil: none kept
 }
 
-// property holds one property's readings. Text is dictionary-encoded (a
-// condition scans the distinct values, not the friends); numbers and days are
-// sparse columns sorted by friend number.
+// property holds one property's readings. Text is dictionary-encoded: a
+// condition scans the distinct values, then the column of codes; numbers
+// and days are sparse columns too.
 type property struct {
-	known *roaring.Bitmap
-	// Normalized text values: those that one friend alone carries (often
-	// most of them: e-mail addresses, names) cost a map entry, not a bitmap.
-	textOne   map[string]uint32
-	text      map[string]*roaring.Bitmap
-	numF      []uint32
-	numV      []float64
+	known     *roaring.Bitmap
+	codes     map[string]uint32 // normalized text -> code
+	text      sparse[uint32]
+	num       sparse[float64]
 	boolTrue  *roaring.Bitmap
 	boolFalse *roaring.Bitmap
-	dayF      []uint32
-	dayV      []int32
+	day       sparse[int32]
+}
+
+func newProperty() *property {
+	return &property{known: roaring.New(), codes: map[string]uint32{}, boolTrue: roaring.New(), boolFalse: roaring.New()}
+}
+
+// code returns the dictionary code of a normalized text, adding it if new.
+func (p *property) code(text string) uint32 {
+	c, ok := p.codes[text]
+	if !ok {
+		c = uint32(len(p.codes))
+		p.codes[text] = c
+	}
+	return c
+}
+
+// sparse is a column holding values for some friends, sorted by friend number.
+type sparse[T any] struct {
+	f []uint32
+	v []T
+}
+
+// set sets friend i's value: an append when i is the highest friend number
+// yet (as while building), an overwrite when i has a value, and otherwise
+// an insertion.
+func (s *sparse[T]) set(i uint32, v T) {
+	if n := len(s.f); n == 0 || s.f[n-1] < i {
+		s.f, s.v = append(s.f, i), append(s.v, v)
+		return
+	}
+	k, ok := slices.BinarySearch(s.f, i)
+	if ok {
+		s.v[k] = v
+		return
+	}
+	s.f, s.v = slices.Insert(s.f, k, i), slices.Insert(s.v, k, v)
+}
+
+// del removes friend i's value, if any.
+func (s *sparse[T]) del(i uint32) {
+	if k, ok := slices.BinarySearch(s.f, i); ok {
+		s.f, s.v = slices.Delete(s.f, k, k+1), slices.Delete(s.v, k, k+1)
+	}
 }
 
 // Builder makes an Index from a stream of friend facts.
 type Builder struct {
-	idx   *Index
-	seen  map[string]bool
-	dupes int
+	idx *Index
 }
 
 // NewBuilder starts an index for an account in zone loc whose friend tags
@@ -81,6 +131,9 @@ func NewBuilder(loc *time.Location, tagNames []string) *Builder {
 	idx := &Index{
 		loc:          loc,
 		oddIDs:       map[uint32]string{},
+		oddNum:       map[string]uint32{},
+		later:        map[[16]byte]uint32{},
+		renamed:      map[uint32]string{},
 		active:       roaring.New(),
 		tagNames:     map[string]bool{},
 		tags:         map[string]*roaring.Bitmap{},
@@ -110,18 +163,48 @@ func bitmapFor(m map[string]*roaring.Bitmap, key string) *roaring.Bitmap {
 
 // Add appends one friend. Each LINE user ID must be added once.
 func (b *Builder) Add(f *kizuna.FriendFacts) {
-	idx := b.idx
+	b.idx.set(b.idx.add(f), f)
+}
+
+// add gives a new friend the next number, with its ID and name, and room in
+// every dense column.
+func (idx *Index) add(f *kizuna.FriendFacts) uint32 {
 	i := idx.n
 	idx.n++
 	var id [16]byte
-	if !packID(f.LineUserID, &id) {
+	if packID(f.LineUserID, &id) {
+		if idx.built {
+			idx.later[id] = i
+		}
+	} else {
 		idx.oddIDs[i] = f.LineUserID
+		idx.oddNum[f.LineUserID] = i
 	}
 	idx.ids = append(idx.ids, id)
 	idx.names = append(idx.names, f.DisplayName...)
 	idx.nameEnd = append(idx.nameEnd, uint32(len(idx.names)))
-	idx.addedUS = append(idx.addedUS, f.AddedAt.UnixMicro())
-	idx.addedDay = append(idx.addedDay, int32(f.AddedDay))
+	idx.addedUS = append(idx.addedUS, 0)
+	idx.addedDay = append(idx.addedDay, 0)
+	idx.orders = append(idx.orders, 0)
+	idx.lastOrderDay = append(idx.lastOrderDay, 0)
+	idx.abandonedUS = append(idx.abandonedUS, 0)
+	return i
+}
+
+// set records friend i's facts. The friend must be in no set: new, or
+// cleared by clear.
+func (idx *Index) set(i uint32, f *kizuna.FriendFacts) {
+	start := uint32(0)
+	if i > 0 {
+		start = idx.nameEnd[i-1]
+	}
+	if string(idx.names[start:idx.nameEnd[i]]) != f.DisplayName {
+		idx.renamed[i] = f.DisplayName
+	} else if len(idx.renamed) > 0 {
+		delete(idx.renamed, i)
+	}
+	idx.addedUS[i] = f.AddedAt.UnixMicro()
+	idx.addedDay[i] = int32(f.AddedDay)
 	if f.Following {
 		idx.active.Add(i)
 	}
@@ -146,45 +229,37 @@ func (b *Builder) Add(f *kizuna.FriendFacts) {
 			bitmapFor(idx.shopifyTags, t).Add(i)
 		}
 	}
-	idx.orders = append(idx.orders, orders)
-	idx.lastOrderDay = append(idx.lastOrderDay, lastDay)
-	idx.abandonedUS = append(idx.abandonedUS, abandoned)
+	idx.orders[i] = orders
+	idx.lastOrderDay[i] = lastDay
+	idx.abandonedUS[i] = abandoned
 	if c := f.HubSpot; c != nil {
 		idx.hubspot.Add(i)
-		b.addContact("hubspot", i, c)
+		idx.setContact("hubspot", i, c)
 	}
 	if c := f.Klaviyo; c != nil {
 		idx.klaviyo.Add(i)
-		b.addContact("klaviyo", i, c)
+		idx.setContact("klaviyo", i, c)
 	}
 }
 
-func (b *Builder) addContact(source string, i uint32, c *kizuna.ContactFacts) {
-	idx := b.idx
+func (idx *Index) setContact(source string, i uint32, c *kizuna.ContactFacts) {
 	for _, l := range c.Lists {
 		bitmapFor(idx.lists[source], l).Add(i)
 	}
 	for name, r := range c.Properties {
 		p := idx.props[source][name]
 		if p == nil {
-			p = &property{known: roaring.New(), textOne: map[string]uint32{}, text: map[string]*roaring.Bitmap{}, boolTrue: roaring.New(), boolFalse: roaring.New()}
+			p = newProperty()
 			idx.props[source][name] = p
 		}
 		if r.Known {
 			p.known.Add(i)
 		}
 		if r.HasText {
-			if b := p.text[r.Text]; b != nil {
-				b.Add(i)
-			} else if j, ok := p.textOne[r.Text]; ok {
-				delete(p.textOne, r.Text)
-				p.text[r.Text] = roaring.BitmapOf(j, i)
-			} else {
-				p.textOne[r.Text] = i
-			}
+			p.text.set(i, p.code(r.Text))
 		}
 		if r.HasNum {
-			p.numF, p.numV = append(p.numF, i), append(p.numV, r.Num)
+			p.num.set(i, r.Num)
 		}
 		if r.HasBool {
 			if r.Bool {
@@ -194,12 +269,77 @@ func (b *Builder) addContact(source string, i uint32, c *kizuna.ContactFacts) {
 			}
 		}
 		if r.HasDay {
-			p.dayF, p.dayV = append(p.dayF, i), append(p.dayV, int32(r.Day))
+			p.day.set(i, int32(r.Day))
 		}
 	}
 }
 
-// Build finishes the index: it orders friends for samples and compacts the bitmaps.
+// clear takes friend i out of every set, ready for set with its next facts
+// (nil: the friend is gone). Sparse-column values that next replaces are
+// left for set to overwrite: removing and inserting them would move the
+// rest of the column twice.
+func (idx *Index) clear(i uint32, next *kizuna.FriendFacts) {
+	idx.active.Remove(i)
+	for _, b := range idx.tags {
+		b.Remove(i)
+	}
+	for _, b := range []*roaring.Bitmap{idx.shopify, idx.hubspot, idx.klaviyo, idx.hasLastOrder, idx.hasAbandoned} {
+		b.Remove(i)
+	}
+	for _, b := range idx.shopifyTags {
+		b.Remove(i)
+	}
+	for _, source := range []string{"hubspot", "klaviyo"} {
+		var contact *kizuna.ContactFacts
+		if next != nil {
+			contact = next.HubSpot
+			if source == "klaviyo" {
+				contact = next.Klaviyo
+			}
+		}
+		for _, b := range idx.lists[source] {
+			b.Remove(i)
+		}
+		for name, p := range idx.props[source] {
+			var r kizuna.PropertyReading
+			if contact != nil {
+				r = contact.Properties[name]
+			}
+			p.known.Remove(i)
+			p.boolTrue.Remove(i)
+			p.boolFalse.Remove(i)
+			if !r.HasText {
+				p.text.del(i)
+			}
+			if !r.HasNum {
+				p.num.del(i)
+			}
+			if !r.HasDay {
+				p.day.del(i)
+			}
+		}
+	}
+}
+
+// lookup returns the number of the friend with a LINE user ID.
+func (idx *Index) lookup(id string) (uint32, bool) {
+	var p [16]byte
+	if !packID(id, &p) {
+		i, ok := idx.oddNum[id]
+		return i, ok
+	}
+	if i, ok := idx.later[p]; ok {
+		return i, true
+	}
+	k, ok := slices.BinarySearchFunc(idx.byID, p, func(i uint32, p [16]byte) int { return bytes.Compare(idx.ids[i][:], p[:]) })
+	if !ok {
+		return 0, false
+	}
+	return idx.byID[k], true
+}
+
+// Build finishes the index: it orders friends for samples and lookups and
+// compacts the bitmaps.
 func (b *Builder) Build() *Index {
 	idx := b.idx
 	idx.order = make([]uint32, idx.n)
@@ -207,6 +347,13 @@ func (b *Builder) Build() *Index {
 		idx.order[i] = uint32(i)
 	}
 	sort.Slice(idx.order, func(x, y int) bool { return idx.before(idx.order[x], idx.order[y]) })
+	idx.byID = make([]uint32, 0, int(idx.n)-len(idx.oddIDs))
+	for i := range idx.n {
+		if _, odd := idx.oddIDs[i]; !odd {
+			idx.byID = append(idx.byID, i)
+		}
+	}
+	slices.SortFunc(idx.byID, func(i, j uint32) int { return bytes.Compare(idx.ids[i][:], idx.ids[j][:]) })
 	all := []*roaring.Bitmap{idx.active, idx.shopify, idx.hubspot, idx.klaviyo, idx.hasLastOrder, idx.hasAbandoned}
 	for _, m := range []map[string]*roaring.Bitmap{idx.tags, idx.shopifyTags, idx.lists["hubspot"], idx.lists["klaviyo"]} {
 		for _, bm := range m {
@@ -217,8 +364,16 @@ func (b *Builder) Build() *Index {
 		bm.RunOptimize()
 	}
 	idx.cache = newCache(DefaultCacheBytes)
+	idx.built = true
 	b.idx = nil
 	return idx
+}
+
+// Version returns the account's friends version that the index reflects.
+func (idx *Index) Version() int64 {
+	idx.mu.RLock()
+	defer idx.mu.RUnlock()
+	return idx.version
 }
 
 // CacheStats reports the use of the index's condition cache.
@@ -258,6 +413,9 @@ func (idx *Index) lineID(i uint32) string {
 
 // name returns friend i's display name.
 func (idx *Index) name(i uint32) string {
+	if s, ok := idx.renamed[i]; ok {
+		return s
+	}
 	start := uint32(0)
 	if i > 0 {
 		start = idx.nameEnd[i-1]
@@ -281,7 +439,15 @@ func packID(s string, out *[16]byte) bool {
 }
 
 // Len returns the number of friends in the index, blocked included.
-func (idx *Index) Len() int { return int(idx.n) }
+func (idx *Index) Len() int {
+	idx.mu.RLock()
+	defer idx.mu.RUnlock()
+	return int(idx.n)
+}
 
 // HasTag reports whether the account has a friend tag of that name.
-func (idx *Index) HasTag(name string) bool { return idx.tagNames[name] }
+func (idx *Index) HasTag(name string) bool {
+	idx.mu.RLock()
+	defer idx.mu.RUnlock()
+	return idx.tagNames[name]
+}

@@ -46,12 +46,21 @@ func build(friends []*kizuna.Friend, loc *time.Location, tags []string) *engine.
 	return b.Build()
 }
 
+// factsOf derives the friends' facts once, for many reference answers.
+func factsOf(friends []*kizuna.Friend, loc *time.Location) []*kizuna.FriendFacts {
+	out := make([]*kizuna.FriendFacts, len(friends))
+	for i, f := range friends {
+		out[i] = kizuna.FactsOf(f, loc)
+	}
+	return out
+}
+
 // reference answers a filter with the domain's matcher.
-func reference(f *kizuna.Filter, friends []*kizuna.Friend, loc *time.Location, now time.Time) (int, []string) {
+func reference(f *kizuna.Filter, friends []*kizuna.FriendFacts, loc *time.Location, now time.Time) (int, []string) {
 	m := kizuna.Matcher{Loc: loc, Now: now}
-	var in []*kizuna.Friend
+	var in []*kizuna.FriendFacts
 	for _, fr := range friends {
-		if m.Match(f, fr) {
+		if m.MatchFacts(f, fr) {
 			in = append(in, fr)
 		}
 	}
@@ -119,6 +128,7 @@ func TestIndexMatchesMatcher(t *testing.T) {
 			base := time.Date(2026, 11, 28, 0, 0, 0, 0, loc)
 			friends := parseLines(t, gen.Friends(r, 500, base))
 			idx := build(friends, loc, gen.FriendTags)
+			facts := factsOf(friends, loc)
 			for _, now := range []time.Time{base, base.Add(-time.Microsecond), base.Add(90 * time.Minute), time.Date(2026, 11, 1, 1, 30, 0, 0, loc), time.Date(2026, 3, 8, 3, 0, 0, 0, loc)} {
 				for k := 0; k < 150; k++ {
 					raw := gen.Filter(r, gen.FriendTags, now)
@@ -126,7 +136,7 @@ func TestIndexMatchesMatcher(t *testing.T) {
 					if err != nil {
 						t.Fatalf("generated filter refused: %v\n%s", err, raw)
 					}
-					count, ids := reference(f, friends, loc, now)
+					count, ids := reference(f, facts, loc, now)
 					got := idx.Evaluate(f, now)
 					if got.Count != uint64(count) || fmt.Sprint(sampleIDs(got)) != fmt.Sprint(ids) {
 						t.Fatalf("%s seed %d now %s\nfilter %s\nindex %d %v\nmatcher %d %v", zone, seed, now, raw, got.Count, sampleIDs(got), count, ids)
@@ -173,13 +183,14 @@ func TestCacheStaysExactAsTimePasses(t *testing.T) {
 	if len(instants) < 50 {
 		t.Fatalf("only %d instants", len(instants))
 	}
+	facts := factsOf(friends, loc)
 	for _, raw := range filters {
 		f, err := kizuna.ParseFilter([]byte(raw))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, now := range instants {
-			count, ids := reference(f, friends, loc, now)
+			count, ids := reference(f, facts, loc, now)
 			got := idx.Evaluate(f, now)
 			if got.Count != uint64(count) || fmt.Sprint(sampleIDs(got)) != fmt.Sprint(ids) {
 				t.Fatalf("%s at %s: index %d, matcher %d", raw, now.Format(time.RFC3339Nano), got.Count, count)

@@ -116,6 +116,7 @@ type reference struct {
 	lines   map[string]string         // line_user_id -> its last line
 	byID    map[string]*kizuna.Friend // line_user_id -> its last record
 	friends []*kizuna.Friend          // the last record of each friend, in sample order
+	facts   map[*time.Location][]*kizuna.FriendFacts
 }
 
 func newReference(t *testing.T, lines []string) *reference {
@@ -142,9 +143,19 @@ func newReference(t *testing.T, lines []string) *reference {
 
 // members returns the IDs of the friends m matches, in sample order.
 func (ref *reference) members(m kizuna.Matcher, f *kizuna.Filter) []string {
+	if ref.facts == nil {
+		ref.facts = map[*time.Location][]*kizuna.FriendFacts{}
+	}
+	facts := ref.facts[m.Loc]
+	if facts == nil {
+		for _, fr := range ref.friends {
+			facts = append(facts, kizuna.FactsOf(fr, m.Loc))
+		}
+		ref.facts[m.Loc] = facts
+	}
 	var ids []string
-	for _, fr := range ref.friends {
-		if m.Match(f, fr) {
+	for _, fr := range facts {
+		if m.MatchFacts(f, fr) {
 			ids = append(ids, fr.LineUserID)
 		}
 	}
