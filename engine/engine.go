@@ -54,6 +54,14 @@ type accountState struct {
 	idx      *Index // nil: not built, or being rebuilt
 	building bool
 	catchUp  sync.Mutex // one catch-up of the index at a time
+	last     CatchUp    // the last catch-up applied; under catchUp
+}
+
+// CatchUp describes one catch-up of an index with the change log.
+type CatchUp struct {
+	Friends int           // changed friends applied (gone ones included)
+	Read    time.Duration // reading the log and the friends' facts
+	Apply   time.Duration // applying them to the index
 }
 
 var _ kizuna.Store = (*Engine)(nil)
@@ -237,10 +245,12 @@ func (e *Engine) catchUp(ctx context.Context, st *accountState, idx *Index) (*In
 	// At most half the account is worth re-reading friend by friend; past
 	// that a rebuild reads about as much and leaves a compact index.
 	limit := max(idx.Len()/2, 1000)
+	start := time.Now()
 	ch, err := e.scanner.FriendChanges(ctx, a, idx.Version(), limit)
 	if err != nil {
 		return nil, err
 	}
+	read := time.Since(start)
 	if ch.Version <= idx.Version() {
 		return idx, nil // another preview caught up meanwhile
 	}
@@ -254,8 +264,22 @@ func (e *Engine) catchUp(ctx context.Context, st *accountState, idx *Index) (*In
 		e.startBuild(st)
 		return nil, nil
 	}
+	start = time.Now()
 	idx.Apply(ch)
+	st.last = CatchUp{Friends: len(ch.Friends) + len(ch.Gone), Read: read, Apply: time.Since(start)}
+	e.logger.Debug("engine: applied changes", "account", a.Name, "version", ch.Version, "friends", st.last.Friends,
+		"read", st.last.Read, "apply", st.last.Apply)
 	return idx, nil
+}
+
+// LastCatchUp describes the last catch-up of the account's index.
+func (e *Engine) LastCatchUp(a *kizuna.Account) CatchUp {
+	e.mu.Lock()
+	st := e.state(a)
+	e.mu.Unlock()
+	st.catchUp.Lock()
+	defer st.catchUp.Unlock()
+	return st.last
 }
 
 // follow catches every loaded account's index up every FollowEvery, until Stop.

@@ -137,3 +137,22 @@ func (db *DB) snapshot() sql.IsolationLevel {
 	}
 	return sql.LevelDefault
 }
+
+// LineUserIDs returns up to limit LINE user IDs of the account's friends, in
+// the order they were first imported (for tools and benchmarks).
+func (db *DB) LineUserIDs(ctx context.Context, a *kizuna.Account, limit int) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT line_user_id FROM friends WHERE account_id = ? ORDER BY id LIMIT ?`), a.ID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list friends: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("list friends: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

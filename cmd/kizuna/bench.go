@@ -124,10 +124,87 @@ func (c *cmd) bench(ctx context.Context, args []string) error {
 		ms(percentile(allCold, 50)), ms(percentile(allCold, 95)),
 		ms(percentile(allEng, 50)), ms(percentile(allEng, 95)), ms(percentile(allSQL, 50))/ms(percentile(allEng, 50)))
 	tw.Flush()
+	if err := c.benchWrites(ctx, store, eng, a, now); err != nil {
+		return err
+	}
 	st := eng.CacheStats(a)
 	fmt.Fprintf(c.stdout, "\ncondition cache after the run: %d entries, %.1f MiB\n", st.Entries, float64(st.Bytes)/(1<<20))
 	fmt.Fprintf(c.stdout, "peak memory of this process (VmHWM): %s\n", peakRSS())
 	return nil
+}
+
+// benchWrites measures how soon a write is visible to previews and how fast
+// the index applies changed friends. Writes go to the store directly, as
+// another process's would; the next preview applies them from the change
+// log before it answers. The tag it adds is removed again at the end.
+func (c *cmd) benchWrites(ctx context.Context, store *sqlstore.DB, eng *engine.Engine, a *kizuna.Account, now time.Time) error {
+	const tag, singles = "kizuna-bench-write", 50
+	// A batch small enough to be applied, not rebuilt (engine.catchUp).
+	batch := min(100000, eng.Len(a)/4)
+	ids, err := store.LineUserIDs(ctx, a, batch)
+	if err != nil {
+		return err
+	}
+	req := kizuna.PreviewRequest{Filter: json.RawMessage(`{"groups":[{"conditions":[{"field":"tag","op":"has","value":"` + tag + `"}]}]}`), Now: now}
+	preview := func(want int64) (*kizuna.Preview, error) {
+		p, err := eng.Preview(ctx, a, req)
+		if err == nil && (p.Count != want || p.AnsweredBy != "engine") {
+			err = fmt.Errorf("bench writes: the preview answered %d from %s, want %d from the engine", p.Count, p.AnsweredBy, want)
+		}
+		return p, err
+	}
+	// One following friend at a time: the delay from commit to the answer
+	// of a preview, which must count the friend.
+	var writes, visible []time.Duration
+	var tagged int64
+	for _, id := range ids {
+		if tagged == singles {
+			break
+		}
+		if f, err := store.FindFriend(ctx, a, id); err != nil {
+			return err
+		} else if f.Status != kizuna.StatusFollowing {
+			continue
+		}
+		t0 := time.Now()
+		if err := store.TagFriends(ctx, a, []string{id}, []string{tag}, nil); err != nil {
+			return err
+		}
+		t1 := time.Now()
+		tagged++
+		if _, err := preview(tagged); err != nil {
+			return err
+		}
+		writes, visible = append(writes, t1.Sub(t0)), append(visible, time.Since(t1))
+	}
+	// Many friends at once: the rate at which the index applies them.
+	t0 := time.Now()
+	if err := store.TagFriends(ctx, a, ids, []string{tag}, nil); err != nil {
+		return err
+	}
+	written := time.Since(t0)
+	t1 := time.Now()
+	p, err := eng.Preview(ctx, a, req)
+	if err != nil {
+		return err
+	}
+	seen := time.Since(t1)
+	if want, err := store.Preview(ctx, a, req); err != nil {
+		return err
+	} else if p.Count != want.Count || p.AnsweredBy != "engine" {
+		return fmt.Errorf("bench writes: after tagging %d friends the engine answered %d (%s), SQL %d", len(ids), p.Count, p.AnsweredBy, want.Count)
+	}
+	cu := eng.LastCatchUp(a)
+	fmt.Fprintf(c.stdout, "\nwrites, tagging friends in the database (as another process would), then previewing:\n")
+	fmt.Fprintf(c.stdout, "- one friend, %d times: write p50 %.2f ms; commit to answered preview p50 %.2f ms, p95 %.2f ms (the preview applies the change first)\n",
+		len(writes), ms(percentile(writes, 50)), ms(percentile(visible, 50)), ms(percentile(visible, 95)))
+	fmt.Fprintf(c.stdout, "- %d friends at once: write %.0f ms; commit to answered preview %.0f ms: reading their facts %.0f ms, applying them to the index %.0f ms = %.0f friends/s applied (%.0f friends/s read and applied)\n",
+		cu.Friends, ms(written), ms(seen), ms(cu.Read), ms(cu.Apply), float64(cu.Friends)/cu.Apply.Seconds(), float64(cu.Friends)/(cu.Read+cu.Apply).Seconds())
+	if err := store.TagFriends(ctx, a, ids, nil, []string{tag}); err != nil {
+		return err
+	}
+	_, err = preview(0)
+	return err
 }
 
 // benchImport generates demo friends into a temporary file first, so that
