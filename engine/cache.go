@@ -180,9 +180,8 @@ func (e *evaluator) hoursWindow(t kizuna.NumericTest) (from, to int64) {
 	from, to = math.MinInt64, math.MaxInt64
 	flips := flipHours(t)
 	now := e.now.UnixMicro()
-	it := e.idx.hasAbandoned.Iterator()
-	for it.HasNext() {
-		from, to = narrow(from, to, now, e.idx.abandonedUS[it.Next()], flips)
+	for _, at := range e.idx.abandoned.v {
+		from, to = narrow(from, to, now, at, flips)
 	}
 	return from, to
 }

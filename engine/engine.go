@@ -187,8 +187,8 @@ func (e *Engine) current(a *kizuna.Account) *Index {
 // DropCache empties the account's condition cache, so that the next preview
 // is computed cold (for benchmarks).
 func (e *Engine) DropCache(a *kizuna.Account) {
-	if idx := e.current(a); idx != nil && idx.cache != nil {
-		idx.cache.clear()
+	if idx := e.current(a); idx != nil {
+		idx.DropCache()
 	}
 }
 
@@ -198,6 +198,15 @@ func (e *Engine) CacheStats(a *kizuna.Account) CacheStats {
 		return idx.CacheStats()
 	}
 	return CacheStats{}
+}
+
+// Footprint reports the memory of the account's index by part, or nothing
+// when it is not ready.
+func (e *Engine) Footprint(a *kizuna.Account) []Part {
+	if idx := e.current(a); idx != nil {
+		return idx.Footprint()
+	}
+	return nil
 }
 
 // Version returns the friends version the account's index reflects, or 0

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"math"
 	"strings"
 	"time"
@@ -158,7 +159,11 @@ func (e *evaluator) positive(c *kizuna.Condition) *roaring.Bitmap {
 		if !ok {
 			return roaring.New()
 		}
-		return scanSet(idx.shopify, func(i uint32) bool { v := idx.orders[i]; return v >= lo && v <= hi })
+		out := idx.ordersAtLeast(lo)
+		if hi < math.MaxInt64 {
+			out.AndNot(idx.ordersAtLeast(hi + 1))
+		}
+		return out
 	case kizuna.FieldShopifyDaysSince:
 		a, b, ok := c.Numeric().DayRange(kizuna.Day(e.today))
 		if !ok {
@@ -170,9 +175,8 @@ func (e *evaluator) positive(c *kizuna.Condition) *roaring.Bitmap {
 			return idx.hasAbandoned
 		}
 		t := *c.HoursSince
-		return scanSet(idx.hasAbandoned, func(i uint32) bool {
-			return t.Test(float64(kizuna.HoursSince(time.UnixMicro(idx.abandonedUS[i]), e.now)))
-		})
+		now := e.now.UnixMicro()
+		return scanSparse(idx.abandoned.f, func(k int) bool { return t.Test(float64(hoursSince(idx.abandoned.v[k], now))) })
 	case kizuna.FieldHubSpotSegment, kizuna.FieldKlaviyoList:
 		lists := idx.lists[c.Source()]
 		return setOp(kizuna.OpHasAny, c.Strings, func(s string) *roaring.Bitmap { return lists[s] })
@@ -192,6 +196,9 @@ func (e *evaluator) property(c *kizuna.Condition, p *property) *roaring.Bitmap {
 	}
 	switch c.Type {
 	case kizuna.TypeString:
+		if p.codes == nil {
+			return e.rawText(c, p)
+		}
 		// Find the codes of the matching values, then the friends with them.
 		hit := make([]bool, len(p.codes))
 		found := false
@@ -237,6 +244,44 @@ func (e *evaluator) property(c *kizuna.Condition, p *property) *roaring.Bitmap {
 		return scanSparse(p.day.f, func(k int) bool { v := int64(p.day.v[k]); return v >= a && v <= b })
 	}
 	return roaring.New()
+}
+
+// ordersAtLeast returns a new bitmap of the customers with at least k orders.
+func (idx *Index) ordersAtLeast(k int64) *roaring.Bitmap {
+	switch {
+	case k <= 0:
+		return idx.shopify.Clone()
+	case k <= smallOrders:
+		return idx.ordersGE[k].Clone()
+	}
+	return scanSparse(idx.ordersBig.f, func(j int) bool { return idx.ordersBig.v[j] >= k })
+}
+
+// hoursSince is kizuna.HoursSince over microseconds.
+func hoursSince(at, now int64) int64 {
+	return kizuna.HoursSince(time.UnixMicro(at), time.UnixMicro(now))
+}
+
+// rawText tests each text of a property kept in its arena.
+func (e *evaluator) rawText(c *kizuna.Condition, p *property) *roaring.Bitmap {
+	var match func([]byte) bool
+	switch c.Op {
+	case kizuna.OpEq, kizuna.OpIn:
+		want := make(map[string]bool, len(c.Strings))
+		for _, v := range c.Strings {
+			want[kizuna.Normalize(v)] = true
+		}
+		match = func(b []byte) bool { return want[string(b)] }
+	case kizuna.OpContains:
+		needle := []byte(kizuna.Normalize(c.Strings[0]))
+		match = func(b []byte) bool { return bytes.Contains(b, needle) }
+	case kizuna.OpStartsWith:
+		needle := []byte(kizuna.Normalize(c.Strings[0]))
+		match = func(b []byte) bool { return bytes.HasPrefix(b, needle) }
+	default:
+		return roaring.New()
+	}
+	return scanSparse(p.text.f, func(k int) bool { return match(p.rawAt(p.text.v[k])) })
 }
 
 // dayOpRange turns on/before/after/between a date into a range of days.

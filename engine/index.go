@@ -7,6 +7,7 @@ package engine
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"slices"
 	"sort"
@@ -51,12 +52,16 @@ type Index struct {
 	tags     map[string]*roaring.Bitmap
 
 	shopify, hubspot, klaviyo *roaring.Bitmap // linked
-	orders                    []int64         // valid where shopify is set
-	hasLastOrder              *roaring.Bitmap
-	lastOrderDay              []int32
-	hasAbandoned              *roaring.Bitmap
-	abandonedUS               []int64
-	shopifyTags               map[string]*roaring.Bitmap // normalized tag -> customers
+	// Orders counts are range-encoded: ordersGE[k] holds the customers with
+	// at least k orders, for k from 1 to smallOrders, so that a comparison
+	// is one or two bitmaps; larger counts are also kept in ordersBig.
+	ordersGE     [smallOrders + 1]*roaring.Bitmap // [0] unused
+	ordersBig    sparse[int64]
+	hasLastOrder *roaring.Bitmap
+	lastOrderDay []int32
+	hasAbandoned *roaring.Bitmap
+	abandoned    sparse[int64]              // the most recent abandoned cart, microseconds
+	shopifyTags  map[string]*roaring.Bitmap // normalized tag -> customers
 
 	lists map[string]map[string]*roaring.Bitmap // source -> list ID -> members
 	props map[string]map[string]*property       // source -> property name -> values
@@ -64,31 +69,75 @@ type Index struct {
 	cache *cache // condition results; nil: none kept
 }
 
-// property holds one property's readings. Text is dictionary-encoded: a
-// condition scans the distinct values, then the column of codes; numbers
-// and days are sparse columns too.
+// smallOrders is the largest orders count with its own bitmap.
+const smallOrders = 32
+
+// property holds one property's readings in sparse columns. Text is
+// dictionary-encoded while its values repeat (a condition tests the
+// distinct values, then scans the column of codes); once most values are
+// distinct (e-mail addresses, names), a map entry per value would cost more
+// than the value, and the property keeps its text in an arena instead.
 type property struct {
 	known     *roaring.Bitmap
-	codes     map[string]uint32 // normalized text -> code
-	text      sparse[uint32]
+	codes     map[string]uint32 // normalized text -> code; nil once raw
+	text      sparse[uint32]    // codes, or offsets into arena once raw
+	arena     []byte            // raw text: a uvarint length, then the bytes
 	num       sparse[float64]
 	boolTrue  *roaring.Bitmap
 	boolFalse *roaring.Bitmap
 	day       sparse[int32]
 }
 
+// rawAfter is how many distinct values a property's dictionary holds before
+// the property may turn raw: when they are more than half its readings.
+const rawAfter = 1024
+
 func newProperty() *property {
 	return &property{known: roaring.New(), codes: map[string]uint32{}, boolTrue: roaring.New(), boolFalse: roaring.New()}
 }
 
-// code returns the dictionary code of a normalized text, adding it if new.
-func (p *property) code(text string) uint32 {
+// setText sets friend i's normalized text.
+func (p *property) setText(i uint32, text string) {
+	if p.codes == nil {
+		p.text.set(i, p.store(text))
+		return
+	}
 	c, ok := p.codes[text]
 	if !ok {
 		c = uint32(len(p.codes))
 		p.codes[text] = c
 	}
-	return c
+	p.text.set(i, c)
+	if len(p.codes) > rawAfter && 2*len(p.codes) > len(p.text.f) {
+		p.toRaw()
+	}
+}
+
+// store appends a text to the arena and returns its offset.
+func (p *property) store(text string) uint32 {
+	off := uint32(len(p.arena))
+	p.arena = binary.AppendUvarint(p.arena, uint64(len(text)))
+	p.arena = append(p.arena, text...)
+	return off
+}
+
+// rawAt returns the arena's text at offset off.
+func (p *property) rawAt(off uint32) []byte {
+	n, w := binary.Uvarint(p.arena[off:])
+	start := int(off) + w
+	return p.arena[start : start+int(n)]
+}
+
+// toRaw moves the property's text from the dictionary to the arena.
+func (p *property) toRaw() {
+	dict := make([]string, len(p.codes))
+	for s, c := range p.codes {
+		dict[c] = s
+	}
+	for k, c := range p.text.v {
+		p.text.v[k] = p.store(dict[c])
+	}
+	p.codes = nil
 }
 
 // sparse is a column holding values for some friends, sorted by friend number.
@@ -146,6 +195,9 @@ func NewBuilder(loc *time.Location, tagNames []string) *Builder {
 		lists:        map[string]map[string]*roaring.Bitmap{"hubspot": {}, "klaviyo": {}},
 		props:        map[string]map[string]*property{"hubspot": {}, "klaviyo": {}},
 	}
+	for k := 1; k <= smallOrders; k++ {
+		idx.ordersGE[k] = roaring.New()
+	}
 	for _, t := range tagNames {
 		idx.tagNames[t] = true
 	}
@@ -185,9 +237,7 @@ func (idx *Index) add(f *kizuna.FriendFacts) uint32 {
 	idx.nameEnd = append(idx.nameEnd, uint32(len(idx.names)))
 	idx.addedUS = append(idx.addedUS, 0)
 	idx.addedDay = append(idx.addedDay, 0)
-	idx.orders = append(idx.orders, 0)
 	idx.lastOrderDay = append(idx.lastOrderDay, 0)
-	idx.abandonedUS = append(idx.abandonedUS, 0)
 	return i
 }
 
@@ -212,26 +262,28 @@ func (idx *Index) set(i uint32, f *kizuna.FriendFacts) {
 		idx.tagNames[t] = true
 		bitmapFor(idx.tags, t).Add(i)
 	}
-	var orders, abandoned int64
 	var lastDay int32
 	if s := f.Shopify; s != nil {
 		idx.shopify.Add(i)
-		orders = s.OrdersCount
+		for k := int64(1); k <= min(s.OrdersCount, smallOrders); k++ {
+			idx.ordersGE[k].Add(i)
+		}
+		if s.OrdersCount > smallOrders {
+			idx.ordersBig.set(i, s.OrdersCount)
+		}
 		if s.HasLastOrder {
 			idx.hasLastOrder.Add(i)
 			lastDay = int32(s.LastOrderDay)
 		}
 		if s.HasAbandoned {
 			idx.hasAbandoned.Add(i)
-			abandoned = s.AbandonedAt.UnixMicro()
+			idx.abandoned.set(i, s.AbandonedAt.UnixMicro())
 		}
 		for _, t := range s.TagsNorm {
 			bitmapFor(idx.shopifyTags, t).Add(i)
 		}
 	}
-	idx.orders[i] = orders
 	idx.lastOrderDay[i] = lastDay
-	idx.abandonedUS[i] = abandoned
 	if c := f.HubSpot; c != nil {
 		idx.hubspot.Add(i)
 		idx.setContact("hubspot", i, c)
@@ -256,7 +308,7 @@ func (idx *Index) setContact(source string, i uint32, c *kizuna.ContactFacts) {
 			p.known.Add(i)
 		}
 		if r.HasText {
-			p.text.set(i, p.code(r.Text))
+			p.setText(i, r.Text)
 		}
 		if r.HasNum {
 			p.num.set(i, r.Num)
@@ -285,6 +337,15 @@ func (idx *Index) clear(i uint32, next *kizuna.FriendFacts) {
 	}
 	for _, b := range []*roaring.Bitmap{idx.shopify, idx.hubspot, idx.klaviyo, idx.hasLastOrder, idx.hasAbandoned} {
 		b.Remove(i)
+	}
+	for _, b := range idx.ordersGE[1:] {
+		b.Remove(i)
+	}
+	if next == nil || next.Shopify == nil || next.Shopify.OrdersCount <= smallOrders {
+		idx.ordersBig.del(i)
+	}
+	if next == nil || next.Shopify == nil || !next.Shopify.HasAbandoned {
+		idx.abandoned.del(i)
 	}
 	for _, b := range idx.shopifyTags {
 		b.Remove(i)
@@ -354,7 +415,7 @@ func (b *Builder) Build() *Index {
 		}
 	}
 	slices.SortFunc(idx.byID, func(i, j uint32) int { return bytes.Compare(idx.ids[i][:], idx.ids[j][:]) })
-	all := []*roaring.Bitmap{idx.active, idx.shopify, idx.hubspot, idx.klaviyo, idx.hasLastOrder, idx.hasAbandoned}
+	all := append([]*roaring.Bitmap{idx.active, idx.shopify, idx.hubspot, idx.klaviyo, idx.hasLastOrder, idx.hasAbandoned}, idx.ordersGE[1:]...)
 	for _, m := range []map[string]*roaring.Bitmap{idx.tags, idx.shopifyTags, idx.lists["hubspot"], idx.lists["klaviyo"]} {
 		for _, bm := range m {
 			all = append(all, bm)
@@ -374,6 +435,13 @@ func (idx *Index) Version() int64 {
 	idx.mu.RLock()
 	defer idx.mu.RUnlock()
 	return idx.version
+}
+
+// DropCache empties the condition cache.
+func (idx *Index) DropCache() {
+	if idx.cache != nil {
+		idx.cache.clear()
+	}
 }
 
 // CacheStats reports the use of the index's condition cache.

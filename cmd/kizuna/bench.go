@@ -81,6 +81,16 @@ func (c *cmd) bench(ctx context.Context, args []string) error {
 		buildTook.Seconds(), float64(eng.Len(a))/buildTook.Seconds(),
 		float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), float64(after.HeapAlloc-before.HeapAlloc)/float64(eng.Len(a)))
 
+	var total uint64
+	for _, part := range eng.Footprint(a) {
+		total += part.Bytes
+	}
+	fmt.Fprintf(c.stdout, "index by part (approximate, %.0f bytes/friend in all):\n", float64(total)/float64(eng.Len(a)))
+	for _, part := range eng.Footprint(a) {
+		fmt.Fprintf(c.stdout, "- %s: %.1f MiB = %.1f bytes/friend\n", part.Name, float64(part.Bytes)/(1<<20), float64(part.Bytes)/float64(eng.Len(a)))
+	}
+	fmt.Fprintln(c.stdout)
+
 	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "| filter\t| count\t| SQL p50 ms\t| SQL p95 ms\t| engine cold p50 ms\t| cold p95 ms\t| engine warm p50 ms\t| warm p95 ms\t| SQL/warm p50\t|")
 	fmt.Fprintln(tw, "|---\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|")
