@@ -136,4 +136,3 @@ func TestApplyMatchesRebuild(t *testing.T) {
 		check(fmt.Sprintf("round %d", round))
 	}
 }
-
