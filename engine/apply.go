@@ -52,6 +52,9 @@ func (idx *Index) Apply(ch *kizuna.FriendChanges) {
 	if len(moved) > 0 {
 		idx.reorder(moved)
 	}
+	for _, i := range changed {
+		idx.activeDense = setBit(idx.activeDense, i, idx.active.Contains(i))
+	}
 	idx.patchCache(changed, facts)
 	idx.version = ch.Version
 }
@@ -117,16 +120,20 @@ func (idx *Index) patchCache(changed []uint32, facts []*kizuna.FriendFacts) {
 		}
 		for k, i := range changed {
 			f := facts[k]
-			if f != nil && m.MatchFactsCondition(e.cond, f) {
+			in := f != nil && m.MatchFactsCondition(e.cond, f)
+			if in {
 				e.members.Add(i)
 			} else {
 				e.members.Remove(i)
+			}
+			if e.dense != nil {
+				e.dense = setBit(e.dense, i, in)
 			}
 			if f != nil && f.Shopify != nil && f.Shopify.HasAbandoned {
 				e.from, e.to = narrow(e.from, e.to, e.at, f.Shopify.AbandonedAt.UnixMicro(), flips)
 			}
 		}
-		size := e.members.GetSizeInBytes() + uint64(len(e.key)) + 64
+		size := entrySize(e.key, e.members, e.dense)
 		c.bytes += size - e.size
 		e.size = size
 	}

@@ -34,6 +34,7 @@ type cacheEntry struct {
 	key      string
 	cond     *kizuna.Condition // positive
 	members  *roaring.Bitmap   // changed only by Apply, under the index's write lock
+	dense    []uint64          // members as a bitset, for sets dense enough; else nil
 	at       int64             // the instant it was computed, microseconds
 	from, to int64             // valid for now in [from, to), microseconds
 	size     uint64
@@ -44,32 +45,32 @@ func newCache(maxBytes uint64) *cache {
 }
 
 // get returns the cached members for key at instant now (microseconds).
-func (c *cache) get(key string, now int64) *roaring.Bitmap {
+func (c *cache) get(key string, now int64) (*roaring.Bitmap, []uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.entries[key]
 	if !ok {
 		c.misses++
-		return nil
+		return nil, nil
 	}
 	e := el.Value.(*cacheEntry)
 	if now < e.from || now >= e.to {
 		c.misses++
-		return nil
+		return nil, nil
 	}
 	c.lru.MoveToFront(el)
 	c.hits++
-	return e.members
+	return e.members, e.dense
 }
 
 // put caches the members of cond, computed at instant at, for key, valid for
 // instants in [from, to).
-func (c *cache) put(key string, cond *kizuna.Condition, members *roaring.Bitmap, at, from, to int64) {
+func (c *cache) put(key string, cond *kizuna.Condition, members *roaring.Bitmap, dense []uint64, at, from, to int64) {
 	if c.maxBytes == 0 {
 		return
 	}
 	members.RunOptimize()
-	size := members.GetSizeInBytes() + uint64(len(key)) + 64
+	size := entrySize(key, members, dense)
 	if size > c.maxBytes/4 {
 		return // one entry must not flush the rest
 	}
@@ -78,7 +79,7 @@ func (c *cache) put(key string, cond *kizuna.Condition, members *roaring.Bitmap,
 	if el, ok := c.entries[key]; ok {
 		c.remove(el)
 	}
-	c.entries[key] = c.lru.PushFront(&cacheEntry{key: key, cond: cond, members: members, at: at, from: from, to: to, size: size})
+	c.entries[key] = c.lru.PushFront(&cacheEntry{key: key, cond: cond, members: members, dense: dense, at: at, from: from, to: to, size: size})
 	c.bytes += size
 	for c.bytes > c.maxBytes {
 		c.remove(c.lru.Back())
@@ -157,20 +158,25 @@ func flipHours(t kizuna.NumericTest) []int64 {
 	return out
 }
 
-// cacheable reports whether a condition's members are computed (and so worth
-// keeping) rather than one stored bitmap looked up.
-func cacheable(c *kizuna.Condition) bool {
+// entrySize is what a cache entry counts against the cache's bound.
+func entrySize(key string, members *roaring.Bitmap, dense []uint64) uint64 {
+	return members.GetSizeInBytes() + uint64(len(dense))*8 + uint64(len(key)) + 64
+}
+
+// stored reports whether a positive condition's members are one bitmap of
+// the index looked up, rather than computed.
+func stored(c *kizuna.Condition) bool {
 	switch c.Field {
 	case kizuna.FieldShopifyLinked, kizuna.FieldHubSpotLinked, kizuna.FieldKlaviyoLinked:
-		return false
+		return true
 	case kizuna.FieldShopifyAbandoned:
-		return c.HoursSince != nil
+		return c.HoursSince == nil
 	case kizuna.FieldTag, kizuna.FieldShopifyTag, kizuna.FieldHubSpotSegment, kizuna.FieldKlaviyoList:
-		return len(c.Strings) > 1
+		return len(c.Strings) == 1
 	case kizuna.FieldHubSpotProperty, kizuna.FieldKlaviyoProperty:
-		return c.Op != kizuna.OpIsKnown && c.Type != kizuna.TypeBool
+		return c.Op == kizuna.OpIsKnown || c.Type == kizuna.TypeBool
 	}
-	return true
+	return false
 }
 
 // hoursWindow returns the instants [from, to) around now during which no

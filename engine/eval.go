@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,15 +32,37 @@ func (idx *Index) Evaluate(f *kizuna.Filter, now time.Time) Result {
 	return Result{Count: members.GetCardinality(), Sample: idx.sample(members)}
 }
 
-// members returns the friend numbers that match the filter at now.
+// members returns the friend numbers that match the filter at now. A group
+// whose conditions all have dense copies (sets of at least 1/64 of the
+// account, cached) is intersected as plain bitsets, a word at a time, which
+// is several times faster than intersecting roaring's array containers of
+// sets of a few percent; other groups are intersected as roaring bitmaps.
 func (idx *Index) members(f *kizuna.Filter, now time.Time) *roaring.Bitmap {
 	e := evaluator{idx: idx, now: now, today: int64(kizuna.DayOf(now, idx.loc))}
 	out := roaring.New()
+	var outDense []uint64
 	for gi := range f.Groups {
 		g := &f.Groups[gi]
-		var acc *roaring.Bitmap
+		ops := make([]operand, 0, len(g.Conditions))
+		dense := len(g.Conditions) > 1
 		for ci := range g.Conditions {
-			b := e.condition(&g.Conditions[ci])
+			op := e.operand(&g.Conditions[ci])
+			ops = append(ops, op)
+			dense = dense && op.dense != nil
+			if !op.neg && op.pos.IsEmpty() {
+				break // the group matches nobody
+			}
+		}
+		if dense && len(ops) == len(g.Conditions) {
+			outDense = orWords(outDense, idx.denseGroup(ops))
+			continue
+		}
+		var acc *roaring.Bitmap
+		for _, op := range ops {
+			b := op.pos
+			if op.neg {
+				b = roaring.AndNot(idx.active, op.pos)
+			}
 			if acc == nil {
 				acc = b.Clone()
 			} else {
@@ -51,8 +74,79 @@ func (idx *Index) members(f *kizuna.Filter, now time.Time) *roaring.Bitmap {
 		}
 		out.Or(acc)
 	}
+	if outDense != nil {
+		out.Or(roaring.FromDense(outDense, false))
+	}
 	out.And(idx.active)
 	return out
+}
+
+// operand is one condition of a group: its positive twin's members (and
+// their dense copy, when kept), and whether the condition is the negation.
+type operand struct {
+	pos   *roaring.Bitmap
+	dense []uint64
+	neg   bool
+}
+
+// denseGroup intersects the active friends with every operand, as bitsets.
+func (idx *Index) denseGroup(ops []operand) []uint64 {
+	acc := slices.Clone(idx.activeDense)
+	for _, op := range ops {
+		d := op.dense
+		n := min(len(acc), len(d))
+		if op.neg {
+			for w := range n {
+				acc[w] &^= d[w]
+			}
+			continue
+		}
+		for w := range n {
+			acc[w] &= d[w]
+		}
+		clear(acc[n:])
+	}
+	return acc
+}
+
+// orWords returns a | b, reusing a.
+func orWords(a, b []uint64) []uint64 {
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	for w, v := range b {
+		a[w] |= v
+	}
+	return a
+}
+
+// denseFrom: a set of at least 1/denseFrom of the account gets a dense copy.
+const denseFrom = 64
+
+// toDense returns members as a bitset of words words.
+func toDense(members *roaring.Bitmap, words int) []uint64 {
+	d := members.ToDense()
+	if len(d) < words {
+		d = append(d, make([]uint64, words-len(d))...)
+	}
+	return d
+}
+
+// setBit sets or clears bit i of a bitset, growing it as needed.
+func setBit(d []uint64, i uint32, on bool) []uint64 {
+	w := int(i / 64)
+	if w >= len(d) {
+		if !on {
+			return d
+		}
+		d = append(d, make([]uint64, w+1-len(d))...)
+	}
+	if on {
+		d[w] |= 1 << (i % 64)
+	} else {
+		d[w] &^= 1 << (i % 64)
+	}
+	return d
 }
 
 // sample returns the first SampleSize members in sample order. Up to a
@@ -103,33 +197,48 @@ type evaluator struct {
 	today int64
 }
 
-// condition returns the friends matching one condition; a negative op is
-// the complement of its positive twin over the following friends (spec 3.2).
-// The result must not be modified: it may be cached or part of the index.
-func (e *evaluator) condition(c *kizuna.Condition) *roaring.Bitmap {
+// operand evaluates one condition; a negative op is the complement of its
+// positive twin over the following friends (spec 3.2). The bitmaps must not
+// be modified: they may be cached or part of the index.
+func (e *evaluator) operand(c *kizuna.Condition) operand {
 	if pos, neg := c.Positive(); neg {
-		return roaring.AndNot(e.idx.active, e.cached(&pos))
+		b, d := e.cached(&pos)
+		return operand{pos: b, dense: d, neg: true}
 	}
-	return e.cached(c)
+	b, d := e.cached(c)
+	return operand{pos: b, dense: d}
 }
 
-// cached returns a positive condition's members from the index's cache, or
-// computes and caches them.
-func (e *evaluator) cached(c *kizuna.Condition) *roaring.Bitmap {
-	if e.idx.cache == nil || !cacheable(c) {
-		return e.positive(c)
+// cached returns a positive condition's members, and their dense copy when
+// the set is dense enough to keep one, from the index's cache, or computes
+// and caches them. A condition answered by one stored bitmap (a single tag,
+// a linked flag) is cached only for the dense copy, when dense enough.
+func (e *evaluator) cached(c *kizuna.Condition) (*roaring.Bitmap, []uint64) {
+	if e.idx.cache == nil {
+		return e.positive(c), nil
 	}
 	key := cacheKey(c, e.today)
-	if b := e.idx.cache.get(key, e.now.UnixMicro()); b != nil {
-		return b
+	if b, d := e.idx.cache.get(key, e.now.UnixMicro()); b != nil {
+		return b, d
 	}
 	b := e.positive(c)
+	dense := b.GetCardinality()*denseFrom >= uint64(e.idx.n)
+	if stored(c) {
+		if !dense {
+			return b, nil
+		}
+		b = b.Clone() // the cache's copy is patched on writes; the index's own is too
+	}
+	var d []uint64
+	if dense {
+		d = toDense(b, len(e.idx.activeDense))
+	}
 	from, to := int64(math.MinInt64), int64(math.MaxInt64)
-	if c.Field == kizuna.FieldShopifyAbandoned {
+	if c.Field == kizuna.FieldShopifyAbandoned && c.HoursSince != nil {
 		from, to = e.hoursWindow(*c.HoursSince)
 	}
-	e.idx.cache.put(key, c, b, e.now.UnixMicro(), from, to)
-	return b
+	e.idx.cache.put(key, c, b, d, e.now.UnixMicro(), from, to)
+	return b, d
 }
 
 func (e *evaluator) positive(c *kizuna.Condition) *roaring.Bitmap {

@@ -47,6 +47,9 @@ type Index struct {
 	addedUS  []int64
 	addedDay []int32
 	active   *roaring.Bitmap // following friends: every answer is within it
+	// activeDense is active as a bitset of a word per 64 friends, where
+	// dense groups start (see members).
+	activeDense []uint64
 	order    []uint32        // friend numbers, most recently added first, ties by LINE user ID
 	tagNames map[string]bool // every friend tag of the account, carried or not
 	tags     map[string]*roaring.Bitmap
@@ -424,6 +427,7 @@ func (b *Builder) Build() *Index {
 	for _, bm := range all {
 		bm.RunOptimize()
 	}
+	idx.activeDense = toDense(idx.active, (int(idx.n)+63)/64)
 	idx.cache = newCache(DefaultCacheBytes)
 	idx.built = true
 	b.idx = nil
