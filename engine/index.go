@@ -50,9 +50,9 @@ type Index struct {
 	// activeDense is active as a bitset of a word per 64 friends, where
 	// dense groups start (see members).
 	activeDense []uint64
-	order    []uint32        // friend numbers, most recently added first, ties by LINE user ID
-	tagNames map[string]bool // every friend tag of the account, carried or not
-	tags     map[string]*roaring.Bitmap
+	order       []uint32        // friend numbers, most recently added first, ties by LINE user ID
+	tagNames    map[string]bool // every friend tag of the account, carried or not
+	tags        map[string]*roaring.Bitmap
 
 	shopify, hubspot, klaviyo *roaring.Bitmap // linked
 	// Orders counts are range-encoded: ordersGE[k] holds the customers with
