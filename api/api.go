@@ -82,6 +82,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /api/v1/accounts/{account}/preview", s.account(s.preview))
 	mux.Handle("PUT /api/v1/accounts/{account}/catalog", s.account(s.putCatalog))
 	mux.Handle("GET /api/v1/accounts/{account}/friends/{line_user_id}", s.account(s.friend))
+	mux.Handle("DELETE /api/v1/accounts/{account}/friends/{line_user_id}", s.account(s.deleteFriend))
+	mux.Handle("POST /api/v1/accounts/{account}/friends/tags", s.account(s.tagFriends))
 	mux.Handle("GET /api/v1/accounts/{account}/tags", s.account(s.tags))
 	return s.middleware(s.fallback(mux))
 }

@@ -295,6 +295,8 @@ func TestAPI(t *testing.T) {
 				{"POST", "/api/v1/accounts/shop-b/preview", "text/plain", "not even JSON"},
 				{"POST", "/api/v1/accounts/shop-b/friends/import", ndjson, friends},
 				{"PUT", "/api/v1/accounts/shop-b/catalog", jsonType, `{"hubspot": {"segments": [], "properties": []}}`},
+				{"POST", "/api/v1/accounts/shop-b/friends/tags", jsonType, `{"line_user_ids": ["` + uid(1) + `"], "add": ["x"]}`},
+				{"DELETE", "/api/v1/accounts/shop-b/friends/" + uid(1), "", ""},
 			} {
 				t.Run(c.method+" "+c.path, func(t *testing.T) {
 					exists := two.do(c.method, c.path, two.tokenA, c.contentType, strings.NewReader(c.body))
@@ -309,6 +311,43 @@ func TestAPI(t *testing.T) {
 			two.do("GET", "/api/v1/accounts/shop-b/tags", two.tokenB, "", nil).must(t, http.StatusOK, &tags)
 			if len(tags.Tags) != 0 {
 				t.Errorf("shop-a's import reached shop-b: %v", tags.Tags)
+			}
+		}},
+
+		{"tag and delete friends", func(t *testing.T, backend string) {
+			e := storeEnv(t, backend, nil)
+			e.importFriends(t, friends)
+			tag := func(body string) *response {
+				return e.do("POST", "/api/v1/accounts/shop-a/friends/tags", e.tokenA, jsonType, strings.NewReader(body))
+			}
+			var got map[string]int
+			tag(`{"line_user_ids": ["` + uid(5) + `"], "add": ["VIP"]}`).must(t, http.StatusOK, &got)
+			tag(`{"line_user_ids": ["` + uid(1) + `"], "remove": ["VIP"]}`).must(t, http.StatusOK, &got)
+			if p := e.preview(t, previewBody(vipFilter, "")); p.Count != 3 || !slices.Equal(sampleIDs(p), []string{uid(2), uid(3), uid(5)}) {
+				t.Errorf("after tagging: %d %v", p.Count, sampleIDs(p))
+			}
+			for _, c := range []struct{ body, code, path string }{
+				{`{"line_user_ids": ["` + uid(1) + `"], "add": ["x"], "colour": "red"}`, kizuna.EINVALID, "colour"},
+				{`{"line_user_ids": [], "add": ["x"]}`, kizuna.EINVALID, "line_user_ids"},
+				{`{"line_user_ids": ["` + uid(1) + `"]}`, kizuna.EINVALID, "add"},
+				{`{"line_user_ids": ["` + uid(1) + `"], "add": "x"}`, kizuna.EINVALID, "add"},
+				{`{"line_user_ids": ["` + uid(1) + `"], "add": [""]}`, kizuna.EINVALID, "add[0]"},
+			} {
+				tag(c.body).mustError(t, http.StatusBadRequest, c.code, c.path)
+			}
+			tag(`{"line_user_ids": ["` + uid(1) + `", "` + uid(99) + `"], "add": ["x"]}`).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
+			var f kizuna.Friend
+			e.do("GET", "/api/v1/accounts/shop-a/friends/"+uid(1), e.tokenA, "", nil).must(t, http.StatusOK, &f)
+			if slices.Contains(f.Tags, "x") || slices.Contains(f.Tags, "VIP") {
+				t.Errorf("friend 1's tags after a refused request: %v", f.Tags)
+			}
+			e.do("DELETE", "/api/v1/accounts/shop-a/friends/"+uid(2), e.tokenA, "", nil).must(t, http.StatusOK, &got)
+			if got["deleted"] != 1 {
+				t.Errorf("delete answered %v", got)
+			}
+			e.do("DELETE", "/api/v1/accounts/shop-a/friends/"+uid(2), e.tokenA, "", nil).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
+			if p := e.preview(t, previewBody(vipFilter, "")); p.Count != 2 {
+				t.Errorf("after the delete: %d", p.Count)
 			}
 		}},
 

@@ -277,6 +277,53 @@ func (s *Server) friend(w http.ResponseWriter, r *http.Request, a *kizuna.Accoun
 	return nil
 }
 
+func (s *Server) deleteFriend(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	id := r.PathValue("line_user_id")
+	n, err := s.Store.DeleteFriends(r.Context(), a, []string{id})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return kizuna.Errorf(kizuna.ENOTFOUND, "no friend %q in account %q", id, a.Name)
+	}
+	s.respond(w, r, http.StatusOK, map[string]int{"deleted": n})
+	return nil
+}
+
+// tagFriends adds and removes friend tags of several friends at once:
+// {"line_user_ids": [...], "add": [...], "remove": [...]}.
+func (s *Server) tagFriends(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	if err := checkBody(r, jsonTypes); err != nil {
+		return err
+	}
+	_, obj, err := s.readJSONObject(w, r)
+	if err != nil {
+		return err
+	}
+	lists := map[string][]string{}
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		if k != "line_user_ids" && k != "add" && k != "remove" {
+			return &kizuna.Error{Code: kizuna.EINVALID, Message: fmt.Sprintf("unknown key %q: a tag request has \"line_user_ids\", \"add\" and \"remove\"", k), Path: k}
+		}
+		var list []string
+		if err := json.Unmarshal(obj[k], &list); err != nil {
+			return &kizuna.Error{Code: kizuna.EINVALID, Message: fmt.Sprintf("%q must be an array of strings", k), Path: k}
+		}
+		lists[k] = list
+	}
+	if len(lists["line_user_ids"]) == 0 {
+		return &kizuna.Error{Code: kizuna.EINVALID, Message: "name at least one friend in \"line_user_ids\"", Path: "line_user_ids"}
+	}
+	if len(lists["add"])+len(lists["remove"]) == 0 {
+		return &kizuna.Error{Code: kizuna.EINVALID, Message: "name a tag to \"add\" or to \"remove\"", Path: "add"}
+	}
+	if err := s.Store.TagFriends(r.Context(), a, lists["line_user_ids"], lists["add"], lists["remove"]); err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusOK, map[string]int{"friends": len(lists["line_user_ids"])})
+	return nil
+}
+
 func (s *Server) tags(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
 	tags, err := s.Store.Tags(r.Context(), a)
 	if err != nil {
