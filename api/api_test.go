@@ -321,8 +321,8 @@ func TestAPI(t *testing.T) {
 				return e.do("POST", "/api/v1/accounts/shop-a/friends/tags", e.tokenA, jsonType, strings.NewReader(body))
 			}
 			var got map[string]int
-			tag(`{"line_user_ids": ["` + uid(5) + `"], "add": ["VIP"]}`).must(t, http.StatusOK, &got)
-			tag(`{"line_user_ids": ["` + uid(1) + `"], "remove": ["VIP"]}`).must(t, http.StatusOK, &got)
+			tag(`{"line_user_ids": ["`+uid(5)+`"], "add": ["VIP"]}`).must(t, http.StatusOK, &got)
+			tag(`{"line_user_ids": ["`+uid(1)+`"], "remove": ["VIP"]}`).must(t, http.StatusOK, &got)
 			if p := e.preview(t, previewBody(vipFilter, "")); p.Count != 3 || !slices.Equal(sampleIDs(p), []string{uid(2), uid(3), uid(5)}) {
 				t.Errorf("after tagging: %d %v", p.Count, sampleIDs(p))
 			}
@@ -335,7 +335,7 @@ func TestAPI(t *testing.T) {
 			} {
 				tag(c.body).mustError(t, http.StatusBadRequest, c.code, c.path)
 			}
-			tag(`{"line_user_ids": ["` + uid(1) + `", "` + uid(99) + `"], "add": ["x"]}`).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
+			tag(`{"line_user_ids": ["`+uid(1)+`", "`+uid(99)+`"], "add": ["x"]}`).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
 			var f kizuna.Friend
 			e.do("GET", "/api/v1/accounts/shop-a/friends/"+uid(1), e.tokenA, "", nil).must(t, http.StatusOK, &f)
 			if slices.Contains(f.Tags, "x") || slices.Contains(f.Tags, "VIP") {
