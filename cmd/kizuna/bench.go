@@ -18,12 +18,16 @@ import (
 	"github.com/kizuna-line/kizuna/sqlstore"
 )
 
-// bench: kizuna bench [--db DSN] [--friends N] [--runs R] [--seed S] [--now RFC3339].
-// It generates demo friends into a new account, measures the import rate,
-// builds the in-memory engine's index from the database, then runs the fixed
-// filter suite (demo.Suite) R times each through the store's SQL path and 5R
-// times through the engine, and reports p50/p95 latencies, the ratio, the
-// index's build time and size, and peak memory.
+// bench: kizuna bench [--db DSN] [--friends N] [--runs R] [--seed S] [--now RFC3339]
+// [--account NAME] [--also-db DSN [--also-account NAME]].
+// It generates demo friends into a new account (or reuses one), measures the
+// import rate, builds the in-memory engine's index from the database, then
+// runs the fixed filter suite (demo.Suite) R times each through the store's
+// SQL path and 5R times through the engine, cold and warm, and reports p50/p95
+// latencies, the ratios, the index's build time and size, peak memory, and
+// how writes reach the index. With --also-db (the other backend, holding the
+// same demo data), that database's SQL path is timed in the same run and the
+// index is built from it too.
 func (c *cmd) bench(ctx context.Context, args []string) error {
 	fs, db := c.flags("bench")
 	friends := fs.Int("friends", 100000, "demo friends to generate and import")
@@ -31,6 +35,8 @@ func (c *cmd) bench(ctx context.Context, args []string) error {
 	seed := fs.Int64("seed", 1, "demo data seed")
 	nowFlag := fs.String("now", "2026-11-28T03:00:00Z", "reference instant for the data and the previews")
 	existing := fs.String("account", "", "benchmark the previews of this existing account (from an earlier run) instead of importing a new one")
+	alsoDB := fs.String("also-db", "", "a second database (the other backend) with the same demo data, whose SQL path is timed in the same run")
+	alsoAccount := fs.String("also-account", "", "the account in --also-db (default: the --account name)")
 	if _, err := c.parse(fs, args, 0, 0, "no positional arguments"); err != nil {
 		return err
 	}
@@ -41,6 +47,9 @@ func (c *cmd) bench(ctx context.Context, args []string) error {
 	if *friends <= 0 || *runs <= 0 {
 		return &usageError{"--friends and --runs must be positive"}
 	}
+	if *alsoAccount == "" {
+		*alsoAccount = *existing
+	}
 	store, err := c.open(ctx, *db)
 	if err != nil {
 		return err
@@ -48,39 +57,38 @@ func (c *cmd) bench(ctx context.Context, args []string) error {
 	defer store.Close()
 	fmt.Fprintf(c.stdout, "kizuna bench: %s backend, %d runs per filter, %s, GOMAXPROCS=%d\n\n",
 		store.Dialect(), *runs, runtime.Version(), runtime.GOMAXPROCS(0))
-	var a *kizuna.Account
-	if *existing != "" {
-		// Reuse an account a previous run imported: previews only.
-		if a, err = store.FindAccount(ctx, *existing); err != nil {
-			return err
+	account := func(store *sqlstore.DB, name string) (*kizuna.Account, error) {
+		if name != "" {
+			return store.FindAccount(ctx, name) // reuse an account a previous run imported
 		}
-	} else {
-		if a, err = c.benchImport(ctx, store, *friends, *seed, now); err != nil {
-			return err
-		}
+		return c.benchImport(ctx, store, *friends, *seed, now)
 	}
-	// The in-memory engine: build the account's index from the database.
-	runtime.GC()
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
-	eng := engine.New(store, store, nil)
+	a, err := account(store, *existing)
+	if err != nil {
+		return err
+	}
+	var other *sqlstore.DB
+	var oa *kizuna.Account
+	if *alsoDB != "" {
+		if other, err = sqlstore.Open(ctx, *alsoDB); err != nil {
+			return err
+		}
+		defer other.Close()
+		if oa, err = account(other, *alsoAccount); err != nil {
+			return err
+		}
+		// The index built from the other backend: only its build time.
+		eng, err := c.benchBuild(ctx, other, oa)
+		if err != nil {
+			return err
+		}
+		eng.Stop()
+	}
+	eng, err := c.benchBuild(ctx, store, a)
+	if err != nil {
+		return err
+	}
 	defer eng.Stop()
-	start := time.Now()
-	eng.Load(a)
-	for !eng.Ready(a) {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		time.Sleep(time.Millisecond)
-	}
-	buildTook := time.Since(start)
-	runtime.GC()
-	var after runtime.MemStats
-	runtime.ReadMemStats(&after)
-	fmt.Fprintf(c.stdout, "engine index build: %.1f s (%.0f friends/s); heap after build grew by %.1f MiB = %.0f bytes/friend\n\n",
-		buildTook.Seconds(), float64(eng.Len(a))/buildTook.Seconds(),
-		float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), float64(after.HeapAlloc-before.HeapAlloc)/float64(eng.Len(a)))
-
 	var total uint64
 	for _, part := range eng.Footprint(a) {
 		total += part.Bytes
@@ -92,9 +100,34 @@ func (c *cmd) bench(ctx context.Context, args []string) error {
 	fmt.Fprintln(c.stdout)
 
 	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "| filter\t| count\t| SQL p50 ms\t| SQL p95 ms\t| engine cold p50 ms\t| cold p95 ms\t| engine warm p50 ms\t| warm p95 ms\t| SQL/warm p50\t|")
-	fmt.Fprintln(tw, "|---\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|")
-	var allSQL, allCold, allEng []time.Duration
+	sqlName := func(s *sqlstore.DB) string { return map[string]string{"sqlite": "SQLite", "postgres": "PostgreSQL"}[s.Dialect()] }
+	header := fmt.Sprintf("| filter\t| count\t| %[1]s p50 ms\t| %[1]s p95 ms\t", sqlName(store))
+	rule := "|---\t|---:\t|---:\t|---:\t"
+	if other != nil {
+		header += fmt.Sprintf("| %[1]s p50 ms\t| %[1]s p95 ms\t", sqlName(other))
+		rule += "|---:\t|---:\t"
+	}
+	header += fmt.Sprintf("| engine cold p50 ms\t| cold p95 ms\t| engine warm p50 ms\t| warm p95 ms\t| %s/warm p50\t", sqlName(store))
+	rule += "|---:\t|---:\t|---:\t|---:\t|---:\t"
+	if other != nil {
+		header += fmt.Sprintf("| %s/warm p50\t", sqlName(other))
+		rule += "|---:\t"
+	}
+	fmt.Fprintln(tw, header+"|")
+	fmt.Fprintln(tw, rule+"|")
+	var allSQL, allOther, allCold, allEng []time.Duration
+	row := func(name, count string, sqlLat, otherLat, coldLat, engLat []time.Duration) {
+		line := fmt.Sprintf("| %s\t| %s\t| %.1f\t| %.1f\t", name, count, ms(percentile(sqlLat, 50)), ms(percentile(sqlLat, 95)))
+		if other != nil {
+			line += fmt.Sprintf("| %.1f\t| %.1f\t", ms(percentile(otherLat, 50)), ms(percentile(otherLat, 95)))
+		}
+		line += fmt.Sprintf("| %.2f\t| %.2f\t| %.2f\t| %.2f\t| %.0f×\t", ms(percentile(coldLat, 50)), ms(percentile(coldLat, 95)),
+			ms(percentile(engLat, 50)), ms(percentile(engLat, 95)), ms(percentile(sqlLat, 50))/ms(percentile(engLat, 50)))
+		if other != nil {
+			line += fmt.Sprintf("| %.0f×\t", ms(percentile(otherLat, 50))/ms(percentile(engLat, 50)))
+		}
+		fmt.Fprintln(tw, line+"|")
+	}
 	for _, s := range demo.Suite {
 		req := kizuna.PreviewRequest{Filter: json.RawMessage(s.Filter), Now: now}
 		p, err := store.Preview(ctx, a, req) // warm-up, and the count
@@ -112,6 +145,19 @@ func (c *cmd) bench(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.Name, err)
 		}
+		var otherLat []time.Duration
+		if other != nil {
+			op, err := other.Preview(ctx, oa, req)
+			if err != nil {
+				return fmt.Errorf("%s: %w", s.Name, err)
+			}
+			if op.Count != p.Count {
+				return fmt.Errorf("%s: %s answered %d, %s %d: the two databases hold different data", s.Name, sqlName(other), op.Count, sqlName(store), p.Count)
+			}
+			if otherLat, err = timeRuns(*runs, func() error { _, err := other.Preview(ctx, oa, req); return err }); err != nil {
+				return fmt.Errorf("%s: %w", s.Name, err)
+			}
+		}
 		coldLat := make([]time.Duration, *runs*5)
 		for i := range coldLat {
 			eng.DropCache(a)
@@ -125,14 +171,10 @@ func (c *cmd) bench(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.Name, err)
 		}
-		allSQL, allCold, allEng = append(allSQL, sqlLat...), append(allCold, coldLat...), append(allEng, engLat...)
-		fmt.Fprintf(tw, "| %s\t| %d\t| %.1f\t| %.1f\t| %.2f\t| %.2f\t| %.2f\t| %.2f\t| %.0f×\t|\n", s.Name, p.Count,
-			ms(percentile(sqlLat, 50)), ms(percentile(sqlLat, 95)), ms(percentile(coldLat, 50)), ms(percentile(coldLat, 95)),
-			ms(percentile(engLat, 50)), ms(percentile(engLat, 95)), ms(percentile(sqlLat, 50))/ms(percentile(engLat, 50)))
+		allSQL, allOther, allCold, allEng = append(allSQL, sqlLat...), append(allOther, otherLat...), append(allCold, coldLat...), append(allEng, engLat...)
+		row(s.Name, fmt.Sprint(p.Count), sqlLat, otherLat, coldLat, engLat)
 	}
-	fmt.Fprintf(tw, "| **all filters**\t| \t| %.1f\t| %.1f\t| %.2f\t| %.2f\t| %.2f\t| %.2f\t| %.0f×\t|\n", ms(percentile(allSQL, 50)), ms(percentile(allSQL, 95)),
-		ms(percentile(allCold, 50)), ms(percentile(allCold, 95)),
-		ms(percentile(allEng, 50)), ms(percentile(allEng, 95)), ms(percentile(allSQL, 50))/ms(percentile(allEng, 50)))
+	row("**all filters**", "", allSQL, allOther, allCold, allEng)
 	tw.Flush()
 	if err := c.benchWrites(ctx, store, eng, a, now); err != nil {
 		return err
@@ -141,6 +183,32 @@ func (c *cmd) bench(ctx context.Context, args []string) error {
 	fmt.Fprintf(c.stdout, "\ncondition cache after the run: %d entries, %.1f MiB\n", st.Entries, float64(st.Bytes)/(1<<20))
 	fmt.Fprintf(c.stdout, "peak memory of this process (VmHWM): %s\n", peakRSS())
 	return nil
+}
+
+// benchBuild builds the account's index from store and reports its build
+// time and the heap it took.
+func (c *cmd) benchBuild(ctx context.Context, store *sqlstore.DB, a *kizuna.Account) (*engine.Engine, error) {
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	eng := engine.New(store, store, nil)
+	start := time.Now()
+	eng.Load(a)
+	for !eng.Ready(a) {
+		if ctx.Err() != nil {
+			eng.Stop()
+			return nil, ctx.Err()
+		}
+		time.Sleep(time.Millisecond)
+	}
+	took := time.Since(start)
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	grew := float64(after.HeapAlloc) - float64(before.HeapAlloc)
+	fmt.Fprintf(c.stdout, "engine index build from %s: %.1f s (%.0f friends/s); heap after build grew by %.1f MiB = %.0f bytes/friend\n\n",
+		store.Dialect(), took.Seconds(), float64(eng.Len(a))/took.Seconds(), grew/(1<<20), grew/float64(eng.Len(a)))
+	return eng, nil
 }
 
 // benchWrites measures how soon a write is visible to previews and how fast
@@ -220,7 +288,7 @@ func (c *cmd) benchWrites(ctx context.Context, store *sqlstore.DB, eng *engine.E
 // benchImport generates demo friends into a temporary file first, so that
 // the import rate is the import's alone, then imports them into a new account.
 func (c *cmd) benchImport(ctx context.Context, store *sqlstore.DB, friends int, seed int64, now time.Time) (*kizuna.Account, error) {
-	a, err := store.CreateAccount(ctx, fmt.Sprintf("bench-%d-%d", friends, time.Now().Unix()), kizuna.DefaultTimeZone)
+	a, err := store.CreateAccount(ctx, fmt.Sprintf("bench-%d-%d", friends, time.Now().UnixNano()), kizuna.DefaultTimeZone)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kizuna-line/kizuna/internal/testdb"
+)
+
+// TestBench runs the benchmark at a small size across both backends: it
+// checks on its own that the engine, SQLite and PostgreSQL agree on every
+// suite filter and that writes reach the index, and fails otherwise.
+func TestBench(t *testing.T) {
+	sqlite, postgres := testdb.DSN(t, "sqlite"), testdb.DSN(t, "postgres")
+	k := kizunaCLI{t: t, dsn: sqlite}
+	k.ok("", "bench", "--friends", "400", "--runs", "1", "--account", "", "--also-db", postgres)
+	out := k.ok("", "bench", "--friends", "400", "--runs", "1").stdout
+	for _, want := range []string{
+		"engine index build from sqlite",
+		"| repeat buyers (orders >= 3)",
+		"| **all filters**",
+		"one friend, ",
+		"friends/s applied",
+		"index by part",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
+	}
+}
