@@ -100,7 +100,9 @@ func (c *cmd) bench(ctx context.Context, args []string) error {
 	fmt.Fprintln(c.stdout)
 
 	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	sqlName := func(s *sqlstore.DB) string { return map[string]string{"sqlite": "SQLite", "postgres": "PostgreSQL"}[s.Dialect()] }
+	sqlName := func(s *sqlstore.DB) string {
+		return map[string]string{"sqlite": "SQLite", "postgres": "PostgreSQL"}[s.Dialect()]
+	}
 	header := fmt.Sprintf("| filter\t| count\t| %[1]s p50 ms\t| %[1]s p95 ms\t", sqlName(store))
 	rule := "|---\t|---:\t|---:\t|---:\t"
 	if other != nil {
