@@ -278,7 +278,9 @@ func (e *evaluator) positive(c *kizuna.Condition) *roaring.Bitmap {
 		if !ok {
 			return roaring.New()
 		}
-		return scanSet(idx.hasLastOrder, func(i uint32) bool { v := int64(idx.lastOrderDay[i]); return v >= a && v <= b })
+		out := rangeDense32(idx.lastOrderDay, a, b)
+		out.And(idx.hasLastOrder)
+		return out
 	case kizuna.FieldShopifyAbandoned:
 		if c.HoursSince == nil {
 			return idx.hasAbandoned
@@ -407,15 +409,28 @@ func dayOpRange(c *kizuna.Condition) (a, b int64) {
 	return d, int64(c.Days[1]) // between
 }
 
-// rangeDense32 returns the friends whose value in col lies in [a, b].
+// rangeDense32 returns the friends whose value in col lies in [a, b]. The
+// loop sets bits of a plain bitset, without a branch per friend, and the
+// bitset becomes a roaring bitmap at the end.
 func rangeDense32(col []int32, a, b int64) *roaring.Bitmap {
-	var out collector
-	for i, v := range col {
-		if x := int64(v); x >= a && x <= b {
-			out.add(uint32(i))
-		}
+	a, b = max(a, math.MinInt32), min(b, math.MaxInt32)
+	if a > b {
+		return roaring.New()
 	}
-	return out.bitmap()
+	width := uint64(b - a)
+	words := make([]uint64, (len(col)+63)/64)
+	for i, v := range col {
+		in := uint64(int64(v)-a) <= width
+		words[i>>6] |= uint64(b2i(in)) << (i & 63)
+	}
+	return roaring.FromDense(words, false)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // setOp evaluates has / has_any (union) and has_all (intersection) over the
@@ -443,18 +458,6 @@ func setOp(op string, names []string, get func(string) *roaring.Bitmap) *roaring
 		}
 	}
 	return roaring.FastOr(hits...)
-}
-
-// scanSet tests the members of set.
-func scanSet(set *roaring.Bitmap, test func(uint32) bool) *roaring.Bitmap {
-	var out collector
-	it := set.Iterator()
-	for it.HasNext() {
-		if i := it.Next(); test(i) {
-			out.add(i)
-		}
-	}
-	return out.bitmap()
 }
 
 // scanSparse tests the entries of a sparse column whose friend numbers are friends.
