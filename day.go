@@ -71,7 +71,3 @@ func HoursSince(t, now time.Time) int64 {
 	return q
 }
 
-// DaysSince returns the number of calendar days from the date of t to the date of now in loc.
-func DaysSince(t, now time.Time, loc *time.Location) int64 {
-	return int64(DayOf(now, loc) - DayOf(t, loc))
-}

@@ -32,11 +32,6 @@ func (m Matcher) MatchFacts(f *Filter, ff *FriendFacts) bool {
 	return false
 }
 
-// MatchGroup reports whether the friend matches every condition of the group.
-func (m Matcher) MatchGroup(g *Group, fr *Friend) bool {
-	return m.matchGroup(g, FactsOf(fr, m.Loc))
-}
-
 func (m Matcher) matchGroup(g *Group, ff *FriendFacts) bool {
 	for i := range g.Conditions {
 		if !m.MatchFactsCondition(&g.Conditions[i], ff) {
@@ -46,13 +41,9 @@ func (m Matcher) matchGroup(g *Group, ff *FriendFacts) bool {
 	return true
 }
 
-// MatchCondition evaluates one condition. A negative op is computed as the
-// complement of its positive twin, which is what spec 3.2 defines.
-func (m Matcher) MatchCondition(c *Condition, fr *Friend) bool {
-	return m.MatchFactsCondition(c, FactsOf(fr, m.Loc))
-}
-
-// MatchFactsCondition is MatchCondition over a friend's facts.
+// MatchFactsCondition evaluates one condition over a friend's facts. A
+// negative op is computed as the complement of its positive twin, which is
+// what spec 3.2 defines.
 func (m Matcher) MatchFactsCondition(c *Condition, ff *FriendFacts) bool {
 	if pos, neg := c.Positive(); neg {
 		return !m.matchPositive(&pos, ff)
