@@ -62,9 +62,9 @@ func (idx *Index) Apply(ch *kizuna.FriendChanges) {
 // reorder puts the moved friends (new ones among them) in their places in
 // the sample order: one pass to take them out, one to merge them back.
 func (idx *Index) reorder(moved []uint32) {
-	isMoved := make(map[uint32]bool, len(moved))
+	isMoved := make([]uint64, (idx.n+63)/64)
 	for _, i := range moved {
-		isMoved[i] = true
+		isMoved[i/64] |= 1 << (i % 64)
 	}
 	slices.SortFunc(moved, func(i, j uint32) int {
 		switch {
@@ -76,15 +76,12 @@ func (idx *Index) reorder(moved []uint32) {
 		return 1
 	})
 	moved = slices.Compact(moved)
-	rest := make([]uint32, 0, int(idx.n))
-	for _, i := range idx.order {
-		if !isMoved[i] {
-			rest = append(rest, i)
-		}
-	}
 	out := make([]uint32, 0, int(idx.n))
 	k := 0
-	for _, i := range rest {
+	for _, i := range idx.order {
+		if isMoved[i/64]&(1<<(i%64)) != 0 {
+			continue
+		}
 		for k < len(moved) && idx.before(moved[k], i) {
 			out = append(out, moved[k])
 			k++
