@@ -165,6 +165,20 @@ func (s *sparse[T]) set(i uint32, v T) {
 	s.f, s.v = slices.Insert(s.f, k, i), slices.Insert(s.v, k, v)
 }
 
+// shrink gives back the column's unused capacity.
+func (s *sparse[T]) shrink() {
+	s.f, s.v = shrink(s.f), shrink(s.v)
+}
+
+// shrink returns s without unused capacity beyond a sixteenth: a copy,
+// when that frees memory.
+func shrink[T any](s []T) []T {
+	if cap(s)-len(s) <= len(s)/16 {
+		return s
+	}
+	return slices.Clone(s)
+}
+
 // del removes friend i's value, if any.
 func (s *sparse[T]) del(i uint32) {
 	if k, ok := slices.BinarySearch(s.f, i); ok {
@@ -426,6 +440,19 @@ func (b *Builder) Build() *Index {
 	}
 	for _, bm := range all {
 		bm.RunOptimize()
+	}
+	// Appending left up to a quarter of each column unused: give it back.
+	idx.ids, idx.names, idx.nameEnd = shrink(idx.ids), shrink(idx.names), shrink(idx.nameEnd)
+	idx.addedUS, idx.addedDay, idx.lastOrderDay = shrink(idx.addedUS), shrink(idx.addedDay), shrink(idx.lastOrderDay)
+	idx.ordersBig.shrink()
+	idx.abandoned.shrink()
+	for _, source := range []string{"hubspot", "klaviyo"} {
+		for _, p := range idx.props[source] {
+			p.text.shrink()
+			p.num.shrink()
+			p.day.shrink()
+			p.arena = shrink(p.arena)
+		}
 	}
 	idx.activeDense = toDense(idx.active, (int(idx.n)+63)/64)
 	idx.cache = newCache(DefaultCacheBytes)
