@@ -70,4 +70,3 @@ func HoursSince(t, now time.Time) int64 {
 	}
 	return q
 }
-
