@@ -60,17 +60,25 @@ func (db *DB) ScanFacts(ctx context.Context, a *kizuna.Account, fn func(*kizuna.
 	if !lo.Valid {
 		return nil // no friends
 	}
-	return db.scan(ctx, txs, a, "BETWEEN ? AND ?", []any{lo.Int64, hi.Int64}, fn)
+	// When no other account's friend has an ID in the range (one account,
+	// or accounts imported one after another), the child tables need no
+	// join with friends to keep to the account: a lookup per child row saved.
+	var others int64
+	if err := txs[0].QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM friends WHERE id BETWEEN ? AND ? AND account_id <> ?`), lo, hi, a.ID).Scan(&others); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return db.scan(ctx, txs, a, "BETWEEN ? AND ?", []any{lo.Int64, hi.Int64}, others == 0, fn)
 }
 
 // scanIDs streams the facts of the account's friends whose IDs are ids (in
-// ascending order), as ScanFacts does, in transaction tx.
+// ascending order, all of them the account's), as ScanFacts does, in
+// transaction tx.
 func (db *DB) scanIDs(ctx context.Context, tx *sql.Tx, a *kizuna.Account, ids []int64, fn func(*kizuna.FriendFacts) error) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	sel, arg := db.inList(ids)
-	return db.scan(ctx, []*sql.Tx{tx}, a, sel, []any{arg}, fn)
+	return db.scan(ctx, []*sql.Tx{tx}, a, sel, []any{arg}, true, fn)
 }
 
 // inList returns a condition that a column is one of vals (ints or
@@ -86,11 +94,10 @@ func (db *DB) inList(vals any) (cond string, arg any) {
 
 // scan runs the five queries of a scan in txs, each selecting friend IDs
 // with sel (such as "BETWEEN ? AND ?", whose parameters are selArgs), and
-// merges them.
-func (db *DB) scan(ctx context.Context, txs []*sql.Tx, a *kizuna.Account, sel string, selArgs []any, fn func(*kizuna.FriendFacts) error) error {
+// merges them. own says that every friend sel selects is the account's.
+func (db *DB) scan(ctx context.Context, txs []*sql.Tx, a *kizuna.Account, sel string, selArgs []any, own bool, fn func(*kizuna.FriendFacts) error) error {
 	const op = "scan facts"
-	queries := scanQueries(db.d, sel)
-	args := append(slices.Clip(selArgs), a.ID)
+	queries := scanQueries(db.d, sel, own)
 	readers := make([]*scanReader, len(txs))
 	for i, tx := range txs {
 		readers[i] = &scanReader{tx: tx, requests: make(chan filler, len(queries)*prefetch)}
@@ -102,6 +109,10 @@ func (db *DB) scan(ctx context.Context, txs []*sql.Tx, a *kizuna.Account, sel st
 	}()
 	var curs [5]*cursor
 	for i, q := range queries {
+		args := slices.Clip(selArgs)
+		if q.account {
+			args = append(args, a.ID)
+		}
 		r := readers[0]
 		if q.second {
 			r = readers[len(readers)-1]
@@ -310,33 +321,42 @@ const scanChunk = 10000
 // the same text as merge joins of the primary keys. A friend's tags come in
 // tag ID order and are sorted by the merge (sorting them by name in SQL
 // costs SQLite a sorter per friend).
-func scanQueries(d dialect, sel string) [5]scanQuery {
+func scanQueries(d dialect, sel string, own bool) [5]scanQuery {
 	account := "account_id"
 	if d.name == "sqlite" {
 		account = "+account_id"
 	}
+	// child returns a child table's query: joined with friends to keep to
+	// the account's friends, unless every friend selected is the account's.
+	child := func(cols, table, alias, order string) (string, bool) {
+		if own {
+			return `SELECT ` + cols + ` FROM ` + table + ` ` + alias + ` WHERE ` + alias + `.friend_id ` + sel + ` ORDER BY ` + order, false
+		}
+		return `SELECT ` + cols + ` FROM ` + table + ` ` + alias + ` CROSS JOIN friends f
+			WHERE ` + alias + `.friend_id ` + sel + ` AND f.id = ` + alias + `.friend_id AND f.account_id = ? ORDER BY ` + order, true
+	}
+	shopify, shopifyAccount := child(`st.friend_id, st.tag_norm`, `friend_shopify_tags`, `st`, `st.friend_id, st.tag`)
+	lists, listsAccount := child(`l.friend_id, CASE WHEN l.source = 'hubspot' THEN 1 ELSE 0 END, l.list_id`, `friend_lists`, `l`, `l.friend_id, l.source, l.list_id`)
+	props, propsAccount := child(`p.friend_id, p.name,
+			CASE WHEN p.source = 'hubspot' THEN 1 ELSE 0 END + 2 * p.known + CASE WHEN p.bool IS NULL THEN 0 ELSE 4 + 8 * p.bool END,
+			p.text_norm, p.num, p.day`, `friend_properties`, `p`, `p.friend_id, p.source, p.name`)
 	return [5]scanQuery{
 		{"friends", `SELECT id, line_user_id, display_name, added_at_us, added_day,
 			CASE WHEN status = 'following' THEN 1 ELSE 0 END + 2 * shopify_linked + 4 * hubspot_linked + 8 * klaviyo_linked,
 			shopify_orders_count, shopify_last_order_day, shopify_abandoned_us
-			FROM friends WHERE id ` + sel + ` AND ` + account + ` = ? ORDER BY id`, false},
+			FROM friends WHERE id ` + sel + ` AND ` + account + ` = ? ORDER BY id`, false, true},
 		{"tags", `SELECT ft.friend_id, t.name FROM friend_tags ft CROSS JOIN tags t
-			WHERE ft.friend_id ` + sel + ` AND t.id = ft.tag_id AND t.account_id = ? ORDER BY ft.friend_id, ft.tag_id`, false},
-		{"shopify tags", `SELECT st.friend_id, st.tag_norm FROM friend_shopify_tags st CROSS JOIN friends f
-			WHERE st.friend_id ` + sel + ` AND f.id = st.friend_id AND f.account_id = ? ORDER BY st.friend_id, st.tag`, false},
-		{"lists", `SELECT l.friend_id, CASE WHEN l.source = 'hubspot' THEN 1 ELSE 0 END, l.list_id FROM friend_lists l CROSS JOIN friends f
-			WHERE l.friend_id ` + sel + ` AND f.id = l.friend_id AND f.account_id = ? ORDER BY l.friend_id, l.source, l.list_id`, false},
-		{"properties", `SELECT p.friend_id, p.name,
-			CASE WHEN p.source = 'hubspot' THEN 1 ELSE 0 END + 2 * p.known + CASE WHEN p.bool IS NULL THEN 0 ELSE 4 + 8 * p.bool END,
-			p.text_norm, p.num, p.day
-			FROM friend_properties p CROSS JOIN friends f
-			WHERE p.friend_id ` + sel + ` AND f.id = p.friend_id AND f.account_id = ? ORDER BY p.friend_id, p.source, p.name`, true},
+			WHERE ft.friend_id ` + sel + ` AND t.id = ft.tag_id AND t.account_id = ? ORDER BY ft.friend_id, ft.tag_id`, false, true},
+		{"shopify tags", shopify, false, shopifyAccount},
+		{"lists", lists, false, listsAccount},
+		{"properties", props, true, propsAccount},
 	}
 }
 
 type scanQuery struct {
 	name, query string
 	second      bool // read on the second connection, if there is one
+	account     bool // the account is its last parameter
 }
 
 // Bits of the packed flags columns.

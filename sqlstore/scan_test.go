@@ -201,6 +201,15 @@ func TestScanFacts(t *testing.T) {
 			// A re-import replaces child rows: the scan sees the new ones only.
 			importLines(t, db, la, generated[100:300])
 			checkScan(t, db, la, expectedFacts(t, la.Location(), slices.Concat(generated, generated[100:300])))
+
+			// An account whose friend IDs no other account's interleave: its
+			// child rows are read without the join with friends.
+			solo, err := db.CreateAccount(ctx, "solo", "Asia/Tokyo")
+			if err != nil {
+				t.Fatal(err)
+			}
+			importLines(t, db, solo, slices.Concat(conformance, generated[:100]))
+			checkScan(t, db, solo, expectedFacts(t, solo.Location(), slices.Concat(conformance, generated[:100])))
 		})
 	}
 }
