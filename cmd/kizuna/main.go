@@ -31,7 +31,7 @@ Usage:
   kizuna serve [--addr ADDR]
   kizuna demo [--addr ADDR] [--friends N]
   kizuna demo generate --friends N [--seed N] [--now RFC3339] [--out FILE|-] [--catalog FILE]
-  kizuna bench [--friends N] [--runs R] [--seed N] [--now RFC3339] [--account NAME]
+  kizuna bench [--friends N] [--runs R] [--seed N] [--now RFC3339] [--account NAME] [--also-db DSN [--also-account NAME]]
 
 Every command takes --db DSN (default: $KIZUNA_DB, else sqlite:./kizuna.db);
 DSN is sqlite:PATH or a postgres:// URL.
