@@ -142,5 +142,24 @@ type Store interface {
 	DeleteFriends(ctx context.Context, account *Account, lineUserIDs []string) (int, error)
 	Tags(ctx context.Context, account *Account) ([]Tag, error)
 	Preview(ctx context.Context, account *Account, req PreviewRequest) (*Preview, error)
+	SegmentStore
 	Close() error
+}
+
+// SegmentStore keeps an account's saved segments and folders. Writes take
+// an actor (who made the change) for the record of changes.
+type SegmentStore interface {
+	Segments(ctx context.Context, account *Account) ([]*Segment, error)
+	DeletedSegments(ctx context.Context, account *Account) ([]*Segment, error)
+	Segment(ctx context.Context, account *Account, id int64) (*Segment, error)
+	CreateSegment(ctx context.Context, account *Account, actor, name string, folderID int64, filter json.RawMessage) (*Segment, error)
+	EditSegment(ctx context.Context, account *Account, actor string, id int64, edit SegmentEdit) (*Segment, error)
+	DuplicateSegment(ctx context.Context, account *Account, actor string, id int64, name string) (*Segment, error)
+	DeleteSegment(ctx context.Context, account *Account, actor string, id int64) error
+	RestoreSegment(ctx context.Context, account *Account, actor string, id int64) (*Segment, error)
+	SegmentHistory(ctx context.Context, account *Account, id int64) ([]SegmentChange, error)
+	Folders(ctx context.Context, account *Account) ([]Folder, error)
+	CreateFolder(ctx context.Context, account *Account, name string) (*Folder, error)
+	RenameFolder(ctx context.Context, account *Account, id int64, name string) error
+	DeleteFolder(ctx context.Context, account *Account, id int64) error
 }

@@ -85,6 +85,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("DELETE /api/v1/accounts/{account}/friends/{line_user_id}", s.account(s.deleteFriend))
 	mux.Handle("POST /api/v1/accounts/{account}/friends/tags", s.account(s.tagFriends))
 	mux.Handle("GET /api/v1/accounts/{account}/tags", s.account(s.tags))
+	s.segmentRoutes(mux)
 	return s.middleware(s.fallback(mux))
 }
 

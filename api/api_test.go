@@ -297,6 +297,11 @@ func TestAPI(t *testing.T) {
 				{"PUT", "/api/v1/accounts/shop-b/catalog", jsonType, `{"hubspot": {"segments": [], "properties": []}}`},
 				{"POST", "/api/v1/accounts/shop-b/friends/tags", jsonType, `{"line_user_ids": ["` + uid(1) + `"], "add": ["x"]}`},
 				{"DELETE", "/api/v1/accounts/shop-b/friends/" + uid(1), "", ""},
+				{"GET", "/api/v1/accounts/shop-b/segments", "", ""},
+				{"POST", "/api/v1/accounts/shop-b/segments", jsonType, `{"name": "x", "filter": ` + vipFilter + `}`},
+				{"GET", "/api/v1/accounts/shop-b/segments/1", "", ""},
+				{"DELETE", "/api/v1/accounts/shop-b/segments/1", "", ""},
+				{"POST", "/api/v1/accounts/shop-b/folders", jsonType, `{"name": "x"}`},
 			} {
 				t.Run(c.method+" "+c.path, func(t *testing.T) {
 					exists := two.do(c.method, c.path, two.tokenA, c.contentType, strings.NewReader(c.body))
@@ -312,6 +317,79 @@ func TestAPI(t *testing.T) {
 			if len(tags.Tags) != 0 {
 				t.Errorf("shop-a's import reached shop-b: %v", tags.Tags)
 			}
+		}},
+
+		{"segments and folders", func(t *testing.T, backend string) {
+			e := storeEnv(t, backend, nil)
+			e.importFriends(t, friends)
+			var folder kizuna.Folder
+			e.do("POST", "/api/v1/accounts/shop-a/folders", e.tokenA, jsonType, strings.NewReader(`{"name": "Campaigns"}`)).must(t, http.StatusCreated, &folder)
+			var seg kizuna.Segment
+			body := fmt.Sprintf(`{"name": "VIPs", "folder_id": %d, "filter": %s}`, folder.ID, vipFilter)
+			e.do("POST", "/api/v1/accounts/shop-a/segments", e.tokenA, jsonType, strings.NewReader(body)).must(t, http.StatusCreated, &seg)
+			if seg.Name != "VIPs" || seg.FolderID == nil || *seg.FolderID != folder.ID || seg.Usage == nil {
+				t.Fatalf("created %+v", seg)
+			}
+			path := fmt.Sprintf("/api/v1/accounts/shop-a/segments/%d", seg.ID)
+			for _, c := range []struct {
+				method, path, body string
+				status             int
+				code, where        string
+			}{
+				{"POST", "/api/v1/accounts/shop-a/segments", `{"name": "VIPs", "filter": ` + vipFilter + `}`, http.StatusConflict, kizuna.ECONFLICT, "name"},
+				{"POST", "/api/v1/accounts/shop-a/segments", `{"name": "x", "filter": {"groups": []}}`, http.StatusBadRequest, kizuna.EINVALIDFILTER, "groups"},
+				{"POST", "/api/v1/accounts/shop-a/segments", `{"name": "x", "filter": ` + vipFilter + `, "colour": 1}`, http.StatusBadRequest, kizuna.EINVALID, "colour"},
+				{"POST", "/api/v1/accounts/shop-a/segments", `{"filter": ` + vipFilter + `}`, http.StatusBadRequest, kizuna.EINVALID, "name"},
+				{"POST", "/api/v1/accounts/shop-a/segments", `{"name": "x", "folder_id": "a", "filter": ` + vipFilter + `}`, http.StatusBadRequest, kizuna.EINVALID, "folder_id"},
+				{"PATCH", path, `{"filter": {"groups": [{"conditions": [{"field": "tag", "op": "has", "value": "nope"}]}]}}`, http.StatusBadRequest, kizuna.EINVALIDFILTER, "groups[0].conditions[0].value"},
+				{"GET", "/api/v1/accounts/shop-a/segments/abc", "", http.StatusNotFound, kizuna.ENOTFOUND, ""},
+				{"GET", "/api/v1/accounts/shop-a/segments/999999", "", http.StatusNotFound, kizuna.ENOTFOUND, ""},
+				{"DELETE", fmt.Sprintf("/api/v1/accounts/shop-a/folders/%d", folder.ID), "", http.StatusConflict, kizuna.ECONFLICT, ""},
+			} {
+				ct := ""
+				if c.body != "" {
+					ct = jsonType
+				}
+				e.do(c.method, c.path, e.tokenA, ct, strings.NewReader(c.body)).mustError(t, c.status, c.code, c.where)
+			}
+			e.do("PATCH", path, e.tokenA, jsonType, strings.NewReader(`{"name": "Top VIPs", "folder_id": null}`)).must(t, http.StatusOK, &seg)
+			if seg.Name != "Top VIPs" || seg.FolderID != nil {
+				t.Fatalf("patched %+v", seg)
+			}
+			var dup kizuna.Segment
+			e.do("POST", path+"/duplicate", e.tokenA, "", nil).must(t, http.StatusCreated, &dup)
+			if dup.Name != "Top VIPs (copy)" || string(dup.Filter) != string(seg.Filter) {
+				t.Fatalf("duplicate %+v", dup)
+			}
+			var got map[string]any
+			e.do("DELETE", path, e.tokenA, "", nil).must(t, http.StatusOK, &got)
+			var list struct {
+				Segments []kizuna.Segment
+				Folders  []kizuna.Folder
+			}
+			e.do("GET", "/api/v1/accounts/shop-a/segments", e.tokenA, "", nil).must(t, http.StatusOK, &list)
+			if len(list.Segments) != 1 || list.Segments[0].ID != dup.ID || len(list.Folders) != 1 {
+				t.Fatalf("list after the delete: %+v", list)
+			}
+			e.do("GET", "/api/v1/accounts/shop-a/segments/deleted", e.tokenA, "", nil).must(t, http.StatusOK, &list)
+			if len(list.Segments) != 1 || list.Segments[0].ID != seg.ID {
+				t.Fatalf("deleted list: %+v", list)
+			}
+			e.do("POST", path+"/restore", e.tokenA, "", nil).must(t, http.StatusOK, &seg)
+			var hist struct{ Changes []kizuna.SegmentChange }
+			e.do("GET", path+"/history", e.tokenA, "", nil).must(t, http.StatusOK, &hist)
+			var actions []string
+			for _, c := range hist.Changes {
+				actions = append(actions, c.Action)
+			}
+			if want := []string{"create", "rename", "move", "delete", "restore"}; !slices.Equal(actions, want) || hist.Changes[0].Actor != "api token" {
+				t.Fatalf("history %v (%+v), want %v", actions, hist.Changes[0], want)
+			}
+			e.do("PATCH", fmt.Sprintf("/api/v1/accounts/shop-a/folders/%d", folder.ID), e.tokenA, jsonType, strings.NewReader(`{"name": " Spring "}`)).must(t, http.StatusOK, &got)
+			if got["name"] != "Spring" {
+				t.Fatalf("renamed folder %v", got)
+			}
+			e.do("DELETE", fmt.Sprintf("/api/v1/accounts/shop-a/folders/%d", folder.ID), e.tokenA, "", nil).must(t, http.StatusOK, &got)
 		}},
 
 		{"tag and delete friends", func(t *testing.T, backend string) {

@@ -1,0 +1,285 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/kizuna-line/kizuna"
+)
+
+// apiActor is who the record of segment changes names for a change made
+// through the API, until users exist (issue 4, sign-in).
+const apiActor = "api token"
+
+func (s *Server) segmentRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /api/v1/accounts/{account}/segments", s.account(s.listSegments))
+	mux.Handle("POST /api/v1/accounts/{account}/segments", s.account(s.createSegment))
+	mux.Handle("GET /api/v1/accounts/{account}/segments/deleted", s.account(s.deletedSegments))
+	mux.Handle("GET /api/v1/accounts/{account}/segments/{id}", s.onSegment(func(ctx context.Context, a *kizuna.Account, id int64) (any, error) {
+		return s.Store.Segment(ctx, a, id)
+	}))
+	mux.Handle("PATCH /api/v1/accounts/{account}/segments/{id}", s.account(s.editSegment))
+	mux.Handle("DELETE /api/v1/accounts/{account}/segments/{id}", s.onSegment(func(ctx context.Context, a *kizuna.Account, id int64) (any, error) {
+		return map[string]int64{"deleted": id}, s.Store.DeleteSegment(ctx, a, apiActor, id)
+	}))
+	mux.Handle("POST /api/v1/accounts/{account}/segments/{id}/duplicate", s.account(s.duplicateSegment))
+	mux.Handle("POST /api/v1/accounts/{account}/segments/{id}/restore", s.onSegment(func(ctx context.Context, a *kizuna.Account, id int64) (any, error) {
+		return s.Store.RestoreSegment(ctx, a, apiActor, id)
+	}))
+	mux.Handle("GET /api/v1/accounts/{account}/segments/{id}/history", s.onSegment(func(ctx context.Context, a *kizuna.Account, id int64) (any, error) {
+		changes, err := s.Store.SegmentHistory(ctx, a, id)
+		return map[string]any{"changes": changes}, err
+	}))
+	mux.Handle("POST /api/v1/accounts/{account}/folders", s.account(s.createFolder))
+	mux.Handle("PATCH /api/v1/accounts/{account}/folders/{id}", s.account(s.renameFolder))
+	mux.Handle("DELETE /api/v1/accounts/{account}/folders/{id}", s.account(s.deleteFolder))
+}
+
+// onSegment serves a request on segment {id} that takes no body: act's
+// answer, or its error.
+func (s *Server) onSegment(act func(ctx context.Context, a *kizuna.Account, id int64) (any, error)) http.Handler {
+	return s.account(func(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+		id, err := pathID(r, "segment")
+		if err != nil {
+			return err
+		}
+		v, err := act(r.Context(), a, id)
+		if err != nil {
+			return err
+		}
+		s.respond(w, r, http.StatusOK, v)
+		return nil
+	})
+}
+
+// pathID reads the {id} of the path; anything but a positive integer is a
+// segment or folder that does not exist.
+func pathID(r *http.Request, what string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, kizuna.Errorf(kizuna.ENOTFOUND, "no %s %q", what, r.PathValue("id"))
+	}
+	return id, nil
+}
+
+// segmentBody reads a JSON object whose keys are among allowed.
+func (s *Server) segmentBody(w http.ResponseWriter, r *http.Request, allowed ...string) (map[string]json.RawMessage, error) {
+	if err := checkBody(r, jsonTypes); err != nil {
+		return nil, err
+	}
+	_, obj, err := s.readJSONObject(w, r)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		if !slices.Contains(allowed, k) {
+			return nil, &kizuna.Error{Code: kizuna.EINVALID, Message: fmt.Sprintf("unknown key %q: this request takes %q", k, allowed), Path: k}
+		}
+	}
+	return obj, nil
+}
+
+// stringField decodes obj[key] as a string.
+func stringField(obj map[string]json.RawMessage, key string) (*string, error) {
+	raw, ok := obj[key]
+	if !ok {
+		return nil, nil
+	}
+	var v string
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, &kizuna.Error{Code: kizuna.EINVALID, Message: fmt.Sprintf("%q must be a string", key), Path: key}
+	}
+	return &v, nil
+}
+
+// folderField decodes obj["folder_id"]: a folder ID, or null for none.
+func folderField(obj map[string]json.RawMessage) (*int64, error) {
+	raw, ok := obj["folder_id"]
+	if !ok {
+		return nil, nil
+	}
+	var none int64
+	if isNull(raw) {
+		return &none, nil
+	}
+	var v int64
+	if err := json.Unmarshal(raw, &v); err != nil || v <= 0 {
+		return nil, &kizuna.Error{Code: kizuna.EINVALID, Message: "\"folder_id\" must be a folder's ID or null", Path: "folder_id"}
+	}
+	return &v, nil
+}
+
+func (s *Server) listSegments(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	segs, err := s.Store.Segments(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	folders, err := s.Store.Folders(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusOK, map[string]any{"segments": segs, "folders": folders})
+	return nil
+}
+
+func (s *Server) deletedSegments(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	segs, err := s.Store.DeletedSegments(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusOK, map[string]any{"segments": segs})
+	return nil
+}
+
+func (s *Server) createSegment(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	obj, err := s.segmentBody(w, r, "name", "folder_id", "filter")
+	if err != nil {
+		return err
+	}
+	name, err := stringField(obj, "name")
+	if err != nil {
+		return err
+	}
+	if name == nil {
+		return &kizuna.Error{Code: kizuna.EINVALID, Message: "a segment needs a \"name\"", Path: "name"}
+	}
+	folder, err := folderField(obj)
+	if err != nil {
+		return err
+	}
+	var folderID int64
+	if folder != nil {
+		folderID = *folder
+	}
+	filter, ok := obj["filter"]
+	if !ok || isNull(filter) {
+		return &kizuna.Error{Code: kizuna.EINVALIDFILTER, Message: "a segment needs a \"filter\"", Path: "$"}
+	}
+	seg, err := s.Store.CreateSegment(r.Context(), a, apiActor, *name, folderID, filter)
+	if err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusCreated, seg)
+	return nil
+}
+
+func (s *Server) editSegment(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	id, err := pathID(r, "segment")
+	if err != nil {
+		return err
+	}
+	obj, err := s.segmentBody(w, r, "name", "folder_id", "filter")
+	if err != nil {
+		return err
+	}
+	var edit kizuna.SegmentEdit
+	if edit.Name, err = stringField(obj, "name"); err != nil {
+		return err
+	}
+	if edit.FolderID, err = folderField(obj); err != nil {
+		return err
+	}
+	if raw, ok := obj["filter"]; ok {
+		edit.Filter = raw
+	}
+	seg, err := s.Store.EditSegment(r.Context(), a, apiActor, id, edit)
+	if err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusOK, seg)
+	return nil
+}
+
+// duplicateSegment copies a segment; the copy's name defaults to the
+// original's with " (copy)" after it.
+func (s *Server) duplicateSegment(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	id, err := pathID(r, "segment")
+	if err != nil {
+		return err
+	}
+	var name *string
+	if r.ContentLength != 0 {
+		obj, err := s.segmentBody(w, r, "name")
+		if err != nil {
+			return err
+		}
+		if name, err = stringField(obj, "name"); err != nil {
+			return err
+		}
+	}
+	if name == nil {
+		src, err := s.Store.Segment(r.Context(), a, id)
+		if err != nil {
+			return err
+		}
+		copyName := src.Name + " (copy)"
+		name = &copyName
+	}
+	seg, err := s.Store.DuplicateSegment(r.Context(), a, apiActor, id, *name)
+	if err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusCreated, seg)
+	return nil
+}
+
+func (s *Server) createFolder(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	obj, err := s.segmentBody(w, r, "name")
+	if err != nil {
+		return err
+	}
+	name, err := stringField(obj, "name")
+	if err != nil {
+		return err
+	}
+	if name == nil {
+		return &kizuna.Error{Code: kizuna.EINVALID, Message: "a folder needs a \"name\"", Path: "name"}
+	}
+	f, err := s.Store.CreateFolder(r.Context(), a, *name)
+	if err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusCreated, f)
+	return nil
+}
+
+func (s *Server) renameFolder(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	id, err := pathID(r, "folder")
+	if err != nil {
+		return err
+	}
+	obj, err := s.segmentBody(w, r, "name")
+	if err != nil {
+		return err
+	}
+	name, err := stringField(obj, "name")
+	if err != nil {
+		return err
+	}
+	if name == nil {
+		return &kizuna.Error{Code: kizuna.EINVALID, Message: "send the folder's new \"name\"", Path: "name"}
+	}
+	if err := s.Store.RenameFolder(r.Context(), a, id, *name); err != nil {
+		return err
+	}
+	clean, _ := kizuna.CleanName("name", *name) // the store accepted it
+	s.respond(w, r, http.StatusOK, map[string]any{"id": id, "name": clean})
+	return nil
+}
+
+func (s *Server) deleteFolder(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	id, err := pathID(r, "folder")
+	if err != nil {
+		return err
+	}
+	if err := s.Store.DeleteFolder(r.Context(), a, id); err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusOK, map[string]int64{"deleted": id})
+	return nil
+}

@@ -1,0 +1,80 @@
+package kizuna
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Segment is a saved filter: its members are whoever matches it now. Count
+// and CountedAt are the last count computed (a cache for lists; previews
+// always count afresh). Usage lists the broadcasts that use the segment;
+// it stays empty until broadcasts exist.
+type Segment struct {
+	ID        int64           `json:"id"`
+	Name      string          `json:"name"`
+	FolderID  *int64          `json:"folder_id"`
+	Filter    json.RawMessage `json:"filter"`
+	Count     *int64          `json:"count"`
+	CountedAt *time.Time      `json:"counted_at"`
+	Usage     []SegmentUse    `json:"usage"`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
+	DeletedAt *time.Time      `json:"deleted_at,omitempty"`
+}
+
+// SegmentUse is a broadcast that uses a segment.
+type SegmentUse struct {
+	BroadcastID int64  `json:"broadcast_id"`
+	Name        string `json:"name"`
+	Schedule    string `json:"schedule"` // "once", "scheduled" or "recurring"
+}
+
+// Folder groups segments in the segment list.
+type Folder struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// SegmentChange is one recorded change of a segment: who made it, when, and
+// the name and filter before and after (empty where the change left them).
+type SegmentChange struct {
+	At           time.Time       `json:"at"`
+	Actor        string          `json:"actor"`
+	Action       string          `json:"action"` // create, rename, edit, move, duplicate, delete, restore
+	NameBefore   string          `json:"name_before,omitempty"`
+	NameAfter    string          `json:"name_after,omitempty"`
+	FilterBefore json.RawMessage `json:"filter_before,omitempty"`
+	FilterAfter  json.RawMessage `json:"filter_after,omitempty"`
+}
+
+// SegmentEdit changes a segment: each non-nil field is set. FolderID set to
+// a pointer to 0 moves the segment out of any folder.
+type SegmentEdit struct {
+	Name     *string
+	Filter   json.RawMessage
+	FolderID *int64
+}
+
+// RestoreWindow is how long a deleted segment can be restored.
+const RestoreWindow = 30 * 24 * time.Hour
+
+// MaxNameLength is the longest segment or folder name, in characters.
+const MaxNameLength = 100
+
+// CleanName checks a segment or folder name (field names the input for the
+// error's path) and returns it trimmed.
+func CleanName(field, name string) (string, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", &Error{Code: EINVALID, Message: "the name is empty", Path: field}
+	case !utf8.ValidString(name):
+		return "", &Error{Code: EINVALID, Message: "the name is not valid UTF-8", Path: field}
+	case utf8.RuneCountInString(name) > MaxNameLength:
+		return "", &Error{Code: EINVALID, Message: "the name is longer than 100 characters", Path: field}
+	}
+	return name, nil
+}
