@@ -385,6 +385,27 @@ func TestAPI(t *testing.T) {
 			if want := []string{"create", "rename", "move", "delete", "restore"}; !slices.Equal(actions, want) || hist.Changes[0].Actor != "api token" {
 				t.Fatalf("history %v (%+v), want %v", actions, hist.Changes[0], want)
 			}
+			// Why friend 1 is in the segment, and friend 5 is not.
+			var why struct {
+				Member bool
+				Groups []struct {
+					Matched    bool
+					Conditions []struct {
+						Value  string
+						Result bool
+					}
+				}
+			}
+			e.do("POST", "/api/v1/accounts/shop-a/why", e.tokenA, jsonType, strings.NewReader(fmt.Sprintf(`{"line_user_id": %q, "segment_id": %d}`, uid(1), seg.ID))).must(t, http.StatusOK, &why)
+			if !why.Member || !why.Groups[0].Matched || why.Groups[0].Conditions[0].Value != "tags: Seminar Attendee, VIP" {
+				t.Fatalf("why friend 1: %+v", why)
+			}
+			e.do("POST", "/api/v1/accounts/shop-a/why", e.tokenA, jsonType, strings.NewReader(fmt.Sprintf(`{"line_user_id": %q, "filter": %s, "lang": "ja"}`, uid(5), vipFilter))).must(t, http.StatusOK, &why)
+			if why.Member || why.Groups[0].Conditions[0].Result || why.Groups[0].Conditions[0].Value != "タグなし" {
+				t.Fatalf("why not friend 5: %+v", why)
+			}
+			e.do("POST", "/api/v1/accounts/shop-a/why", e.tokenA, jsonType, strings.NewReader(fmt.Sprintf(`{"line_user_id": %q, "segment_id": %d, "filter": %s}`, uid(1), seg.ID, vipFilter))).mustError(t, http.StatusBadRequest, kizuna.EINVALID, "segment_id")
+			e.do("POST", "/api/v1/accounts/shop-a/why", e.tokenA, jsonType, strings.NewReader(fmt.Sprintf(`{"line_user_id": %q, "segment_id": 999999}`, uid(1)))).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
 			e.do("PATCH", fmt.Sprintf("/api/v1/accounts/shop-a/folders/%d", folder.ID), e.tokenA, jsonType, strings.NewReader(`{"name": " Spring "}`)).must(t, http.StatusOK, &got)
 			if got["name"] != "Spring" {
 				t.Fatalf("renamed folder %v", got)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/kizuna-line/kizuna"
 )
@@ -35,6 +36,7 @@ func (s *Server) segmentRoutes(mux *http.ServeMux) {
 		changes, err := s.Store.SegmentHistory(ctx, a, id)
 		return map[string]any{"changes": changes}, err
 	}))
+	mux.Handle("POST /api/v1/accounts/{account}/why", s.account(s.why))
 	mux.Handle("POST /api/v1/accounts/{account}/folders", s.account(s.createFolder))
 	mux.Handle("PATCH /api/v1/accounts/{account}/folders/{id}", s.account(s.renameFolder))
 	mux.Handle("DELETE /api/v1/accounts/{account}/folders/{id}", s.account(s.deleteFolder))
@@ -281,5 +283,68 @@ func (s *Server) deleteFolder(w http.ResponseWriter, r *http.Request, a *kizuna.
 		return err
 	}
 	s.respond(w, r, http.StatusOK, map[string]int64{"deleted": id})
+	return nil
+}
+
+// why explains why a friend is in or out of a segment (segment_id) or of an
+// unsaved filter (filter): {"line_user_id", "segment_id" | "filter",
+// "now"?, "lang"?}.
+func (s *Server) why(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	if err := checkBody(r, jsonTypes); err != nil {
+		return err
+	}
+	_, obj, err := s.readJSONObject(w, r)
+	if err != nil {
+		return err
+	}
+	id, err := stringField(obj, "line_user_id")
+	if err != nil {
+		return err
+	}
+	if id == nil {
+		return &kizuna.Error{Code: kizuna.EINVALID, Message: "name the friend in \"line_user_id\"", Path: "line_user_id"}
+	}
+	delete(obj, "line_user_id")
+	if raw, ok := obj["segment_id"]; ok {
+		delete(obj, "segment_id")
+		if _, both := obj["filter"]; both {
+			return &kizuna.Error{Code: kizuna.EINVALID, Message: "send a \"segment_id\" or a \"filter\", not both", Path: "segment_id"}
+		}
+		var sid int64
+		if err := json.Unmarshal(raw, &sid); err != nil {
+			return &kizuna.Error{Code: kizuna.EINVALID, Message: "\"segment_id\" must be a segment's ID", Path: "segment_id"}
+		}
+		seg, err := s.Store.Segment(r.Context(), a, sid)
+		if err != nil {
+			return err
+		}
+		obj["filter"] = seg.Filter
+	}
+	req, err := parsePreviewRequest(obj)
+	if err != nil {
+		return err
+	}
+	f, err := kizuna.ParseFilter(req.Filter)
+	if err != nil {
+		return err
+	}
+	fr, err := s.Store.FindFriend(r.Context(), a, *id)
+	if err != nil {
+		return err
+	}
+	cat, err := s.Store.Catalog(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	now := req.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	now = now.UTC().Truncate(time.Microsecond)
+	s.respond(w, r, http.StatusOK, struct {
+		*kizuna.Explanation
+		LineUserID  string    `json:"line_user_id"`
+		EvaluatedAt time.Time `json:"evaluated_at"`
+	}{kizuna.Explain(f, fr, cat, a.Location(), now, req.Lang), fr.LineUserID, now})
 	return nil
 }
