@@ -141,6 +141,12 @@ type Store interface {
 	// data, and returns how many there were; unknown IDs are ignored.
 	DeleteFriends(ctx context.Context, account *Account, lineUserIDs []string) (int, error)
 	Tags(ctx context.Context, account *Account) ([]Tag, error)
+	// CreateTag, RenameTag and DeleteTag manage friend tags: a rename
+	// rewrites the saved segments that test the tag; a delete is refused
+	// (ECONFLICT, naming them) while live segments test it.
+	CreateTag(ctx context.Context, account *Account, name string) error
+	RenameTag(ctx context.Context, account *Account, actor, from, to string) error
+	DeleteTag(ctx context.Context, account *Account, name string) error
 	Preview(ctx context.Context, account *Account, req PreviewRequest) (*Preview, error)
 	SegmentStore
 	Close() error

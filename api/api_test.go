@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -406,6 +407,16 @@ func TestAPI(t *testing.T) {
 			}
 			e.do("POST", "/api/v1/accounts/shop-a/why", e.tokenA, jsonType, strings.NewReader(fmt.Sprintf(`{"line_user_id": %q, "segment_id": %d, "filter": %s}`, uid(1), seg.ID, vipFilter))).mustError(t, http.StatusBadRequest, kizuna.EINVALID, "segment_id")
 			e.do("POST", "/api/v1/accounts/shop-a/why", e.tokenA, jsonType, strings.NewReader(fmt.Sprintf(`{"line_user_id": %q, "segment_id": 999999}`, uid(1)))).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
+			// Tags: a rename reaches the segment; a delete waits for it.
+			e.do("POST", "/api/v1/accounts/shop-a/tags", e.tokenA, jsonType, strings.NewReader(`{"name": "新規 / 2026"}`)).must(t, http.StatusCreated, &got)
+			e.do("PATCH", "/api/v1/accounts/shop-a/tags/"+url.PathEscape("VIP"), e.tokenA, jsonType, strings.NewReader(`{"name": "VIP+"}`)).must(t, http.StatusOK, &got)
+			e.do("GET", path, e.tokenA, "", nil).must(t, http.StatusOK, &seg)
+			if !strings.Contains(string(seg.Filter), `"VIP+"`) {
+				t.Fatalf("the segment after the rename: %s", seg.Filter)
+			}
+			e.do("DELETE", "/api/v1/accounts/shop-a/tags/"+url.PathEscape("VIP+"), e.tokenA, "", nil).mustError(t, http.StatusConflict, kizuna.ECONFLICT, "")
+			e.do("DELETE", "/api/v1/accounts/shop-a/tags/"+url.PathEscape("新規 / 2026"), e.tokenA, "", nil).must(t, http.StatusOK, &got)
+			e.do("DELETE", "/api/v1/accounts/shop-a/tags/nope", e.tokenA, "", nil).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
 			e.do("PATCH", fmt.Sprintf("/api/v1/accounts/shop-a/folders/%d", folder.ID), e.tokenA, jsonType, strings.NewReader(`{"name": " Spring "}`)).must(t, http.StatusOK, &got)
 			if got["name"] != "Spring" {
 				t.Fatalf("renamed folder %v", got)
@@ -717,11 +728,11 @@ func TestAPI(t *testing.T) {
 
 		{"unknown paths are 404 and wrong methods 405, in the error shape", func(t *testing.T, backend string) {
 			e := storeEnv(t, backend, nil)
-			for _, path := range []string{"/", "/api/v1/nope", "/api/v1/accounts/shop-a", "/api/v1/accounts/shop-a/tags/extra"} {
+			for _, path := range []string{"/", "/api/v1/nope", "/api/v1/accounts/shop-a", "/api/v1/accounts/shop-a/tags/extra/more"} {
 				e.do("GET", path, e.tokenA, "", nil).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
 			}
 			for _, c := range []struct{ method, path, allow string }{
-				{"DELETE", "/api/v1/accounts/shop-a/tags", "GET, HEAD"},
+				{"DELETE", "/api/v1/accounts/shop-a/tags", "GET, HEAD, POST"},
 				{"GET", "/api/v1/accounts/shop-a/preview", "POST"},
 				{"POST", "/api/v1/accounts/shop-a/catalog", "PUT"},
 				{"POST", "/api/v1/healthz", "GET, HEAD"},

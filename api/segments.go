@@ -37,6 +37,9 @@ func (s *Server) segmentRoutes(mux *http.ServeMux) {
 		return map[string]any{"changes": changes}, err
 	}))
 	mux.Handle("POST /api/v1/accounts/{account}/why", s.account(s.why))
+	mux.Handle("POST /api/v1/accounts/{account}/tags", s.account(s.createTag))
+	mux.Handle("PATCH /api/v1/accounts/{account}/tags/{name}", s.account(s.renameTag))
+	mux.Handle("DELETE /api/v1/accounts/{account}/tags/{name}", s.account(s.deleteTag))
 	mux.Handle("POST /api/v1/accounts/{account}/folders", s.account(s.createFolder))
 	mux.Handle("PATCH /api/v1/accounts/{account}/folders/{id}", s.account(s.renameFolder))
 	mux.Handle("DELETE /api/v1/accounts/{account}/folders/{id}", s.account(s.deleteFolder))
@@ -346,5 +349,52 @@ func (s *Server) why(w http.ResponseWriter, r *http.Request, a *kizuna.Account) 
 		LineUserID  string    `json:"line_user_id"`
 		EvaluatedAt time.Time `json:"evaluated_at"`
 	}{kizuna.Explain(f, fr, cat, a.Location(), now, req.Lang), fr.LineUserID, now})
+	return nil
+}
+
+func (s *Server) createTag(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	obj, err := s.segmentBody(w, r, "name")
+	if err != nil {
+		return err
+	}
+	name, err := stringField(obj, "name")
+	if err != nil {
+		return err
+	}
+	if name == nil {
+		return &kizuna.Error{Code: kizuna.EINVALID, Message: "a tag needs a \"name\"", Path: "name"}
+	}
+	if err := s.Store.CreateTag(r.Context(), a, *name); err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusCreated, kizuna.Tag{Name: *name})
+	return nil
+}
+
+// renameTag renames the tag of the path; saved segments follow.
+func (s *Server) renameTag(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	obj, err := s.segmentBody(w, r, "name")
+	if err != nil {
+		return err
+	}
+	name, err := stringField(obj, "name")
+	if err != nil {
+		return err
+	}
+	if name == nil {
+		return &kizuna.Error{Code: kizuna.EINVALID, Message: "send the tag's new \"name\"", Path: "name"}
+	}
+	if err := s.Store.RenameTag(r.Context(), a, apiActor, r.PathValue("name"), *name); err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusOK, map[string]string{"name": *name})
+	return nil
+}
+
+func (s *Server) deleteTag(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	if err := s.Store.DeleteTag(r.Context(), a, r.PathValue("name")); err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusOK, map[string]string{"deleted": r.PathValue("name")})
 	return nil
 }

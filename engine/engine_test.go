@@ -208,6 +208,15 @@ func TestEngineSeesOtherProcessesWrites(t *testing.T) {
 					t.Fatalf("write %d, next preview in the other process: %+v %v", n, p, err)
 				}
 			}
+			// A tag created without friends is known to the other process's
+			// next preview: filtering by it counts nobody, instead of refusing it.
+			if err := db1.CreateTag(ctx, a, "brand-new"); err != nil {
+				t.Fatal(err)
+			}
+			fresh := kizuna.PreviewRequest{Filter: json.RawMessage(`{"groups":[{"conditions":[{"field":"tag","op":"has","value":"brand-new"}]}]}`)}
+			if p, err := e2.Preview(ctx, a2, fresh); err != nil || p.Count != 0 || p.AnsweredBy != "engine" {
+				t.Fatalf("a new tag in the other process: %+v %v", p, err)
+			}
 			// Without any preview, the other process follows the log.
 			if err := db1.TagFriends(ctx, a, []string{fmt.Sprintf("U%032x", 1)}, []string{"new"}, []string{"VIP"}); err != nil {
 				t.Fatal(err)

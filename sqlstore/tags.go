@@ -1,0 +1,197 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/kizuna-line/kizuna"
+)
+
+// Friend tags as things of their own: created without friends, renamed
+// (saved segments follow), deleted (refused while a live segment uses the
+// tag). Each goes through the change log, so that in-memory indexes learn
+// the account's tag names and their carriers' new tags.
+
+// CreateTag creates a friend tag that no friend carries yet.
+func (db *DB) CreateTag(ctx context.Context, a *kizuna.Account, name string) error {
+	if strings.TrimSpace(name) == "" {
+		return &kizuna.Error{Code: kizuna.EINVALID, Message: "a tag name is empty", Path: "name"}
+	}
+	return db.segmentWrite(ctx, a, "create tag", func(tx *sql.Tx) error {
+		if _, ok, err := db.tagID(ctx, tx, a, name); err != nil {
+			return err
+		} else if ok {
+			return &kizuna.Error{Code: kizuna.ECONFLICT, Message: fmt.Sprintf("a tag named %q already exists", name), Path: "name"}
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO tags (account_id, name) VALUES (?, ?)`), a.ID, name); err != nil {
+			return err
+		}
+		return db.logChange(ctx, tx, a, &changes{})
+	})
+}
+
+func (db *DB) tagID(ctx context.Context, tx *sql.Tx, a *kizuna.Account, name string) (int64, bool, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, db.q(`SELECT id FROM tags WHERE account_id = ? AND name = ?`), a.ID, name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return id, err == nil, err
+}
+
+// carriers logs the friends carrying a tag as changed.
+func (db *DB) carriers(ctx context.Context, tx *sql.Tx, tagID int64) (*changes, error) {
+	rows, err := tx.QueryContext(ctx, db.q(`SELECT f.line_user_id FROM friend_tags ft JOIN friends f ON f.id = ft.friend_id WHERE ft.tag_id = ?`), tagID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	c := &changes{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		c.add(id)
+	}
+	return c, rows.Err()
+}
+
+// RenameTag renames a friend tag. Saved segments, live and deleted, that
+// test the tag are rewritten to the new name, each change recorded.
+func (db *DB) RenameTag(ctx context.Context, a *kizuna.Account, actor, from, to string) error {
+	if strings.TrimSpace(to) == "" {
+		return &kizuna.Error{Code: kizuna.EINVALID, Message: "a tag name is empty", Path: "name"}
+	}
+	return db.segmentWrite(ctx, a, "rename tag", func(tx *sql.Tx) error {
+		id, ok, err := db.tagID(ctx, tx, a, from)
+		if err != nil {
+			return err
+		} else if !ok {
+			return kizuna.Errorf(kizuna.ENOTFOUND, "no tag %q in account %q", from, a.Name)
+		}
+		if from == to {
+			return nil
+		}
+		if _, taken, err := db.tagID(ctx, tx, a, to); err != nil {
+			return err
+		} else if taken {
+			return &kizuna.Error{Code: kizuna.ECONFLICT, Message: fmt.Sprintf("a tag named %q already exists", to), Path: "name"}
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE tags SET name = ? WHERE id = ?`), to, id); err != nil {
+			return err
+		}
+		if err := db.rewriteSegments(ctx, tx, a, actor, from, to); err != nil {
+			return err
+		}
+		c, err := db.carriers(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		return db.logChange(ctx, tx, a, c)
+	})
+}
+
+// segmentsUsing returns the account's segments (live only, or all) whose
+// filter tests the friend tag, with their parsed filters.
+func (db *DB) segmentsUsing(ctx context.Context, tx *sql.Tx, a *kizuna.Account, tag string, live bool) ([]*kizuna.Segment, []*kizuna.Filter, error) {
+	where := ""
+	if live {
+		where = ` AND deleted_at_us IS NULL`
+	}
+	rows, err := tx.QueryContext(ctx, db.q(`SELECT `+segmentCols+` FROM segments WHERE account_id = ?`+where+` ORDER BY name, id`), a.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var segs []*kizuna.Segment
+	var filters []*kizuna.Filter
+	for rows.Next() {
+		s, err := scanSegment(rows, a.Location())
+		if err != nil {
+			return nil, nil, err
+		}
+		f, err := kizuna.ParseFilter(s.Filter)
+		if err != nil {
+			return nil, nil, fmt.Errorf("segment %d: stored filter: %w", s.ID, err)
+		}
+		for _, name := range f.TagNames() {
+			if name == tag {
+				segs, filters = append(segs, s), append(filters, f)
+				break
+			}
+		}
+	}
+	return segs, filters, rows.Err()
+}
+
+// rewriteSegments renames a friend tag in every segment that tests it.
+func (db *DB) rewriteSegments(ctx context.Context, tx *sql.Tx, a *kizuna.Account, actor, from, to string) error {
+	segs, filters, err := db.segmentsUsing(ctx, tx, a, from, false)
+	if err != nil {
+		return err
+	}
+	for k, s := range segs {
+		f := filters[k]
+		for gi := range f.Groups {
+			for ci := range f.Groups[gi].Conditions {
+				c := &f.Groups[gi].Conditions[ci]
+				if c.Field != kizuna.FieldTag {
+					continue
+				}
+				for i, v := range c.Strings {
+					if v == from {
+						c.Strings[i] = to
+					}
+				}
+			}
+		}
+		canon, err := json.Marshal(f)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE segments SET filter = ?, updated_at_us = ? WHERE id = ?`), string(canon), db.Now().UnixMicro(), s.ID); err != nil {
+			return err
+		}
+		if err := db.recordChange(ctx, tx, s.ID, kizuna.SegmentChange{Actor: actor, Action: "edit", FilterBefore: s.Filter, FilterAfter: canon}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteTag deletes a friend tag from the account and from every friend.
+// It is refused (ECONFLICT, naming them) while live segments test it.
+func (db *DB) DeleteTag(ctx context.Context, a *kizuna.Account, name string) error {
+	return db.segmentWrite(ctx, a, "delete tag", func(tx *sql.Tx) error {
+		id, ok, err := db.tagID(ctx, tx, a, name)
+		if err != nil {
+			return err
+		} else if !ok {
+			return kizuna.Errorf(kizuna.ENOTFOUND, "no tag %q in account %q", name, a.Name)
+		}
+		segs, _, err := db.segmentsUsing(ctx, tx, a, name, true)
+		if err != nil {
+			return err
+		}
+		if len(segs) > 0 {
+			names := make([]string, len(segs))
+			for i, s := range segs {
+				names[i] = fmt.Sprintf("%q", s.Name)
+			}
+			return kizuna.Errorf(kizuna.ECONFLICT, "the tag %q is used by segment(s) %s: edit or delete them first", name, strings.Join(names, ", "))
+		}
+		c, err := db.carriers(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM tags WHERE id = ?`), id); err != nil {
+			return err
+		}
+		return db.logChange(ctx, tx, a, c)
+	})
+}
