@@ -105,6 +105,32 @@ type Preview struct {
 	TookMS     float64 `json:"took_ms"`
 }
 
+// FriendQuery asks for a page of friends: those whose display name contains
+// Search (or whose LINE user ID starts with it), carrying Tag, after the
+// cursor After, at most Limit (MaxFriendPage when 0 or more).
+type FriendQuery struct {
+	Search, Tag, After string
+	Limit              int
+}
+
+// MaxFriendPage is the most friends a page holds.
+const MaxFriendPage = 100
+
+// FriendPage is one page of friends, most recently added first.
+type FriendPage struct {
+	Friends []FriendSummary `json:"friends"`
+	Next    string          `json:"next,omitempty"` // the cursor of the next page; empty on the last
+}
+
+// FriendSummary is a friend as a list shows it.
+type FriendSummary struct {
+	LineUserID  string    `json:"line_user_id"`
+	DisplayName string    `json:"display_name"`
+	Status      string    `json:"status"`
+	AddedAt     time.Time `json:"added_at"`
+	Tags        []string  `json:"tags"`
+}
+
 // PreviewFriend is one friend of a preview's sample.
 type PreviewFriend struct {
 	LineUserID  string    `json:"line_user_id"`
@@ -133,6 +159,7 @@ type Store interface {
 	PutCatalog(ctx context.Context, account *Account, c *Catalog) error
 	Catalog(ctx context.Context, account *Account) (*Catalog, error)
 	FindFriend(ctx context.Context, account *Account, lineUserID string) (*Friend, error)
+	ListFriends(ctx context.Context, account *Account, q FriendQuery) (*FriendPage, error)
 	// TagFriends adds and removes friend tags of the friends named by LINE
 	// user ID, creating added tags the account lacks. An unknown friend is
 	// ENOTFOUND and changes nothing.

@@ -407,6 +407,44 @@ func TestAPI(t *testing.T) {
 			}
 			e.do("POST", "/api/v1/accounts/shop-a/why", e.tokenA, jsonType, strings.NewReader(fmt.Sprintf(`{"line_user_id": %q, "segment_id": %d, "filter": %s}`, uid(1), seg.ID, vipFilter))).mustError(t, http.StatusBadRequest, kizuna.EINVALID, "segment_id")
 			e.do("POST", "/api/v1/accounts/shop-a/why", e.tokenA, jsonType, strings.NewReader(fmt.Sprintf(`{"line_user_id": %q, "segment_id": 999999}`, uid(1)))).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
+			// Friends: pages, search, tag filter; the segments a friend is in.
+			var page kizuna.FriendPage
+			e.do("GET", "/api/v1/accounts/shop-a/friends?limit=2", e.tokenA, "", nil).must(t, http.StatusOK, &page)
+			if len(page.Friends) != 2 || page.Friends[0].LineUserID != uid(4) || page.Next == "" {
+				t.Fatalf("first page %+v", page)
+			}
+			seen := []string{page.Friends[0].LineUserID, page.Friends[1].LineUserID}
+			for page.Next != "" {
+				next := page.Next
+				page = kizuna.FriendPage{}
+				e.do("GET", "/api/v1/accounts/shop-a/friends?limit=2&after="+url.QueryEscape(next), e.tokenA, "", nil).must(t, http.StatusOK, &page)
+				for _, f := range page.Friends {
+					seen = append(seen, f.LineUserID)
+				}
+			}
+			if want := []string{uid(4), uid(2), uid(3), uid(1), uid(5)}; !slices.Equal(seen, want) {
+				t.Fatalf("paged through %v, want %v (newest first, ties by ID)", seen, want)
+			}
+			e.do("GET", "/api/v1/accounts/shop-a/friends?q=chi", e.tokenA, "", nil).must(t, http.StatusOK, &page)
+			if len(page.Friends) != 1 || page.Friends[0].DisplayName != "Chika" || page.Next != "" {
+				t.Fatalf("search: %+v", page)
+			}
+			e.do("GET", "/api/v1/accounts/shop-a/friends?tag="+url.QueryEscape("Seminar Attendee"), e.tokenA, "", nil).must(t, http.StatusOK, &page)
+			if len(page.Friends) != 1 || page.Friends[0].LineUserID != uid(1) || !slices.Equal(page.Friends[0].Tags, []string{"Seminar Attendee", "VIP"}) {
+				t.Fatalf("tag filter: %+v", page)
+			}
+			e.do("GET", "/api/v1/accounts/shop-a/friends?limit=0", e.tokenA, "", nil).mustError(t, http.StatusBadRequest, kizuna.EINVALID, "limit")
+			e.do("GET", "/api/v1/accounts/shop-a/friends?after=bogus", e.tokenA, "", nil).mustError(t, http.StatusBadRequest, kizuna.EINVALID, "after")
+			var in struct{ Segments []struct{ Name string } }
+			e.do("GET", "/api/v1/accounts/shop-a/friends/"+uid(1)+"/segments", e.tokenA, "", nil).must(t, http.StatusOK, &in)
+			if len(in.Segments) != 2 {
+				t.Fatalf("friend 1 is in %+v", in)
+			}
+			e.do("GET", "/api/v1/accounts/shop-a/friends/"+uid(5)+"/segments", e.tokenA, "", nil).must(t, http.StatusOK, &in)
+			if len(in.Segments) != 0 {
+				t.Fatalf("friend 5 is in %+v", in)
+			}
+
 			// Tags: a rename reaches the segment; a delete waits for it.
 			e.do("POST", "/api/v1/accounts/shop-a/tags", e.tokenA, jsonType, strings.NewReader(`{"name": "新規 / 2026"}`)).must(t, http.StatusCreated, &got)
 			e.do("PATCH", "/api/v1/accounts/shop-a/tags/"+url.PathEscape("VIP"), e.tokenA, jsonType, strings.NewReader(`{"name": "VIP+"}`)).must(t, http.StatusOK, &got)

@@ -37,6 +37,8 @@ func (s *Server) segmentRoutes(mux *http.ServeMux) {
 		return map[string]any{"changes": changes}, err
 	}))
 	mux.Handle("POST /api/v1/accounts/{account}/why", s.account(s.why))
+	mux.Handle("GET /api/v1/accounts/{account}/friends", s.account(s.listFriends))
+	mux.Handle("GET /api/v1/accounts/{account}/friends/{line_user_id}/segments", s.account(s.friendSegments))
 	mux.Handle("POST /api/v1/accounts/{account}/tags", s.account(s.createTag))
 	mux.Handle("PATCH /api/v1/accounts/{account}/tags/{name}", s.account(s.renameTag))
 	mux.Handle("DELETE /api/v1/accounts/{account}/tags/{name}", s.account(s.deleteTag))
@@ -396,5 +398,54 @@ func (s *Server) deleteTag(w http.ResponseWriter, r *http.Request, a *kizuna.Acc
 		return err
 	}
 	s.respond(w, r, http.StatusOK, map[string]string{"deleted": r.PathValue("name")})
+	return nil
+}
+
+// listFriends serves ?q=&tag=&after=&limit=.
+func (s *Server) listFriends(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	v := r.URL.Query()
+	q := kizuna.FriendQuery{Search: v.Get("q"), Tag: v.Get("tag"), After: v.Get("after")}
+	if l := v.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n <= 0 || n > kizuna.MaxFriendPage {
+			return &kizuna.Error{Code: kizuna.EINVALID, Message: fmt.Sprintf("limit must be a number from 1 to %d", kizuna.MaxFriendPage), Path: "limit"}
+		}
+		q.Limit = n
+	}
+	page, err := s.Store.ListFriends(r.Context(), a, q)
+	if err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusOK, page)
+	return nil
+}
+
+// friendSegments lists the live segments the friend is in now.
+func (s *Server) friendSegments(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	fr, err := s.Store.FindFriend(r.Context(), a, r.PathValue("line_user_id"))
+	if err != nil {
+		return err
+	}
+	segs, err := s.Store.Segments(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	m := kizuna.Matcher{Loc: a.Location(), Now: now}
+	type in struct {
+		ID   int64  `json:"id"`
+		Name string `json:"name"`
+	}
+	out := []in{}
+	for _, seg := range segs {
+		f, err := kizuna.ParseFilter(seg.Filter)
+		if err != nil {
+			continue // a restored segment whose tag was deleted since: in nobody
+		}
+		if m.Match(f, fr) {
+			out = append(out, in{seg.ID, seg.Name})
+		}
+	}
+	s.respond(w, r, http.StatusOK, map[string]any{"segments": out, "evaluated_at": now})
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kizuna-line/kizuna"
@@ -155,4 +157,101 @@ func (db *DB) LineUserIDs(ctx context.Context, a *kizuna.Account, limit int) ([]
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// ListFriends returns a page of the account's friends, most recently added
+// first (ties by LINE user ID), optionally those whose display name contains
+// search or whose LINE user ID starts with it, and those carrying a tag.
+// after is the cursor a previous page returned.
+func (db *DB) ListFriends(ctx context.Context, a *kizuna.Account, q kizuna.FriendQuery) (*kizuna.FriendPage, error) {
+	const op = "list friends"
+	limit := q.Limit
+	if limit <= 0 || limit > kizuna.MaxFriendPage {
+		limit = kizuna.MaxFriendPage
+	}
+	where := `f.account_id = ?`
+	args := []any{a.ID}
+	if q.Search != "" {
+		like := "%" + escapeLike(strings.ToLower(q.Search)) + "%"
+		where += ` AND (lower(f.display_name) LIKE ? ESCAPE '\' OR f.line_user_id LIKE ? ESCAPE '\')`
+		args = append(args, like, escapeLike(q.Search)+"%")
+	}
+	if q.Tag != "" {
+		where += ` AND EXISTS (SELECT 1 FROM friend_tags ft JOIN tags t ON t.id = ft.tag_id WHERE ft.friend_id = f.id AND t.account_id = ? AND t.name = ?)`
+		args = append(args, a.ID, q.Tag)
+	}
+	if q.After != "" {
+		at, id, ok := parseCursor(q.After)
+		if !ok {
+			return nil, &kizuna.Error{Code: kizuna.EINVALID, Message: "the page cursor is not one this server made", Path: "after"}
+		}
+		where += ` AND (f.added_at_us < ? OR (f.added_at_us = ? AND f.line_user_id > ?))`
+		args = append(args, at, at, id)
+	}
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT f.id, f.line_user_id, f.display_name, f.status, f.added_at_us FROM friends f WHERE `+where+`
+		ORDER BY f.added_at_us DESC, f.line_user_id LIMIT ?`), append(args, limit+1)...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	defer rows.Close()
+	page := &kizuna.FriendPage{Friends: []kizuna.FriendSummary{}}
+	var ids []int64
+	var lastAt int64
+	for rows.Next() {
+		var s kizuna.FriendSummary
+		var id, at int64
+		if err := rows.Scan(&id, &s.LineUserID, &s.DisplayName, &s.Status, &at); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		if len(page.Friends) == limit {
+			page.Next = fmt.Sprintf("%d:%s", lastAt, page.Friends[limit-1].LineUserID)
+			break
+		}
+		s.AddedAt, s.Tags = time.UnixMicro(at).In(a.Location()), []string{}
+		page.Friends, ids, lastAt = append(page.Friends, s), append(ids, id), at
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	rows.Close()
+	if len(ids) > 0 {
+		sel, arg := db.inList(ids)
+		byID := make(map[int64]int, len(ids))
+		for i, id := range ids {
+			byID[id] = i
+		}
+		trows, err := db.read.QueryContext(ctx, db.q(`SELECT ft.friend_id, t.name FROM friend_tags ft JOIN tags t ON t.id = ft.tag_id WHERE ft.friend_id `+sel+` ORDER BY t.name`), arg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		defer trows.Close()
+		for trows.Next() {
+			var id int64
+			var name string
+			if err := trows.Scan(&id, &name); err != nil {
+				return nil, fmt.Errorf("%s: %w", op, err)
+			}
+			f := &page.Friends[byID[id]]
+			f.Tags = append(f.Tags, name)
+		}
+		if err := trows.Err(); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+	}
+	return page, nil
+}
+
+// escapeLike escapes LIKE's wildcards and its escape character.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// parseCursor reads a page cursor "addedUS:lineUserID".
+func parseCursor(c string) (int64, string, bool) {
+	at, id, ok := strings.Cut(c, ":")
+	if !ok || id == "" {
+		return 0, "", false
+	}
+	n, err := strconv.ParseInt(at, 10, 64)
+	return n, id, err == nil
 }
