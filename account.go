@@ -174,6 +174,9 @@ type Store interface {
 	CreateTag(ctx context.Context, account *Account, name string) error
 	RenameTag(ctx context.Context, account *Account, actor, from, to string) error
 	DeleteTag(ctx context.Context, account *Account, name string) error
+	// TagSegmentMembers gives a tag to every member of a live segment now
+	// and returns how many members it has.
+	TagSegmentMembers(ctx context.Context, account *Account, segmentID int64, tag string) (int, error)
 	Preview(ctx context.Context, account *Account, req PreviewRequest) (*Preview, error)
 	SegmentStore
 	Close() error

@@ -445,6 +445,18 @@ func TestAPI(t *testing.T) {
 				t.Fatalf("friend 5 is in %+v", in)
 			}
 
+			// Every member of the segment gets a tag.
+			var tagged map[string]int
+			e.do("POST", path+"/tag", e.tokenA, jsonType, strings.NewReader(`{"tag": "Loyal"}`)).must(t, http.StatusOK, &tagged)
+			if tagged["tagged"] != 3 {
+				t.Fatalf("tagged %v, want the segment's 3 following members", tagged)
+			}
+			e.do("GET", "/api/v1/accounts/shop-a/friends?tag=Loyal", e.tokenA, "", nil).must(t, http.StatusOK, &page)
+			if len(page.Friends) != 3 {
+				t.Fatalf("friends tagged Loyal: %+v", page)
+			}
+			e.do("POST", path+"/tag", e.tokenA, jsonType, strings.NewReader(`{}`)).mustError(t, http.StatusBadRequest, kizuna.EINVALID, "tag")
+
 			// Tags: a rename reaches the segment; a delete waits for it.
 			e.do("POST", "/api/v1/accounts/shop-a/tags", e.tokenA, jsonType, strings.NewReader(`{"name": "新規 / 2026"}`)).must(t, http.StatusCreated, &got)
 			e.do("PATCH", "/api/v1/accounts/shop-a/tags/"+url.PathEscape("VIP"), e.tokenA, jsonType, strings.NewReader(`{"name": "VIP+"}`)).must(t, http.StatusOK, &got)

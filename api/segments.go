@@ -36,6 +36,7 @@ func (s *Server) segmentRoutes(mux *http.ServeMux) {
 		changes, err := s.Store.SegmentHistory(ctx, a, id)
 		return map[string]any{"changes": changes}, err
 	}))
+	mux.Handle("POST /api/v1/accounts/{account}/segments/{id}/tag", s.account(s.tagSegmentMembers))
 	mux.Handle("POST /api/v1/accounts/{account}/why", s.account(s.why))
 	mux.Handle("GET /api/v1/accounts/{account}/friends", s.account(s.listFriends))
 	mux.Handle("GET /api/v1/accounts/{account}/friends/{line_user_id}/segments", s.account(s.friendSegments))
@@ -447,5 +448,31 @@ func (s *Server) friendSegments(w http.ResponseWriter, r *http.Request, a *kizun
 		}
 	}
 	s.respond(w, r, http.StatusOK, map[string]any{"segments": out, "evaluated_at": now})
+	return nil
+}
+
+// tagSegmentMembers gives a tag to every member of segment {id} now:
+// {"tag"} → {"tagged": N}.
+func (s *Server) tagSegmentMembers(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	id, err := pathID(r, "segment")
+	if err != nil {
+		return err
+	}
+	obj, err := s.segmentBody(w, r, "tag")
+	if err != nil {
+		return err
+	}
+	tag, err := stringField(obj, "tag")
+	if err != nil {
+		return err
+	}
+	if tag == nil {
+		return &kizuna.Error{Code: kizuna.EINVALID, Message: "name the \"tag\" to give the segment's members", Path: "tag"}
+	}
+	n, err := s.Store.TagSegmentMembers(r.Context(), a, id, *tag)
+	if err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusOK, map[string]int{"tagged": n})
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/kizuna-line/kizuna"
 )
@@ -194,4 +195,62 @@ func (db *DB) DeleteTag(ctx context.Context, a *kizuna.Account, name string) err
 		}
 		return db.logChange(ctx, tx, a, c)
 	})
+}
+
+// TagSegmentMembers gives a friend tag (created if new) to every member of
+// a live segment now ("automatic classification"), in one transaction, and
+// returns how many members the segment has.
+func (db *DB) TagSegmentMembers(ctx context.Context, a *kizuna.Account, segmentID int64, tag string) (int, error) {
+	if strings.TrimSpace(tag) == "" {
+		return 0, &kizuna.Error{Code: kizuna.EINVALID, Message: "a tag name is empty", Path: "tag"}
+	}
+	var n int
+	err := db.segmentWrite(ctx, a, "tag segment members", func(tx *sql.Tx) error {
+		seg, err := db.segment(ctx, tx, a, segmentID)
+		if err != nil {
+			return err
+		}
+		f, err := kizuna.ParseFilter(seg.Filter)
+		if err != nil {
+			return err
+		}
+		tagIDs, err := db.tagIDs(ctx, tx, a, f.TagNames())
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO tags (account_id, name) VALUES (?, ?) ON CONFLICT (account_id, name) DO NOTHING`), a.ID, tag); err != nil {
+			return err
+		}
+		id, _, err := db.tagID(ctx, tx, a, tag)
+		if err != nil {
+			return err
+		}
+		c := newCompiler(db.d, db.Now().UTC().Truncate(time.Microsecond), a.Location(), tagIDs)
+		where := "f.account_id = ? AND f.status = 'following' AND " + c.filter(f)
+		args := append([]any{a.ID}, c.args...)
+		rows, err := tx.QueryContext(ctx, db.q(`SELECT f.line_user_id FROM friends f WHERE `+where), args...)
+		if err != nil {
+			return err
+		}
+		changed := &changes{}
+		for rows.Next() {
+			var lineID string
+			if err := rows.Scan(&lineID); err != nil {
+				rows.Close()
+				return err
+			}
+			changed.add(lineID)
+			n++
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO friend_tags (friend_id, tag_id) SELECT f.id, ? FROM friends f WHERE `+where+` ON CONFLICT (friend_id, tag_id) DO NOTHING`),
+			append([]any{id}, args...)...); err != nil {
+			return err
+		}
+		return db.logChange(ctx, tx, a, changed)
+	})
+	return n, err
 }

@@ -75,6 +75,24 @@ func TestTags(t *testing.T) {
 				}
 			}
 
+			// Automatic classification: the segment's members get a tag.
+			v2, _ := db.FriendsVersion(ctx, a)
+			if n, err := db.TagSegmentMembers(ctx, a, seg.ID, "Auto"); err != nil || n != 1 {
+				t.Fatalf("TagSegmentMembers = %d, %v", n, err)
+			}
+			if f, _ := db.FindFriend(ctx, a, uid(1)); !slices.Contains(f.Tags, "Auto") {
+				t.Fatalf("the member's tags %v", f.Tags)
+			}
+			if f, _ := db.FindFriend(ctx, a, uid(2)); slices.Contains(f.Tags, "Auto") {
+				t.Fatalf("a non-member was tagged: %v", f.Tags)
+			}
+			if ch, _ := db.FriendChanges(ctx, a, v2, 10); len(ch.Friends) != 1 || !slices.Contains(ch.Friends[0].Tags, "Auto") {
+				t.Fatalf("the classification in the log: %+v", ch)
+			}
+			if _, err := db.TagSegmentMembers(ctx, a, seg.ID+100, "Auto"); kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
+				t.Fatalf("an unknown segment: %v", err)
+			}
+
 			err = db.DeleteTag(ctx, a, "VIP 2026")
 			if kizuna.ErrorCode(err) != kizuna.ECONFLICT || !strings.Contains(err.Error(), `"VIPs"`) {
 				t.Fatalf("deleting a tag a segment uses: %v", err)
