@@ -28,6 +28,7 @@ Usage:
   kizuna catalog import --account NAME FILE|-
   kizuna preview --account NAME --filter FILE|- [--now RFC3339] [--lang en|ja] [--json]
   kizuna token create --account NAME
+  kizuna user create --email EMAIL [--account NAME] [--role owner|member] [--lang en|ja]   (password on stdin)
   kizuna serve [--addr ADDR]
   kizuna demo [--addr ADDR] [--friends N]
   kizuna demo generate --friends N [--seed N] [--now RFC3339] [--out FILE|-] [--catalog FILE]
@@ -119,6 +120,8 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		return c.sub(ctx, "account", rest, map[string]func(context.Context, []string) error{"create": c.accountCreate})
 	case "token":
 		return c.sub(ctx, "token", rest, map[string]func(context.Context, []string) error{"create": c.tokenCreate})
+	case "user":
+		return c.sub(ctx, "user", rest, map[string]func(context.Context, []string) error{"create": c.userCreate})
 	case "catalog":
 		return c.sub(ctx, "catalog", rest, map[string]func(context.Context, []string) error{"import": c.catalogImport})
 	case "import":

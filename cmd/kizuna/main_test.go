@@ -271,3 +271,32 @@ func TestBinary(t *testing.T) {
 		t.Error("serve did not stop on SIGINT")
 	}
 }
+
+// TestUserCreate makes the first owner of an account from the command line.
+func TestUserCreate(t *testing.T) {
+	for _, backend := range testdb.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			k := kizunaCLI{t: t, dsn: testdb.DSN(t, backend)}
+			k.ok("", "account", "create", "shop")
+			out := k.ok("correct horse battery\n", "user", "create", "--email", "Owner@Example.com", "--account", "shop").stdout
+			if out != "created user owner@example.com, owner of shop\n" {
+				t.Fatalf("stdout %q", out)
+			}
+			for _, c := range []struct {
+				stdin string
+				args  []string
+				want  string
+			}{
+				{"correct horse battery\n", []string{"--email", "owner@example.com"}, "already exists"},
+				{"short\n", []string{"--email", "b@example.com"}, "at least 10 characters"},
+				{"", []string{"--email", "c@example.com"}, "standard input"},
+				{"correct horse battery\n", []string{"--email", "d@example.com", "--account", "nope"}, "nope"},
+			} {
+				r := k.run(c.stdin, append([]string{"user", "create"}, c.args...)...)
+				if r.code == 0 || !strings.Contains(r.stderr, c.want) || strings.Contains(r.stderr, "correct horse") {
+					t.Errorf("user create %v: exit %d, stderr %q (want it to mention %q, never the password)", c.args, r.code, r.stderr, c.want)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,176 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kizuna-line/kizuna"
+	"github.com/kizuna-line/kizuna/internal/password"
+)
+
+// SessionLifetime is how long a sign-in lasts.
+const SessionLifetime = 14 * 24 * time.Hour
+
+// sessionPrefix marks session tokens (cookie values).
+const sessionPrefix = "kzs_"
+
+// CreateUser adds a user who signs in with email and password; lang is
+// "en", "ja" or "" (follow the browser).
+func (db *DB) CreateUser(ctx context.Context, email, pw, lang string) (*kizuna.User, error) {
+	email, err := kizuna.CleanEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	if err := kizuna.CheckPassword(pw); err != nil {
+		return nil, err
+	}
+	if lang != "" && lang != "en" && lang != "ja" {
+		return nil, &kizuna.Error{Code: kizuna.EINVALID, Message: "lang must be \"en\", \"ja\" or empty", Path: "lang"}
+	}
+	hash, err := password.Hash(pw)
+	if err != nil {
+		return nil, fmt.Errorf("create user: %w", err)
+	}
+	u := &kizuna.User{Email: email, Lang: lang, CreatedAt: db.Now().UTC().Truncate(time.Microsecond)}
+	err = db.write.QueryRowContext(ctx, db.q(`INSERT INTO users (email, password_hash, lang, created_at_us) VALUES (?, ?, ?, ?) RETURNING id`),
+		email, hash, lang, u.CreatedAt.UnixMicro()).Scan(&u.ID)
+	if err != nil {
+		if isUniqueViolation(err) {
+			return nil, &kizuna.Error{Code: kizuna.ECONFLICT, Message: fmt.Sprintf("a user with the e-mail address %q already exists", email), Path: "email"}
+		}
+		return nil, fmt.Errorf("create user: %w", err)
+	}
+	return u, nil
+}
+
+// isUniqueViolation reports whether err is a unique constraint's refusal.
+func isUniqueViolation(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
+}
+
+// Authenticate returns the user with this e-mail address and password. Any
+// mismatch is the same EUNAUTHORIZED, and an unknown address costs a hash
+// like a known one, so that answers do not tell which addresses exist.
+func (db *DB) Authenticate(ctx context.Context, email, pw string) (*kizuna.User, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	u := &kizuna.User{}
+	var hash string
+	var created int64
+	err := db.read.QueryRowContext(ctx, db.q(`SELECT id, email, password_hash, lang, created_at_us FROM users WHERE email = ?`), email).
+		Scan(&u.ID, &u.Email, &hash, &u.Lang, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		password.Check(dummyHash(), pw)
+		return nil, kizuna.Errorf(kizuna.EUNAUTHORIZED, "the e-mail address or the password is wrong")
+	} else if err != nil {
+		return nil, fmt.Errorf("sign in: %w", err)
+	}
+	if !password.Check(hash, pw) {
+		return nil, kizuna.Errorf(kizuna.EUNAUTHORIZED, "the e-mail address or the password is wrong")
+	}
+	u.CreatedAt = time.UnixMicro(created).UTC()
+	return u, nil
+}
+
+// dummyHash is checked against when no user has the address.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := password.Hash("kizuna: no such user")
+	return h
+})
+
+// AddMember gives a user a role in an account (or changes it).
+func (db *DB) AddMember(ctx context.Context, u *kizuna.User, a *kizuna.Account, role string) error {
+	if role != kizuna.RoleOwner && role != kizuna.RoleMember {
+		return &kizuna.Error{Code: kizuna.EINVALID, Message: "role must be \"owner\" or \"member\"", Path: "role"}
+	}
+	_, err := db.write.ExecContext(ctx, db.q(`INSERT INTO memberships (user_id, account_id, role) VALUES (?, ?, ?)
+		ON CONFLICT (user_id, account_id) DO UPDATE SET role = excluded.role`), u.ID, a.ID, role)
+	if err != nil {
+		return fmt.Errorf("add member: %w", err)
+	}
+	return nil
+}
+
+// Memberships lists the accounts a user belongs to, by name.
+func (db *DB) Memberships(ctx context.Context, u *kizuna.User) ([]kizuna.Membership, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT a.name, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.user_id = ? ORDER BY a.name`), u.ID)
+	if err != nil {
+		return nil, fmt.Errorf("memberships: %w", err)
+	}
+	type row struct{ name, role string }
+	var list []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.name, &r.role); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("memberships: %w", err)
+		}
+		list = append(list, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("memberships: %w", err)
+	}
+	out := []kizuna.Membership{}
+	for _, r := range list {
+		a, err := db.FindAccount(ctx, r.name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, kizuna.Membership{Account: a, Role: r.role})
+	}
+	return out, nil
+}
+
+// CreateSession signs a user in: it returns the session token (for a
+// cookie; only its hash is stored) and the session's CSRF token.
+func (db *DB) CreateSession(ctx context.Context, u *kizuna.User) (token, csrf string, err error) {
+	token, csrf = sessionPrefix+randomToken(), randomToken()
+	now := db.Now()
+	if _, err := db.write.ExecContext(ctx, db.q(`INSERT INTO sessions (token_hash, user_id, csrf_token, created_at_us, expires_at_us) VALUES (?, ?, ?, ?, ?)`),
+		hashToken(token), u.ID, csrf, now.UnixMicro(), now.Add(SessionLifetime).UnixMicro()); err != nil {
+		return "", "", fmt.Errorf("create session: %w", err)
+	}
+	return token, csrf, nil
+}
+
+// Session returns the user signed in with a session token and the session's
+// CSRF token, or EUNAUTHORIZED when the token is unknown or expired.
+func (db *DB) Session(ctx context.Context, token string) (*kizuna.User, string, error) {
+	if !strings.HasPrefix(token, sessionPrefix) {
+		return nil, "", kizuna.Errorf(kizuna.EUNAUTHORIZED, "not signed in")
+	}
+	u := &kizuna.User{}
+	var csrf string
+	var created int64
+	err := db.read.QueryRowContext(ctx, db.q(`SELECT u.id, u.email, u.lang, u.created_at_us, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = ? AND s.expires_at_us > ?`), hashToken(token), db.Now().UnixMicro()).Scan(&u.ID, &u.Email, &u.Lang, &created, &csrf)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", kizuna.Errorf(kizuna.EUNAUTHORIZED, "not signed in")
+	} else if err != nil {
+		return nil, "", fmt.Errorf("session: %w", err)
+	}
+	u.CreatedAt = time.UnixMicro(created).UTC()
+	return u, csrf, nil
+}
+
+// DeleteSession signs a session out.
+func (db *DB) DeleteSession(ctx context.Context, token string) error {
+	if _, err := db.write.ExecContext(ctx, db.q(`DELETE FROM sessions WHERE token_hash = ?`), hashToken(token)); err != nil {
+		return fmt.Errorf("sign out: %w", err)
+	}
+	return nil
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails (crypto/rand)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,51 @@
+package kizuna
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// User is a person who signs in. A user belongs to accounts (LINE Official
+// Accounts of one workspace) with a role in each.
+type User struct {
+	ID        int64     `json:"id"`
+	Email     string    `json:"email"`
+	Lang      string    `json:"lang"` // "en", "ja", or "" (from the browser)
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Roles of a user in an account.
+const (
+	RoleOwner  = "owner"
+	RoleMember = "member"
+)
+
+// Membership is a user's role in an account.
+type Membership struct {
+	Account *Account `json:"account"`
+	Role    string   `json:"role"`
+}
+
+// MinPasswordLength is the shortest password accepted, in characters.
+const MinPasswordLength = 10
+
+// CleanEmail checks an e-mail address and returns it in the form stored and
+// compared: trimmed, lower case.
+func CleanEmail(email string) (string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || !strings.Contains(email[strings.IndexByte(email, '@')+1:], ".") {
+		return "", &Error{Code: EINVALID, Message: "enter an e-mail address such as name@example.com", Path: "email"}
+	}
+	return email, nil
+}
+
+// CheckPassword refuses a password too short to be safe.
+func CheckPassword(password string) error {
+	if utf8.RuneCountInString(password) < MinPasswordLength {
+		return &Error{Code: EINVALID, Message: "the password needs at least 10 characters", Path: "password"}
+	}
+	return nil
+}
