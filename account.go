@@ -105,6 +105,12 @@ type Preview struct {
 	TookMS     float64 `json:"took_ms"`
 }
 
+// TokenInfo describes an API token without revealing it.
+type TokenInfo struct {
+	ID        int64     `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
 // FriendQuery asks for a page of friends: those whose display name contains
 // Search (or whose LINE user ID starts with it), carrying Tag, after the
 // cursor After, at most Limit (MaxFriendPage when 0 or more).
@@ -155,6 +161,8 @@ type Store interface {
 	FindAccount(ctx context.Context, name string) (*Account, error)
 	CreateToken(ctx context.Context, account *Account) (string, error)
 	AccountByToken(ctx context.Context, token string) (*Account, error)
+	Tokens(ctx context.Context, account *Account) ([]TokenInfo, error)
+	RevokeToken(ctx context.Context, account *Account, id int64) error
 	ImportFriends(ctx context.Context, account *Account, r io.Reader, opt ImportOptions) (*ImportResult, error)
 	PutCatalog(ctx context.Context, account *Account, c *Catalog) error
 	Catalog(ctx context.Context, account *Account) (*Catalog, error)

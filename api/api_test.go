@@ -474,6 +474,27 @@ func TestAPI(t *testing.T) {
 			e.do("DELETE", fmt.Sprintf("/api/v1/accounts/shop-a/folders/%d", folder.ID), e.tokenA, "", nil).must(t, http.StatusOK, &got)
 		}},
 
+		{"API tokens: list, create, revoke", func(t *testing.T, backend string) {
+			e := storeEnv(t, backend, nil)
+			var created struct{ Token string }
+			e.do("POST", "/api/v1/accounts/shop-a/tokens", e.tokenA, "", nil).must(t, http.StatusCreated, &created)
+			if !strings.HasPrefix(created.Token, "kzn_") {
+				t.Fatalf("new token %q", created.Token)
+			}
+			var list struct{ Tokens []kizuna.TokenInfo }
+			e.do("GET", "/api/v1/accounts/shop-a/tokens", e.tokenA, "", nil).must(t, http.StatusOK, &list)
+			if len(list.Tokens) != 2 || strings.Contains(fmt.Sprint(list), "kzn_") {
+				t.Fatalf("tokens %+v", list)
+			}
+			var got map[string]int64
+			e.do("DELETE", fmt.Sprintf("/api/v1/accounts/shop-a/tokens/%d", list.Tokens[1].ID), e.tokenA, "", nil).must(t, http.StatusOK, &got)
+			e.do("GET", "/api/v1/accounts/shop-a/tags", created.Token, "", nil).mustError(t, http.StatusUnauthorized, kizuna.EUNAUTHORIZED, "")
+			e.do("DELETE", fmt.Sprintf("/api/v1/accounts/shop-a/tokens/%d", list.Tokens[1].ID), e.tokenA, "", nil).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
+			// Another account's token cannot be revoked through this one.
+			e.do("GET", "/api/v1/accounts/shop-b/tokens", e.tokenB, "", nil).must(t, http.StatusOK, &list)
+			e.do("DELETE", fmt.Sprintf("/api/v1/accounts/shop-a/tokens/%d", list.Tokens[0].ID), e.tokenA, "", nil).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
+		}},
+
 		{"tag and delete friends", func(t *testing.T, backend string) {
 			e := storeEnv(t, backend, nil)
 			e.importFriends(t, friends)

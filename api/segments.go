@@ -38,6 +38,9 @@ func (s *Server) segmentRoutes(mux *http.ServeMux) {
 	}))
 	mux.Handle("POST /api/v1/accounts/{account}/segments/{id}/tag", s.account(s.tagSegmentMembers))
 	mux.Handle("POST /api/v1/accounts/{account}/why", s.account(s.why))
+	mux.Handle("GET /api/v1/accounts/{account}/tokens", s.account(s.listTokens))
+	mux.Handle("POST /api/v1/accounts/{account}/tokens", s.account(s.createToken))
+	mux.Handle("DELETE /api/v1/accounts/{account}/tokens/{id}", s.account(s.revokeToken))
 	mux.Handle("GET /api/v1/accounts/{account}/friends", s.account(s.listFriends))
 	mux.Handle("GET /api/v1/accounts/{account}/friends/{line_user_id}/segments", s.account(s.friendSegments))
 	mux.Handle("POST /api/v1/accounts/{account}/tags", s.account(s.createTag))
@@ -474,5 +477,37 @@ func (s *Server) tagSegmentMembers(w http.ResponseWriter, r *http.Request, a *ki
 		return err
 	}
 	s.respond(w, r, http.StatusOK, map[string]int{"tagged": n})
+	return nil
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	tokens, err := s.Store.Tokens(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusOK, map[string]any{"tokens": tokens})
+	return nil
+}
+
+// createToken makes a new API token of the account; the answer is the only
+// place it is ever shown.
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	token, err := s.Store.CreateToken(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusCreated, map[string]string{"token": token})
+	return nil
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	id, err := pathID(r, "API token")
+	if err != nil {
+		return err
+	}
+	if err := s.Store.RevokeToken(r.Context(), a, id); err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusOK, map[string]int64{"revoked": id})
 	return nil
 }

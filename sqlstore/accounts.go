@@ -236,3 +236,38 @@ func (db *DB) FriendsVersion(ctx context.Context, a *kizuna.Account) (int64, err
 	}
 	return v, nil
 }
+
+// Tokens lists the account's API tokens (never the tokens themselves: only
+// their hashes are stored), oldest first.
+func (db *DB) Tokens(ctx context.Context, a *kizuna.Account) ([]kizuna.TokenInfo, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT id, created_at_us FROM api_tokens WHERE account_id = ? ORDER BY id`), a.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	defer rows.Close()
+	out := []kizuna.TokenInfo{}
+	for rows.Next() {
+		var t kizuna.TokenInfo
+		var at int64
+		if err := rows.Scan(&t.ID, &at); err != nil {
+			return nil, fmt.Errorf("list tokens: %w", err)
+		}
+		t.CreatedAt = time.UnixMicro(at).In(a.Location())
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// RevokeToken deletes one of the account's API tokens, or ENOTFOUND.
+func (db *DB) RevokeToken(ctx context.Context, a *kizuna.Account, id int64) error {
+	res, err := db.write.ExecContext(ctx, db.q(`DELETE FROM api_tokens WHERE account_id = ? AND id = ?`), a.ID, id)
+	if err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	} else if n == 0 {
+		return kizuna.Errorf(kizuna.ENOTFOUND, "no API token %d in account %q", id, a.Name)
+	}
+	return nil
+}
