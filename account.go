@@ -166,6 +166,8 @@ type Store interface {
 	ImportFriends(ctx context.Context, account *Account, r io.Reader, opt ImportOptions) (*ImportResult, error)
 	PutCatalog(ctx context.Context, account *Account, c *Catalog) error
 	Catalog(ctx context.Context, account *Account) (*Catalog, error)
+	// Integrations says which of shopify, hubspot and klaviyo are connected.
+	Integrations(ctx context.Context, account *Account) (map[string]bool, error)
 	FindFriend(ctx context.Context, account *Account, lineUserID string) (*Friend, error)
 	ListFriends(ctx context.Context, account *Account, q FriendQuery) (*FriendPage, error)
 	// TagFriends adds and removes friend tags of the friends named by LINE

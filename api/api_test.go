@@ -474,6 +474,30 @@ func TestAPI(t *testing.T) {
 			e.do("DELETE", fmt.Sprintf("/api/v1/accounts/shop-a/folders/%d", folder.ID), e.tokenA, "", nil).must(t, http.StatusOK, &got)
 		}},
 
+		{"integrations count as connected once their data or catalog is imported", func(t *testing.T, backend string) {
+			e := storeEnv(t, backend, nil)
+			var got map[string]bool
+			e.do("GET", "/api/v1/accounts/shop-a/integrations", e.tokenA, "", nil).must(t, http.StatusOK, &got)
+			if got["shopify"] || got["hubspot"] || got["klaviyo"] {
+				t.Fatalf("a new account: %v", got)
+			}
+			e.importFriends(t, friends) // HubSpot data, no Shopify or Klaviyo
+			var cat map[string]any
+			e.do("PUT", "/api/v1/accounts/shop-a/catalog", e.tokenA, jsonType, strings.NewReader(`{"klaviyo": {"lists": [], "properties": []}}`)).must(t, http.StatusOK, &cat)
+			e.do("GET", "/api/v1/accounts/shop-a/integrations", e.tokenA, "", nil).must(t, http.StatusOK, &got)
+			if got["shopify"] || !got["hubspot"] || !got["klaviyo"] {
+				t.Fatalf("after HubSpot data and a Klaviyo catalog: %v", got)
+			}
+			e.do("GET", "/api/v1/accounts/shop-a/catalog", e.tokenA, "", nil).must(t, http.StatusOK, &cat)
+			if cat["klaviyo"] == nil {
+				t.Fatalf("catalog %v", cat)
+			}
+			e.do("GET", "/api/v1/accounts/shop-b/integrations", e.tokenB, "", nil).must(t, http.StatusOK, &got)
+			if got["hubspot"] || got["klaviyo"] {
+				t.Fatalf("shop-b sees shop-a's integrations: %v", got)
+			}
+		}},
+
 		{"API tokens: list, create, revoke", func(t *testing.T, backend string) {
 			e := storeEnv(t, backend, nil)
 			var created struct{ Token string }
@@ -805,7 +829,7 @@ func TestAPI(t *testing.T) {
 			for _, c := range []struct{ method, path, allow string }{
 				{"DELETE", "/api/v1/accounts/shop-a/tags", "GET, HEAD, POST"},
 				{"GET", "/api/v1/accounts/shop-a/preview", "POST"},
-				{"POST", "/api/v1/accounts/shop-a/catalog", "PUT"},
+				{"POST", "/api/v1/accounts/shop-a/catalog", "GET, HEAD, PUT"},
 				{"POST", "/api/v1/healthz", "GET, HEAD"},
 			} {
 				r := e.do(c.method, c.path, e.tokenA, "", nil)

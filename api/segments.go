@@ -38,6 +38,8 @@ func (s *Server) segmentRoutes(mux *http.ServeMux) {
 	}))
 	mux.Handle("POST /api/v1/accounts/{account}/segments/{id}/tag", s.account(s.tagSegmentMembers))
 	mux.Handle("POST /api/v1/accounts/{account}/why", s.account(s.why))
+	mux.Handle("GET /api/v1/accounts/{account}/catalog", s.account(s.getCatalog))
+	mux.Handle("GET /api/v1/accounts/{account}/integrations", s.account(s.integrations))
 	mux.Handle("GET /api/v1/accounts/{account}/tokens", s.account(s.listTokens))
 	mux.Handle("POST /api/v1/accounts/{account}/tokens", s.account(s.createToken))
 	mux.Handle("DELETE /api/v1/accounts/{account}/tokens/{id}", s.account(s.revokeToken))
@@ -509,5 +511,24 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, a *kizuna.A
 		return err
 	}
 	s.respond(w, r, http.StatusOK, map[string]int64{"revoked": id})
+	return nil
+}
+
+func (s *Server) getCatalog(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	c, err := s.Store.Catalog(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusOK, c)
+	return nil
+}
+
+// integrations answers which condition categories the editor offers.
+func (s *Server) integrations(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	m, err := s.Store.Integrations(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusOK, m)
 	return nil
 }

@@ -271,3 +271,20 @@ func (db *DB) RevokeToken(ctx context.Context, a *kizuna.Account, id int64) erro
 	}
 	return nil
 }
+
+// Integrations reports which integrations count as connected for the
+// account: until integrations are set up for real, one whose data (a
+// linked friend) or catalog was imported.
+func (db *DB) Integrations(ctx context.Context, a *kizuna.Account) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, c := range []struct{ name, linked string }{{"shopify", "shopify_linked"}, {"hubspot", "hubspot_linked"}, {"klaviyo", "klaviyo_linked"}} {
+		var n int
+		if err := db.read.QueryRowContext(ctx, db.q(`SELECT
+			(SELECT COUNT(*) FROM (SELECT 1 FROM friends WHERE account_id = ? AND `+c.linked+` = 1 LIMIT 1) l) +
+			(SELECT COUNT(*) FROM catalogs WHERE account_id = ? AND source = ?)`), a.ID, a.ID, c.name).Scan(&n); err != nil {
+			return nil, fmt.Errorf("integrations: %w", err)
+		}
+		out[c.name] = n > 0
+	}
+	return out, nil
+}
