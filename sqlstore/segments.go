@@ -255,7 +255,7 @@ func (db *DB) EditSegment(ctx context.Context, a *kizuna.Account, actor string, 
 				}
 			}
 		}
-		if edit.FolderID != nil {
+		if edit.FolderID != nil && *edit.FolderID != folderOf(old) {
 			var folder any
 			if *edit.FolderID != 0 {
 				if err := db.checkFolder(ctx, tx, a, *edit.FolderID); err != nil {
@@ -276,6 +276,14 @@ func (db *DB) EditSegment(ctx context.Context, a *kizuna.Account, actor string, 
 	return s, err
 }
 
+// folderOf returns a segment's folder ID, 0 for none.
+func folderOf(s *kizuna.Segment) int64 {
+	if s.FolderID == nil {
+		return 0
+	}
+	return *s.FolderID
+}
+
 // DuplicateSegment saves a copy of a live segment under a new name, in the
 // same folder.
 func (db *DB) DuplicateSegment(ctx context.Context, a *kizuna.Account, actor string, id int64, name string) (*kizuna.Segment, error) {
@@ -283,11 +291,7 @@ func (db *DB) DuplicateSegment(ctx context.Context, a *kizuna.Account, actor str
 	if err != nil {
 		return nil, err
 	}
-	var folder int64
-	if src.FolderID != nil {
-		folder = *src.FolderID
-	}
-	return db.CreateSegment(ctx, a, actor, name, folder, src.Filter)
+	return db.CreateSegment(ctx, a, actor, name, folderOf(src), src.Filter)
 }
 
 // DeleteSegment deletes a live segment softly: RestoreSegment brings it

@@ -104,6 +104,13 @@ func TestSegments(t *testing.T) {
 			if e := hist[2]; string(e.FilterBefore) != string(s.Filter) || string(e.FilterAfter) != string(s2.Filter) {
 				t.Fatalf("the edit recorded %s -> %s", e.FilterBefore, e.FilterAfter)
 			}
+			// An edit that changes nothing records nothing.
+			if _, err := db.EditSegment(ctx, a, "test", s.ID, kizuna.SegmentEdit{Name: &name, Filter: shared, FolderID: &noFolder}); err != nil {
+				t.Fatal(err)
+			}
+			if again, _ := db.SegmentHistory(ctx, a, s.ID); len(again) != len(hist) {
+				t.Fatalf("a no-op edit recorded %+v", again[len(hist):])
+			}
 
 			// Duplicates keep the filter; the folder must be empty to go.
 			if _, err := db.EditSegment(ctx, a, "test", s.ID, kizuna.SegmentEdit{FolderID: &folder.ID}); err != nil {
