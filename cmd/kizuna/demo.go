@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,6 +39,9 @@ func (c *cmd) demo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := ensureDemoUser(ctx, store, a); err != nil {
+		return err
+	}
 	token, err := store.CreateToken(ctx, a)
 	if err != nil {
 		return err
@@ -49,6 +53,7 @@ func (c *cmd) demo(ctx context.Context, args []string) error {
 	base := fmt.Sprintf("http://%s/api/v1/accounts/%s", ln.Addr(), a.Name)
 	fmt.Fprintf(c.stdout, `Kizuna demo: a Japanese D2C cosmetics shop's LINE account, on %s.
 
+  Web:   http://%s/  (sign in as %s, password %s)
   API:   %s
   Token: %s
 
@@ -60,7 +65,7 @@ Try a preview ("purchased 3 or more times"):
 
 or from the command line: kizuna preview --account %s --filter FILE --json
 Press Ctrl-C to stop.
-`, store.Dialect(), base, token, token, base, a.Name)
+`, store.Dialect(), ln.Addr(), DemoEmail, DemoPassword, base, token, token, base, a.Name)
 	return c.serveOn(ctx, ln, store)
 }
 
@@ -141,6 +146,46 @@ func (c *cmd) demoGenerate(ctx context.Context, args []string) error {
 	}
 	if f, ok := w.(*os.File); ok && f != os.Stdout {
 		if err := f.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
+			return err
+		}
+	}
+	return nil
+}
+
+// The demo's user. The demo serves on loopback by default; its password is
+// printed at every start and is not a secret.
+const (
+	DemoEmail    = "demo@example.com"
+	DemoPassword = "kizuna-demo"
+)
+
+// demoSegments are saved in a folder the first time the demo starts, so the
+// segment list has something a marketer would recognize.
+var demoSegments = []struct{ name, filter string }{
+	{"リピーター（3回以上購入）", `{"groups":[{"conditions":[{"field":"shopify.orders_count","op":"gte","value":3}]}]}`},
+	{"休眠顧客（90日以上購入なし）", `{"groups":[{"conditions":[{"field":"shopify.days_since_last_order","op":"gte","value":90}]}]}`},
+	{"カゴ落ち（72時間以内）", `{"groups":[{"conditions":[{"field":"shopify.abandoned_cart","op":"exists","hours_since":{"op":"lte","value":72}}]}]}`},
+	{"新規友だち（7日以内）", `{"groups":[{"conditions":[{"field":"line.days_since_added","op":"lte","value":6}]}]}`},
+}
+
+// ensureDemoUser creates the demo user (an owner of the demo account) and
+// the demo segments, once.
+func ensureDemoUser(ctx context.Context, store *sqlstore.DB, a *kizuna.Account) error {
+	u, err := store.CreateUser(ctx, DemoEmail, DemoPassword, "")
+	if kizuna.ErrorCode(err) == kizuna.ECONFLICT {
+		return nil // made by an earlier start
+	} else if err != nil {
+		return err
+	}
+	if err := store.AddMember(ctx, u, a, kizuna.RoleOwner); err != nil {
+		return err
+	}
+	folder, err := store.CreateFolder(ctx, a, "キャンペーン")
+	if err != nil {
+		return err
+	}
+	for _, s := range demoSegments {
+		if _, err := store.CreateSegment(ctx, a, DemoEmail, s.name, folder.ID, json.RawMessage(s.filter)); err != nil {
 			return err
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/kizuna-line/kizuna/api"
 	"github.com/kizuna-line/kizuna/engine"
 	"github.com/kizuna-line/kizuna/sqlstore"
+	"github.com/kizuna-line/kizuna/web"
 )
 
 // DefaultAddr is where serve and demo listen unless told otherwise.
@@ -52,8 +53,11 @@ func (c *cmd) serveOn(ctx context.Context, ln net.Listener, store *sqlstore.DB) 
 	for _, a := range accounts {
 		eng.Load(a)
 	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api.New(eng, logger).Handler())
+	mux.Handle("/", web.New(eng, store, logger).Handler())
 	srv := &http.Server{
-		Handler:           api.New(eng, logger).Handler(),
+		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),

@@ -1,0 +1,175 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/kizuna-line/kizuna"
+	"github.com/kizuna-line/kizuna/engine"
+	"github.com/kizuna-line/kizuna/internal/testdb"
+	"github.com/kizuna-line/kizuna/web"
+)
+
+// browser starts headless Chromium for a test, or fails (under CI) or
+// skips (elsewhere) when there is none.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	var path string
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("no Chromium: .ci/run installs Debian's chromium package")
+		}
+		t.Skip("no Chromium on this machine (apt-get install chromium)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.WindowSize(1280, 900))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	// The first run starts the browser, which lives as long as the context
+	// of that run: no timeout on it.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	ctx, cancel3 := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancel3)
+	return ctx
+}
+
+// screenshot saves the page to the screenshots folder (KIZUNA_SCREENSHOTS,
+// default web/screenshots), which CI lists in its log.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("KIZUNA_SCREENSHOTS")
+	if dir == "" {
+		dir = "screenshots"
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", p)
+}
+
+// text returns the visible text of the first element sel matches.
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(sel))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+// TestSignInAndSegmentList signs in through the form, finds a saved segment
+// in its folder with its current count, switches to Japanese, and finds
+// another account's URL answering "not found".
+func TestSignInAndSegmentList(t *testing.T) {
+	ctx := browser(t)
+	bg := context.Background()
+	db := testdb.Open(t, "sqlite")
+	a, _ := db.CreateAccount(bg, "shop-a", "Asia/Tokyo")
+	if _, err := db.CreateAccount(bg, "shop-b", "Asia/Tokyo"); err != nil {
+		t.Fatal(err)
+	}
+	lines := []string{
+		`{"line_user_id": "U00000000000000000000000000000001", "display_name": "あいこ", "added_at": "2026-11-20T10:00:00+09:00", "tags": ["VIP"]}`,
+		`{"line_user_id": "U00000000000000000000000000000002", "display_name": "Ben", "added_at": "2026-11-21T10:00:00+09:00", "tags": ["VIP"]}`,
+		`{"line_user_id": "U00000000000000000000000000000003", "display_name": "Chika", "added_at": "2026-11-22T10:00:00+09:00", "status": "blocked", "tags": ["VIP"]}`,
+		`{"line_user_id": "U00000000000000000000000000000004", "display_name": "Dai", "added_at": "2026-11-23T10:00:00+09:00"}`,
+	}
+	if _, err := db.ImportFriends(bg, a, strings.NewReader(strings.Join(lines, "\n")), kizuna.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	folder, _ := db.CreateFolder(bg, a, "キャンペーン")
+	if _, err := db.CreateSegment(bg, a, "test", "VIP customers", folder.ID, json.RawMessage(`{"groups":[{"conditions":[{"field":"tag","op":"has","value":"VIP"}]}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	u, err := db.CreateUser(bg, "owner@example.com", "correct horse battery", "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddMember(bg, u, a, kizuna.RoleOwner); err != nil {
+		t.Fatal(err)
+	}
+	eng := engine.New(db, db, nil)
+	defer eng.Stop()
+	srv := httptest.NewServer(web.New(eng, db, nil).Handler())
+	defer srv.Close()
+
+	// A wrong password first: the form says so.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/a/shop-a/segments"),
+		chromedp.WaitVisible(`#email`),
+		chromedp.SendKeys(`#email`, "owner@example.com"),
+		chromedp.SendKeys(`#password`, "not the password"),
+		chromedp.Click(`#signin`),
+		chromedp.WaitVisible(`[role=alert]`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	alert := text(t, ctx, `[role=alert]`)
+	if !strings.Contains(alert, "wrong") {
+		t.Fatalf("after a wrong password: %q", alert)
+	}
+	screenshot(t, ctx, "signin-wrong-password")
+
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(`#password`, "correct horse battery"), // the form came back with the address kept and no password
+		chromedp.Click(`#signin`),
+		chromedp.WaitVisible(`#segments`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	name, count, heading := text(t, ctx, `#segments td.name`), text(t, ctx, `#segments td.count`), text(t, ctx, `h1`)
+	if name != "VIP customers" || count != "2" || heading != "Segments" {
+		t.Fatalf("segment list: name %q count %q heading %q (want the 2 following VIPs)", name, count, heading)
+	}
+	screenshot(t, ctx, "segment-list-en")
+
+	if err := chromedp.Do(ctx,
+		chromedp.Click(`#lang-switch`),
+		chromedp.WaitVisible(`#q[placeholder="セグメント名で検索"]`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	heading = text(t, ctx, `h1`)
+	if heading != "セグメント" {
+		t.Fatalf("after switching to Japanese: %q", heading)
+	}
+	screenshot(t, ctx, "segment-list-ja")
+
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/a/shop-b/segments"),
+		chromedp.WaitVisible(`h1`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	heading = text(t, ctx, `h1`)
+	if heading != "見つかりません" {
+		t.Fatalf("another account's page: %q", heading)
+	}
+	screenshot(t, ctx, "other-account-not-found")
+}

@@ -1,0 +1,47 @@
+package web
+
+// messages holds the UI's words in English and Japanese. Keys are the
+// English text's short names; the seed's vocabulary ("Create Segment",
+// "Segment Preview", "Create Folder", "Create Broadcast") is kept as is.
+var messages = map[string][2]string{
+	"app":              {"Kizuna", "Kizuna"},
+	"signin":           {"Sign in", "ログイン"},
+	"signout":          {"Sign out", "ログアウト"},
+	"email":            {"E-mail address", "メールアドレス"},
+	"password":         {"Password", "パスワード"},
+	"signin.wrong":     {"The e-mail address or the password is wrong.", "メールアドレスまたはパスワードが正しくありません。"},
+	"signin.throttled": {"Too many attempts. Wait a few minutes and try again.", "試行回数が多すぎます。数分待ってから再度お試しください。"},
+	"segments":         {"Segments", "セグメント"},
+	"segment.name":     {"Name", "セグメント名"},
+	"segment.count":    {"Number of Friends", "友だち数"},
+	"segment.usage":    {"Usage", "利用状況"},
+	"segment.updated":  {"Last Updated", "最終更新日"},
+	"segment.create":   {"Create Segment", "セグメントを作成"},
+	"folder.create":    {"Create Folder", "フォルダを作成"},
+	"folder.none":      {"Not in a folder", "フォルダなし"},
+	"broadcast.create": {"Create Broadcast", "配信を作成"},
+	"broadcast.later":  {"Broadcasts are not available yet.", "配信機能はまだ利用できません。"},
+	"usage.none":       {"Not used", "未使用"},
+	"search":           {"Search by name", "セグメント名で検索"},
+	"search.go":        {"Search", "検索"},
+	"empty":            {"No segments yet.", "セグメントはまだありません。"},
+	"notfound":         {"Not found", "見つかりません"},
+	"notfound.text":    {"There is no such page, or it belongs to an account you are not a member of.", "ページが存在しないか、メンバーではないアカウントのページです。"},
+	"noaccounts":       {"You are not a member of any account yet.", "まだどのアカウントのメンバーでもありません。"},
+	"account":          {"Account", "アカウント"},
+	"lang.switch":      {"日本語", "English"},
+	"count.unknown":    {"—", "—"},
+	"csrf":             {"The form expired. Reload the page and try again.", "フォームの有効期限が切れました。ページを再読み込みしてください。"},
+}
+
+// t returns the message in lang ("ja" or English).
+func t(lang, key string) string {
+	m, ok := messages[key]
+	if !ok {
+		return key
+	}
+	if lang == "ja" {
+		return m[1]
+	}
+	return m[0]
+}

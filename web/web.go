@@ -1,0 +1,476 @@
+// Package web is Kizuna's web application: server-rendered pages
+// (html/template, embedded with their static files) for the marketer who
+// manages segments. Users sign in with e-mail and password; the session is
+// an HTTP-only cookie, and every state-changing form carries the session's
+// CSRF token. Pages are in Japanese or English.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kizuna-line/kizuna"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Users is what the web application needs of users and sessions.
+type Users interface {
+	Authenticate(ctx context.Context, email, password string) (*kizuna.User, error)
+	CreateSession(ctx context.Context, u *kizuna.User) (token, csrf string, err error)
+	Session(ctx context.Context, token string) (*kizuna.User, string, error)
+	DeleteSession(ctx context.Context, token string) error
+	Memberships(ctx context.Context, u *kizuna.User) ([]kizuna.Membership, error)
+}
+
+// Server serves the web application.
+type Server struct {
+	Store  kizuna.Store // previews come from here (the engine, in kizuna serve)
+	Users  Users
+	Logger *slog.Logger
+
+	pages   map[string]*template.Template
+	limiter *limiter
+}
+
+// Cookie names.
+const (
+	sessionCookie = "kizuna_session"
+	csrfCookie    = "kizuna_csrf" // before sign-in: the sign-in form's CSRF token
+	langCookie    = "kizuna_lang"
+)
+
+// New returns a web application over store and users.
+func New(store kizuna.Store, users Users, logger *slog.Logger) *Server {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{Store: store, Users: users, Logger: logger, pages: map[string]*template.Template{}, limiter: newLimiter(5, 15*time.Minute)}
+	funcs := template.FuncMap{"t": t}
+	for _, name := range []string{"signin", "segments", "notfound", "message"} {
+		s.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+	}
+	return s
+}
+
+// Handler returns the web application's routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /signin", s.signinPage)
+	mux.HandleFunc("POST /signin", s.signin)
+	mux.HandleFunc("POST /signout", s.signedIn(s.signout))
+	mux.HandleFunc("POST /lang", s.setLang)
+	mux.HandleFunc("GET /switch", s.signedIn(s.switchAccount))
+	mux.HandleFunc("GET /{$}", s.signedIn(s.home))
+	mux.HandleFunc("GET /a/{account}/segments", s.signedIn(s.segments))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.notFound(w, r, nil) })
+	return securityHeaders(mux)
+}
+
+// securityHeaders sets headers every page carries.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// page is what every template gets.
+type page struct {
+	Lang, Title, CSRF, Path, AccountName string
+	User                                 *kizuna.User
+	Accounts                             []kizuna.Membership
+	// Page-specific.
+	Error, Email, Message, Query, Sort string
+	Groups                             []folderGroup
+}
+
+// session is a signed-in request's user, CSRF token and accounts.
+type session struct {
+	user     *kizuna.User
+	csrf     string
+	accounts []kizuna.Membership
+}
+
+// signedIn runs h for a signed-in user; others go to the sign-in page. A
+// POST must carry the session's CSRF token.
+func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var u *kizuna.User
+		var csrf string
+		var err error = kizuna.Errorf(kizuna.EUNAUTHORIZED, "not signed in")
+		if c, cerr := r.Cookie(sessionCookie); cerr == nil {
+			u, csrf, err = s.Users.Session(r.Context(), c.Value)
+		}
+		if err != nil {
+			if kizuna.ErrorCode(err) != kizuna.EUNAUTHORIZED {
+				s.fail(w, r, err)
+				return
+			}
+			http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost && !sameToken(r.PostFormValue("csrf"), csrf) {
+			s.render(w, r, http.StatusForbidden, "message", &page{Message: t(s.lang(r, u), "csrf")})
+			return
+		}
+		accounts, err := s.Users.Memberships(r.Context(), u)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		h(w, r, &session{user: u, csrf: csrf, accounts: accounts})
+	}
+}
+
+func sameToken(a, b string) bool {
+	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// lang is the page's language: the switch's cookie, else the user's
+// setting, else the browser's first choice between Japanese and English.
+func (s *Server) lang(r *http.Request, u *kizuna.User) string {
+	if c, err := r.Cookie(langCookie); err == nil && (c.Value == "ja" || c.Value == "en") {
+		return c.Value
+	}
+	if u != nil && u.Lang != "" {
+		return u.Lang
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		switch {
+		case strings.HasPrefix(tag, "ja"):
+			return "ja"
+		case strings.HasPrefix(tag, "en"):
+			return "en"
+		}
+	}
+	return "en"
+}
+
+// secure reports whether cookies can be marked Secure: the request came
+// over HTTPS, directly or through a proxy that says so.
+func secure(r *http.Request) bool {
+	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: secure(r), SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	if p.Lang == "" {
+		p.Lang = s.lang(r, p.User)
+	}
+	if p.Path == "" {
+		p.Path = r.URL.RequestURI()
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := s.pages[name].ExecuteTemplate(w, name+".html", p); err != nil {
+		s.Logger.Error("web: render", "page", name, "err", err)
+	}
+}
+
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	s.Logger.Error("web: request failed", "path", r.URL.Path, "err", err)
+	http.Error(w, "Internal error", http.StatusInternalServerError)
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request, ss *session) {
+	p := &page{Title: t(s.lang(r, nil), "notfound")}
+	if ss != nil {
+		p.User, p.CSRF, p.Accounts = ss.user, ss.csrf, ss.accounts
+	}
+	s.render(w, r, http.StatusNotFound, "notfound", p)
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// signinPage shows the sign-in form with a fresh pre-session CSRF token.
+func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
+	token := randomToken()
+	s.setCookie(w, r, csrfCookie, token, 3600)
+	lang := s.lang(r, nil)
+	s.render(w, r, http.StatusOK, "signin", &page{Title: t(lang, "signin"), CSRF: token})
+}
+
+func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
+	lang := s.lang(r, nil)
+	c, err := r.Cookie(csrfCookie)
+	if err != nil || !sameToken(r.PostFormValue("csrf"), c.Value) {
+		s.render(w, r, http.StatusForbidden, "message", &page{Message: t(lang, "csrf")})
+		return
+	}
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	again := func(status int, msg string) {
+		token := randomToken()
+		s.setCookie(w, r, csrfCookie, token, 3600)
+		s.render(w, r, status, "signin", &page{Title: t(lang, "signin"), CSRF: token, Error: msg, Email: email})
+	}
+	key := strings.ToLower(email) + "|" + clientIP(r)
+	if !s.limiter.allow(key) {
+		again(http.StatusTooManyRequests, t(lang, "signin.throttled"))
+		return
+	}
+	u, err := s.Users.Authenticate(r.Context(), email, r.PostFormValue("password"))
+	if err != nil {
+		if kizuna.ErrorCode(err) != kizuna.EUNAUTHORIZED {
+			s.fail(w, r, err)
+			return
+		}
+		s.limiter.fail(key)
+		again(http.StatusUnauthorized, t(lang, "signin.wrong"))
+		return
+	}
+	s.limiter.reset(key)
+	token, _, err := s.Users.CreateSession(r.Context(), u)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.setCookie(w, r, sessionCookie, token, 0)
+	s.setCookie(w, r, csrfCookie, "", -1)
+	next := r.URL.Query().Get("next")
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		next = "/"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) signout(w http.ResponseWriter, r *http.Request, ss *session) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.Users.DeleteSession(r.Context(), c.Value); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	s.setCookie(w, r, sessionCookie, "", -1)
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+// setLang switches the language (a cookie) and goes back. Signed in, it
+// checks the session's CSRF token; before sign-in, the sign-in form's.
+func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
+	want := ""
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if _, csrf, err := s.Users.Session(r.Context(), c.Value); err == nil {
+			want = csrf
+		}
+	}
+	if want == "" {
+		if c, err := r.Cookie(csrfCookie); err == nil {
+			want = c.Value
+		}
+	}
+	if !sameToken(r.PostFormValue("csrf"), want) {
+		s.render(w, r, http.StatusForbidden, "message", &page{Message: t(s.lang(r, nil), "csrf")})
+		return
+	}
+	lang := r.PostFormValue("lang")
+	if lang != "ja" && lang != "en" {
+		lang = "en"
+	}
+	s.setCookie(w, r, langCookie, lang, 365*24*3600)
+	back := r.PostFormValue("back")
+	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") {
+		back = "/"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// home goes to the first account's segment list.
+func (s *Server) home(w http.ResponseWriter, r *http.Request, ss *session) {
+	if len(ss.accounts) == 0 {
+		lang := s.lang(r, ss.user)
+		s.render(w, r, http.StatusOK, "message", &page{User: ss.user, CSRF: ss.csrf, Message: t(lang, "noaccounts")})
+		return
+	}
+	http.Redirect(w, r, "/a/"+url.PathEscape(ss.accounts[0].Account.Name)+"/segments", http.StatusSeeOther)
+}
+
+func (s *Server) switchAccount(w http.ResponseWriter, r *http.Request, ss *session) {
+	http.Redirect(w, r, "/a/"+url.PathEscape(r.URL.Query().Get("account"))+"/segments", http.StatusSeeOther)
+}
+
+// account returns the account of the path if the user is a member of it.
+func (ss *session) account(name string) *kizuna.Account {
+	for _, m := range ss.accounts {
+		if m.Account.Name == name {
+			return m.Account
+		}
+	}
+	return nil
+}
+
+// folderGroup is one folder's rows in the segment list.
+type folderGroup struct {
+	Name string
+	Rows []segmentRow
+}
+
+type segmentRow struct {
+	ID          int64
+	Name, Count string
+	Updated     string
+	count       int64
+	updatedAt   time.Time
+	folderID    int64
+}
+
+// segments is the segment list: folders, then segments, each with its
+// current number of friends.
+func (s *Server) segments(w http.ResponseWriter, r *http.Request, ss *session) {
+	a := ss.account(r.PathValue("account"))
+	if a == nil {
+		s.notFound(w, r, ss)
+		return
+	}
+	lang := s.lang(r, ss.user)
+	segs, err := s.Store.Segments(r.Context(), a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	folders, err := s.Store.Folders(r.Context(), a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	sortBy := r.URL.Query().Get("sort")
+	var rows []segmentRow
+	for _, seg := range segs {
+		if q != "" && !strings.Contains(strings.ToLower(seg.Name), strings.ToLower(q)) {
+			continue
+		}
+		row := segmentRow{ID: seg.ID, Name: seg.Name, updatedAt: seg.UpdatedAt, Updated: seg.UpdatedAt.In(a.Location()).Format("2006-01-02 15:04"), Count: t(lang, "count.unknown")}
+		if seg.FolderID != nil {
+			row.folderID = *seg.FolderID
+		}
+		if p, err := s.Store.Preview(r.Context(), a, kizuna.PreviewRequest{Filter: seg.Filter, Lang: lang}); err == nil {
+			row.count, row.Count = p.Count, formatCount(p.Count)
+		}
+		rows = append(rows, row)
+	}
+	switch sortBy {
+	case "count":
+		slices.SortStableFunc(rows, func(x, y segmentRow) int { return int(y.count - x.count) })
+	case "updated":
+		slices.SortStableFunc(rows, func(x, y segmentRow) int { return y.updatedAt.Compare(x.updatedAt) })
+	default:
+		sortBy = "name"
+	}
+	var groups []folderGroup
+	for _, f := range folders {
+		g := folderGroup{Name: f.Name}
+		for _, row := range rows {
+			if row.folderID == f.ID {
+				g.Rows = append(g.Rows, row)
+			}
+		}
+		groups = append(groups, g)
+	}
+	loose := folderGroup{}
+	for _, row := range rows {
+		if row.folderID == 0 {
+			loose.Rows = append(loose.Rows, row)
+		}
+	}
+	if len(loose.Rows) > 0 || len(groups) == 0 && len(rows) > 0 {
+		groups = append(groups, loose)
+	}
+	s.render(w, r, http.StatusOK, "segments", &page{Lang: lang, Title: t(lang, "segments"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
+		AccountName: a.Name, Query: q, Sort: sortBy, Groups: groups})
+}
+
+// formatCount writes a count with thousands separators (the same in
+// Japanese and English).
+func formatCount(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// clientIP is the request's remote address without the port.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// limiter refuses sign-in attempts for a key after max failures within a window.
+type limiter struct {
+	mu       sync.Mutex
+	max      int
+	window   time.Duration
+	failures map[string][]time.Time
+}
+
+func newLimiter(max int, window time.Duration) *limiter {
+	return &limiter{max: max, window: window, failures: map[string][]time.Time{}}
+}
+
+func (l *limiter) recent(key string, now time.Time) []time.Time {
+	f := l.failures[key]
+	for len(f) > 0 && now.Sub(f[0]) > l.window {
+		f = f[1:]
+	}
+	l.failures[key] = f
+	return f
+}
+
+func (l *limiter) allow(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.recent(key, time.Now())) < l.max
+}
+
+func (l *limiter) fail(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	l.failures[key] = append(l.recent(key, now), now)
+}
+
+func (l *limiter) reset(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.failures, key)
+}
