@@ -1,0 +1,119 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/kizuna-line/kizuna"
+	"github.com/kizuna-line/kizuna/engine"
+	"github.com/kizuna-line/kizuna/internal/testdb"
+	"github.com/kizuna-line/kizuna/web"
+)
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// client is a browser-like HTTP client with cookies that does not follow redirects.
+type client struct {
+	t   *testing.T
+	url string
+	c   *http.Client
+}
+
+func (c *client) do(method, path string, form url.Values) (int, string) {
+	c.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, c.url+path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	res, err := c.c.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// csrf fetches a page and returns the CSRF token of its forms.
+func (c *client) csrf(path string) string {
+	c.t.Helper()
+	_, body := c.do("GET", path, nil)
+	m := csrfRe.FindStringSubmatch(body)
+	if m == nil {
+		c.t.Fatalf("no CSRF token on %s:\n%s", path, body)
+	}
+	return m[1]
+}
+
+func setup(t *testing.T) (*client, func() *client) {
+	ctx := context.Background()
+	db := testdb.Open(t, "sqlite")
+	a, _ := db.CreateAccount(ctx, "shop-a", "")
+	u, err := db.CreateUser(ctx, "owner@example.com", "correct horse battery", "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.AddMember(ctx, u, a, kizuna.RoleOwner)
+	eng := engine.New(db, db, nil)
+	t.Cleanup(eng.Stop)
+	srv := httptest.NewServer(web.New(eng, db, nil).Handler())
+	t.Cleanup(srv.Close)
+	newClient := func() *client {
+		jar, _ := cookiejar.New(nil)
+		return &client{t: t, url: srv.URL, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	}
+	return newClient(), newClient
+}
+
+// TestSignInProtections: forms without their CSRF token are refused, failed
+// sign-ins are limited, and signing out ends the session.
+func TestSignInProtections(t *testing.T) {
+	c, newClient := setup(t)
+	signin := func(c *client, token, pw string) int {
+		code, _ := c.do("POST", "/signin", url.Values{"csrf": {token}, "email": {"owner@example.com"}, "password": {pw}})
+		return code
+	}
+	if code := signin(c, "forged", "correct horse battery"); code != http.StatusForbidden {
+		t.Fatalf("sign-in without the form's token: %d", code)
+	}
+	if code := signin(c, c.csrf("/signin"), "correct horse battery"); code != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", code)
+	}
+	if code, _ := c.do("GET", "/a/shop-a/segments", nil); code != http.StatusOK {
+		t.Fatalf("the segment list after signing in: %d", code)
+	}
+	if code, _ := c.do("GET", "/a/shop-b/segments", nil); code != http.StatusNotFound {
+		t.Fatalf("another account's list: %d", code)
+	}
+	if code, _ := c.do("POST", "/signout", url.Values{"csrf": {"forged"}}); code != http.StatusForbidden {
+		t.Fatalf("sign-out without the session's token: %d", code)
+	}
+	if code, _ := c.do("POST", "/signout", url.Values{"csrf": {c.csrf("/a/shop-a/segments")}}); code != http.StatusSeeOther {
+		t.Fatalf("sign-out: %d", code)
+	}
+	if code, _ := c.do("GET", "/a/shop-a/segments", nil); code != http.StatusSeeOther {
+		t.Fatalf("the segment list after signing out: %d, want a redirect to sign in", code)
+	}
+
+	// Five failures, then even the right password waits.
+	d := newClient()
+	for i := range 5 {
+		if code := signin(d, d.csrf("/signin"), "wrong password!"); code != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d", i+1, code)
+		}
+	}
+	if code := signin(d, d.csrf("/signin"), "correct horse battery"); code != http.StatusTooManyRequests {
+		t.Fatalf("after five failures: %d", code)
+	}
+}
