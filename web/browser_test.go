@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -107,6 +108,13 @@ func TestSignInAndSegmentList(t *testing.T) {
 	if _, err := db.CreateSegment(bg, a, "test", "VIP customers", folder.ID, json.RawMessage(`{"groups":[{"conditions":[{"field":"tag","op":"has","value":"VIP"}]}]}`)); err != nil {
 		t.Fatal(err)
 	}
+	if err := db.CreateTag(bg, a, "Seminar"); err != nil {
+		t.Fatal(err)
+	}
+	seminar, err := db.CreateSegment(bg, a, "test", "Seminar attendees", 0, json.RawMessage(`{"groups":[{"conditions":[{"field":"tag","op":"has","value":"Seminar"}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	u, err := db.CreateUser(bg, "owner@example.com", "correct horse battery", "en")
 	if err != nil {
 		t.Fatal(err)
@@ -143,11 +151,41 @@ func TestSignInAndSegmentList(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	name, count, heading := text(t, ctx, `#segments td.name`), text(t, ctx, `#segments td.count`), text(t, ctx, `h1`)
+	name, count, heading := text(t, ctx, `#segments tr.in-folder td.name`), text(t, ctx, `#segments tr.in-folder td.count`), text(t, ctx, `h1`)
 	if name != "VIP customers" || count != "2" || heading != "Segments" {
 		t.Fatalf("segment list: name %q count %q heading %q (want the 2 following VIPs)", name, count, heading)
 	}
 	screenshot(t, ctx, "segment-list-en")
+	seminarCount := fmt.Sprintf(`#segments tr[data-segment="%d"] td.count`, seminar.ID)
+	if got := text(t, ctx, seminarCount); got != "0" {
+		t.Fatalf("the Seminar segment before tagging: %q", got)
+	}
+
+	// On a friend's page, add a tag: the tag segment's count follows.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(`#nav-friends`),
+		chromedp.WaitVisible(`#friends`),
+		chromedp.Click(`//a[text()="Dai"]`),
+		chromedp.WaitVisible(`#add-tag`),
+		chromedp.SendKeys(`#add-tag`, "Seminar"),
+		chromedp.Click(`#add-tag-button`),
+		chromedp.WaitVisible(`//ul[@id="tags"]//span[text()="Seminar"]`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, ctx, `#friend-segments`); !strings.Contains(got, "Seminar attendees") {
+		t.Fatalf("the friend's segments after tagging: %q", got)
+	}
+	screenshot(t, ctx, "friend-page-tagged")
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/a/shop-a/segments"),
+		chromedp.WaitVisible(`#segments`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, ctx, seminarCount); got != "1" {
+		t.Fatalf("the Seminar segment after tagging Dai: %q", got)
+	}
 
 	if err := chromedp.Do(ctx,
 		chromedp.Click(`#lang-switch`),

@@ -49,6 +49,8 @@ type Server struct {
 
 	pages   map[string]*template.Template
 	limiter *limiter
+	// Now is the clock for "segments a friend is in"; tests replace it.
+	Now func() time.Time
 }
 
 // Cookie names.
@@ -63,9 +65,9 @@ func New(store kizuna.Store, users Users, logger *slog.Logger) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Store: store, Users: users, Logger: logger, pages: map[string]*template.Template{}, limiter: newLimiter(5, 15*time.Minute)}
+	s := &Server{Store: store, Users: users, Logger: logger, pages: map[string]*template.Template{}, limiter: newLimiter(5, 15*time.Minute), Now: time.Now}
 	funcs := template.FuncMap{"t": t}
-	for _, name := range []string{"signin", "segments", "notfound", "message"} {
+	for _, name := range []string{"signin", "segments", "friends", "friend", "notfound", "message"} {
 		s.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return s
@@ -83,6 +85,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /switch", s.signedIn(s.switchAccount))
 	mux.HandleFunc("GET /{$}", s.signedIn(s.home))
 	mux.HandleFunc("GET /a/{account}/segments", s.signedIn(s.segments))
+	mux.HandleFunc("GET /a/{account}/friends", s.signedIn(s.friends))
+	mux.HandleFunc("GET /a/{account}/friends/{id}", s.signedIn(s.friend))
+	mux.HandleFunc("POST /a/{account}/friends/{id}/tags", s.signedIn(s.friendTags))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.notFound(w, r, nil) })
 	return securityHeaders(mux)
 }
@@ -106,6 +111,11 @@ type page struct {
 	// Page-specific.
 	Error, Email, Message, Query, Sort string
 	Groups                             []folderGroup
+	Tag, Next                          string
+	Friends                            []kizuna.FriendSummary
+	Tags                               []kizuna.Tag
+	Friend                             *kizuna.Friend
+	InSegments                         []string
 }
 
 // session is a signed-in request's user, CSRF token and accounts.
@@ -341,6 +351,7 @@ type segmentRow struct {
 	ID          int64
 	Name, Count string
 	Updated     string
+	InFolder    bool
 	count       int64
 	updatedAt   time.Time
 	folderID    int64
@@ -374,7 +385,7 @@ func (s *Server) segments(w http.ResponseWriter, r *http.Request, ss *session) {
 		}
 		row := segmentRow{ID: seg.ID, Name: seg.Name, updatedAt: seg.UpdatedAt, Updated: seg.UpdatedAt.In(a.Location()).Format("2006-01-02 15:04"), Count: t(lang, "count.unknown")}
 		if seg.FolderID != nil {
-			row.folderID = *seg.FolderID
+			row.folderID, row.InFolder = *seg.FolderID, true
 		}
 		if p, err := s.Store.Preview(r.Context(), a, kizuna.PreviewRequest{Filter: seg.Filter, Lang: lang}); err == nil {
 			row.count, row.Count = p.Count, formatCount(p.Count)
@@ -411,6 +422,8 @@ func (s *Server) segments(w http.ResponseWriter, r *http.Request, ss *session) {
 	s.render(w, r, http.StatusOK, "segments", &page{Lang: lang, Title: t(lang, "segments"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
 		AccountName: a.Name, Query: q, Sort: sortBy, Groups: groups})
 }
+
+func (s *Server) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
 // formatCount writes a count with thousands separators (the same in
 // Japanese and English).

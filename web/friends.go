@@ -1,0 +1,116 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/kizuna-line/kizuna"
+)
+
+// friends is the friend list: search by name or LINE user ID, a tag filter,
+// pages of 50.
+func (s *Server) friends(w http.ResponseWriter, r *http.Request, ss *session) {
+	a := ss.account(r.PathValue("account"))
+	if a == nil {
+		s.notFound(w, r, ss)
+		return
+	}
+	lang := s.lang(r, ss.user)
+	q := r.URL.Query()
+	fq := kizuna.FriendQuery{Search: strings.TrimSpace(q.Get("q")), Tag: q.Get("tag"), After: q.Get("after"), Limit: 50}
+	list, err := s.Store.ListFriends(r.Context(), a, fq)
+	if err != nil {
+		if kizuna.ErrorCode(err) == kizuna.EINVALID { // a stale cursor: start over
+			fq.After = ""
+			list, err = s.Store.ListFriends(r.Context(), a, fq)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	tags, err := s.Store.Tags(r.Context(), a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "friends", &page{Lang: lang, Title: t(lang, "friends"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
+		AccountName: a.Name, Query: fq.Search, Tag: fq.Tag, Next: list.Next, Friends: list.Friends, Tags: tags})
+}
+
+// friend is a friend's page: profile, tags (added and removed here), the
+// integrations' data, and the segments the friend is in now.
+func (s *Server) friend(w http.ResponseWriter, r *http.Request, ss *session) {
+	s.friendPage(w, r, ss, "")
+}
+
+func (s *Server) friendPage(w http.ResponseWriter, r *http.Request, ss *session, errMsg string) {
+	a := ss.account(r.PathValue("account"))
+	if a == nil {
+		s.notFound(w, r, ss)
+		return
+	}
+	lang := s.lang(r, ss.user)
+	fr, err := s.Store.FindFriend(r.Context(), a, r.PathValue("id"))
+	if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
+		s.notFound(w, r, ss)
+		return
+	} else if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	segs, err := s.Store.Segments(r.Context(), a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m := kizuna.Matcher{Loc: a.Location(), Now: s.now()}
+	var in []string
+	for _, seg := range segs {
+		if f, err := kizuna.ParseFilter(seg.Filter); err == nil && m.Match(f, fr) {
+			in = append(in, seg.Name)
+		}
+	}
+	tags, err := s.Store.Tags(r.Context(), a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if errMsg != "" {
+		status = http.StatusBadRequest
+	}
+	s.render(w, r, status, "friend", &page{Lang: lang, Title: fr.DisplayName, User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
+		AccountName: a.Name, Friend: fr, InSegments: in, Tags: tags, Error: errMsg})
+}
+
+// friendTags adds or removes one of the friend's tags (the form's "add" or
+// "remove"), then shows the friend's page again.
+func (s *Server) friendTags(w http.ResponseWriter, r *http.Request, ss *session) {
+	a := ss.account(r.PathValue("account"))
+	if a == nil {
+		s.notFound(w, r, ss)
+		return
+	}
+	id := r.PathValue("id")
+	var add, remove []string
+	if v := strings.TrimSpace(r.PostFormValue("add")); v != "" {
+		add = []string{v}
+	}
+	if v := r.PostFormValue("remove"); v != "" {
+		remove = []string{v}
+	}
+	if err := s.Store.TagFriends(r.Context(), a, []string{id}, add, remove); err != nil {
+		switch kizuna.ErrorCode(err) {
+		case kizuna.ENOTFOUND:
+			s.notFound(w, r, ss)
+		case kizuna.EINVALID:
+			s.friendPage(w, r, ss, kizuna.ErrorMessage(err))
+		default:
+			s.fail(w, r, err)
+		}
+		return
+	}
+	http.Redirect(w, r, "/a/"+url.PathEscape(a.Name)+"/friends/"+url.PathEscape(id), http.StatusSeeOther)
+}
