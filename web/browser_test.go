@@ -177,6 +177,19 @@ func TestSignInAndSegmentList(t *testing.T) {
 		t.Fatalf("the friend's segments after tagging: %q", got)
 	}
 	screenshot(t, ctx, "friend-page-tagged")
+
+	// Why is Dai in "Seminar attendees"? The condition, Dai's value, the result.
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(`#why-segment`, fmt.Sprint(seminar.ID)),
+		chromedp.Click(`#why-button`),
+		chromedp.WaitVisible(`#verdict`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if v, row := text(t, ctx, `#verdict`), text(t, ctx, `table.why tbody tr`); v != "In the segment now." || !strings.Contains(row, "tags: Seminar") || !strings.Contains(row, "yes") {
+		t.Fatalf("why: verdict %q, condition row %q", v, row)
+	}
+	screenshot(t, ctx, "why-in-segment")
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(srv.URL+"/a/shop-a/segments"),
 		chromedp.WaitVisible(`#segments`),

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/kizuna-line/kizuna"
@@ -82,7 +84,7 @@ func (s *Server) friendPage(w http.ResponseWriter, r *http.Request, ss *session,
 		status = http.StatusBadRequest
 	}
 	s.render(w, r, status, "friend", &page{Lang: lang, Title: fr.DisplayName, User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
-		AccountName: a.Name, Friend: fr, InSegments: in, Tags: tags, Error: errMsg})
+		AccountName: a.Name, Friend: fr, InSegments: in, Segments: segs, Tags: tags, Error: errMsg})
 }
 
 // friendTags adds or removes one of the friend's tags (the form's "add" or
@@ -113,4 +115,52 @@ func (s *Server) friendTags(w http.ResponseWriter, r *http.Request, ss *session)
 		return
 	}
 	http.Redirect(w, r, "/a/"+url.PathEscape(a.Name)+"/friends/"+url.PathEscape(id), http.StatusSeeOther)
+}
+
+// why explains why the friend is in or out of a segment now.
+func (s *Server) why(w http.ResponseWriter, r *http.Request, ss *session) {
+	a := ss.account(r.PathValue("account"))
+	if a == nil {
+		s.notFound(w, r, ss)
+		return
+	}
+	lang := s.lang(r, ss.user)
+	fr, err := s.Store.FindFriend(r.Context(), a, r.PathValue("id"))
+	if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
+		s.notFound(w, r, ss)
+		return
+	} else if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id, err := strconv.ParseInt(r.URL.Query().Get("segment"), 10, 64)
+	if err != nil {
+		s.notFound(w, r, ss)
+		return
+	}
+	seg, err := s.Store.Segment(r.Context(), a, id)
+	if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
+		s.notFound(w, r, ss)
+		return
+	} else if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f, err := kizuna.ParseFilter(seg.Filter)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cat, err := s.Store.Catalog(r.Context(), a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := fr.DisplayName
+	if name == "" {
+		name = fr.LineUserID
+	}
+	title := fmt.Sprintf(t(lang, "why.title"), name, seg.Name)
+	s.render(w, r, http.StatusOK, "why", &page{Lang: lang, Title: title, Message: title, User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
+		AccountName: a.Name, Friend: fr, Why: kizuna.Explain(f, fr, cat, a.Location(), s.now(), lang)})
 }

@@ -66,8 +66,8 @@ func New(store kizuna.Store, users Users, logger *slog.Logger) *Server {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{Store: store, Users: users, Logger: logger, pages: map[string]*template.Template{}, limiter: newLimiter(5, 15*time.Minute), Now: time.Now}
-	funcs := template.FuncMap{"t": t}
-	for _, name := range []string{"signin", "segments", "friends", "friend", "notfound", "message"} {
+	funcs := template.FuncMap{"t": t, "inc": func(i int) int { return i + 1 }}
+	for _, name := range []string{"signin", "segments", "friends", "friend", "why", "notfound", "message"} {
 		s.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return s
@@ -88,6 +88,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /a/{account}/friends", s.signedIn(s.friends))
 	mux.HandleFunc("GET /a/{account}/friends/{id}", s.signedIn(s.friend))
 	mux.HandleFunc("POST /a/{account}/friends/{id}/tags", s.signedIn(s.friendTags))
+	mux.HandleFunc("GET /a/{account}/friends/{id}/why", s.signedIn(s.why))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.notFound(w, r, nil) })
 	return securityHeaders(mux)
 }
@@ -116,6 +117,8 @@ type page struct {
 	Tags                               []kizuna.Tag
 	Friend                             *kizuna.Friend
 	InSegments                         []string
+	Segments                           []*kizuna.Segment
+	Why                                *kizuna.Explanation
 }
 
 // session is a signed-in request's user, CSRF token and accounts.
