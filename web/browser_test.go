@@ -84,6 +84,29 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 	return strings.TrimSpace(s)
 }
 
+// pick sets the value of the k-th condition's value field and fires "change".
+func pick(t *testing.T, ctx context.Context, k int, value string) {
+	t.Helper()
+	js := fmt.Sprintf(`(() => { const e = document.querySelectorAll('#groups .condition .value')[%d]; e.value = %q; e.dispatchEvent(new Event('change', {bubbles: true})); return e.value })()`, k, value)
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+	if err != nil || got != value {
+		t.Fatalf("pick %q: %q %v", value, got, err)
+	}
+}
+
+// waitText waits until the element's text is want.
+func waitText(t *testing.T, ctx context.Context, sel, want string) {
+	t.Helper()
+	var got string
+	for range 100 {
+		if got = text(t, ctx, sel); got == want {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s: %q, want %q", sel, got, want)
+}
+
 // TestSignInAndSegmentList signs in through the form, finds a saved segment
 // in its folder with its current count, switches to Japanese, and finds
 // another account's URL answering "not found".
@@ -190,6 +213,45 @@ func TestSignInAndSegmentList(t *testing.T) {
 		t.Fatalf("why: verdict %q, condition row %q", v, row)
 	}
 	screenshot(t, ctx, "why-in-segment")
+
+	// The editor: two groups, the preview following each change, saved
+	// into a new folder, then found in the list with its count.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/a/shop-a/segments"),
+		chromedp.Click(`#create-segment`),
+		chromedp.WaitVisible(`#groups .condition`),
+		chromedp.SendKeys(`#name`, "Comeback"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	pick(t, ctx, 0, "VIP")
+	waitText(t, ctx, `#preview-count`, "2")
+	if err := chromedp.Do(ctx, chromedp.Click(`#groups .group .add-and`)); err != nil { // AND: has "Seminar" (the first tag)
+		t.Fatal(err)
+	}
+	waitText(t, ctx, `#preview-count`, "0")
+	if err := chromedp.Do(ctx, chromedp.Click(`#add-or`)); err != nil { // OR: a group with has "Seminar"
+		t.Fatal(err)
+	}
+	waitText(t, ctx, `#preview-count`, "1")
+	if got := text(t, ctx, `#preview-sample`); got != "Dai" {
+		t.Fatalf("the preview's sample: %q", got)
+	}
+	screenshot(t, ctx, "editor-two-groups")
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(`#new-folder`, "Spring"),
+		chromedp.Click(`#save`),
+		chromedp.WaitVisible(`#segments`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, ctx, `//tr[td[@class="name"]/a[text()="Comeback"]]/td[contains(@class,"count")]`); got != "1" {
+		t.Fatalf("the saved segment's count in the list: %q", got)
+	}
+	if got := text(t, ctx, `//tr[td[@class="name"]/a[text()="Comeback"]]/preceding-sibling::tr[@class="folder"][1]`); got != "Spring" {
+		t.Fatalf("the saved segment's folder: %q", got)
+	}
+	screenshot(t, ctx, "segment-list-after-save")
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(srv.URL+"/a/shop-a/segments"),
 		chromedp.WaitVisible(`#segments`),

@@ -63,6 +63,12 @@ var messages = map[string][2]string{
 	"why.result":        {"Result", "結果"},
 	"yes":               {"yes", "はい"},
 	"no":                {"no", "いいえ"},
+	"folder":            {"Folder", "フォルダ"},
+	"folder.new.hint":   {"A new folder's name (optional)", "新しいフォルダ名（任意）"},
+	"add.or":            {"Add Another Condition (OR)", "条件を追加（OR）"},
+	"segment.save":      {"Save Segment", "セグメントを保存"},
+	"preview":           {"Segment Preview", "セグメントプレビュー"},
+	"preview.friends":   {"friends", "人"},
 	"csrf":              {"The form expired. Reload the page and try again.", "フォームの有効期限が切れました。ページを再読み込みしてください。"},
 }
 

@@ -67,7 +67,7 @@ func New(store kizuna.Store, users Users, logger *slog.Logger) *Server {
 	}
 	s := &Server{Store: store, Users: users, Logger: logger, pages: map[string]*template.Template{}, limiter: newLimiter(5, 15*time.Minute), Now: time.Now}
 	funcs := template.FuncMap{"t": t, "inc": func(i int) int { return i + 1 }}
-	for _, name := range []string{"signin", "segments", "friends", "friend", "why", "notfound", "message"} {
+	for _, name := range []string{"signin", "segments", "friends", "friend", "why", "editor", "notfound", "message"} {
 		s.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return s
@@ -85,6 +85,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /switch", s.signedIn(s.switchAccount))
 	mux.HandleFunc("GET /{$}", s.signedIn(s.home))
 	mux.HandleFunc("GET /a/{account}/segments", s.signedIn(s.segments))
+	mux.HandleFunc("GET /a/{account}/segments/new", s.signedIn(s.editor))
+	mux.HandleFunc("GET /a/{account}/segments/{id}/edit", s.signedIn(s.editor))
+	mux.HandleFunc("POST /a/{account}/segments", s.signedIn(s.saveSegment))
+	mux.HandleFunc("POST /a/{account}/segments/{id}", s.signedIn(s.saveSegment))
+	mux.HandleFunc("POST /a/{account}/preview", s.signedIn(s.preview))
 	mux.HandleFunc("GET /a/{account}/friends", s.signedIn(s.friends))
 	mux.HandleFunc("GET /a/{account}/friends/{id}", s.signedIn(s.friend))
 	mux.HandleFunc("POST /a/{account}/friends/{id}/tags", s.signedIn(s.friendTags))
@@ -119,6 +124,11 @@ type page struct {
 	InSegments                         []string
 	Segments                           []*kizuna.Segment
 	Why                                *kizuna.Explanation
+	Segment                            *kizuna.Segment
+	Name, FilterJSON                   string
+	TagsJSON, IntegrationsJSON         string
+	FolderID                           int64
+	Folders                            []kizuna.Folder
 }
 
 // session is a signed-in request's user, CSRF token and accounts.
@@ -146,7 +156,11 @@ func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *session)) 
 			http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
-		if r.Method == http.MethodPost && !sameToken(r.PostFormValue("csrf"), csrf) {
+		given := r.Header.Get("X-CSRF-Token")
+		if given == "" && r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			given = r.PostFormValue("csrf")
+		}
+		if r.Method == http.MethodPost && !sameToken(given, csrf) {
 			s.render(w, r, http.StatusForbidden, "message", &page{Message: t(s.lang(r, u), "csrf")})
 			return
 		}

@@ -1,0 +1,174 @@
+package web
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/kizuna-line/kizuna"
+)
+
+// editor shows the segment editor: a new segment, or {id}'s.
+func (s *Server) editor(w http.ResponseWriter, r *http.Request, ss *session) {
+	a := ss.account(r.PathValue("account"))
+	if a == nil {
+		s.notFound(w, r, ss)
+		return
+	}
+	p := &page{}
+	if idText := r.PathValue("id"); idText != "" {
+		id, err := strconv.ParseInt(idText, 10, 64)
+		if err != nil {
+			s.notFound(w, r, ss)
+			return
+		}
+		seg, err := s.Store.Segment(r.Context(), a, id)
+		if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
+			s.notFound(w, r, ss)
+			return
+		} else if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		p.Segment, p.Name, p.FilterJSON = seg, seg.Name, string(seg.Filter)
+		if seg.FolderID != nil {
+			p.FolderID = *seg.FolderID
+		}
+	}
+	s.renderEditor(w, r, ss, a, p, http.StatusOK)
+}
+
+func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, p *page, status int) {
+	ctx := r.Context()
+	folders, err := s.Store.Folders(ctx, a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	tags, err := s.Store.Tags(ctx, a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	integrations, err := s.Store.Integrations(ctx, a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	names := make([]string, len(tags))
+	for i, tg := range tags {
+		names[i] = tg.Name
+	}
+	tj, _ := json.Marshal(names)
+	ij, _ := json.Marshal(integrations)
+	p.Lang = s.lang(r, ss.user)
+	p.Title = t(p.Lang, "segment.create")
+	if p.Segment != nil {
+		p.Title = p.Segment.Name
+	}
+	p.User, p.CSRF, p.Accounts, p.AccountName = ss.user, ss.csrf, ss.accounts, a.Name
+	p.Folders, p.TagsJSON, p.IntegrationsJSON = folders, string(tj), string(ij)
+	s.render(w, r, status, "editor", p)
+}
+
+// saveSegment creates a segment, or saves {id}'s edits, from the editor's
+// form; a new folder named there is created first. Refusals show the
+// editor again with the message, changing nothing.
+func (s *Server) saveSegment(w http.ResponseWriter, r *http.Request, ss *session) {
+	a := ss.account(r.PathValue("account"))
+	if a == nil {
+		s.notFound(w, r, ss)
+		return
+	}
+	ctx := r.Context()
+	name, filter := r.PostFormValue("name"), r.PostFormValue("filter")
+	folderID, _ := strconv.ParseInt(r.PostFormValue("folder"), 10, 64)
+	p := &page{Name: name, FilterJSON: filter, FolderID: folderID}
+	var id int64
+	if idText := r.PathValue("id"); idText != "" {
+		var err error
+		if id, err = strconv.ParseInt(idText, 10, 64); err != nil {
+			s.notFound(w, r, ss)
+			return
+		}
+		seg, err := s.Store.Segment(ctx, a, id)
+		if err != nil {
+			s.notFound(w, r, ss)
+			return
+		}
+		p.Segment = seg
+	}
+	refuse := func(err error) {
+		if code := kizuna.ErrorCode(err); code == kizuna.EINTERNAL {
+			s.fail(w, r, err)
+			return
+		}
+		p.Error = kizuna.ErrorMessage(err)
+		s.renderEditor(w, r, ss, a, p, http.StatusBadRequest)
+	}
+	if _, err := kizuna.ParseFilter([]byte(filter)); err != nil {
+		refuse(err)
+		return
+	}
+	if nf := strings.TrimSpace(r.PostFormValue("new_folder")); nf != "" {
+		f, err := s.Store.CreateFolder(ctx, a, nf)
+		if err != nil {
+			refuse(err)
+			return
+		}
+		folderID = f.ID
+	}
+	actor := ss.user.Email
+	var err error
+	if id == 0 {
+		_, err = s.Store.CreateSegment(ctx, a, actor, name, folderID, json.RawMessage(filter))
+	} else {
+		_, err = s.Store.EditSegment(ctx, a, actor, id, kizuna.SegmentEdit{Name: &name, Filter: json.RawMessage(filter), FolderID: &folderID})
+	}
+	if err != nil {
+		refuse(err)
+		return
+	}
+	http.Redirect(w, r, "/a/"+url.PathEscape(a.Name)+"/segments", http.StatusSeeOther)
+}
+
+// preview answers the editor's live preview: the JSON API's preview, for
+// the signed-in user (the CSRF token comes in the X-CSRF-Token header).
+func (s *Server) preview(w http.ResponseWriter, r *http.Request, ss *session) {
+	a := ss.account(r.PathValue("account"))
+	w.Header().Set("Content-Type", "application/json")
+	if a == nil {
+		w.WriteHeader(http.StatusNotFound)
+		json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": kizuna.ENOTFOUND, "message": "not found"}})
+		return
+	}
+	var req struct {
+		Filter json.RawMessage `json:"filter"`
+		Lang   string          `json:"lang"`
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err := json.Unmarshal(body, &req); err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": kizuna.EINVALID, "message": "not JSON"}})
+		return
+	}
+	p, err := s.Store.Preview(r.Context(), a, kizuna.PreviewRequest{Filter: req.Filter, Lang: req.Lang})
+	if err != nil {
+		if kizuna.ErrorCode(err) == kizuna.EINTERNAL {
+			s.Logger.Error("web: preview", "err", err)
+		}
+		var e *kizuna.Error
+		out := map[string]string{"code": kizuna.ErrorCode(err), "message": kizuna.ErrorMessage(err)}
+		if ke, ok := err.(*kizuna.Error); ok {
+			e = ke
+			out["path"] = e.Path
+		}
+		w.WriteHeader(http.StatusBadRequest)
+		json.NewEncoder(w).Encode(map[string]any{"error": out})
+		return
+	}
+	json.NewEncoder(w).Encode(p)
+}
