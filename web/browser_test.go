@@ -273,6 +273,18 @@ func TestSignInAndSegmentList(t *testing.T) {
 		t.Fatalf("after switching to Japanese: %q", heading)
 	}
 	screenshot(t, ctx, "segment-list-ja")
+	// In Japanese, the editor's preview summary is Japanese too.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(`//td[@class="name"]/a[text()="Comeback"]`),
+		chromedp.WaitVisible(`#groups .condition`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, `#preview-count`, "1")
+	if got := text(t, ctx, `#preview-summary`); !strings.Contains(got, "タグ") || !strings.Contains(got, "または") {
+		t.Fatalf("the Japanese summary: %q", got)
+	}
+	screenshot(t, ctx, "editor-ja")
 
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(srv.URL+"/a/shop-b/segments"),
