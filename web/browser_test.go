@@ -298,3 +298,64 @@ func TestSignInAndSegmentList(t *testing.T) {
 	}
 	screenshot(t, ctx, "other-account-not-found")
 }
+
+// TestEditorCatalogAndUnsupported picks a HubSpot segment by its catalog
+// name in the editor, and opens a saved segment with a condition the editor
+// cannot show yet: its preview shows, and saving is not offered.
+func TestEditorCatalogAndUnsupported(t *testing.T) {
+	ctx := browser(t)
+	bg := context.Background()
+	db := testdb.Open(t, "sqlite")
+	a, _ := db.CreateAccount(bg, "shop", "Asia/Tokyo")
+	lines := `{"line_user_id": "U00000000000000000000000000000001", "display_name": "Aiko", "added_at": "2026-11-20T10:00:00+09:00", "hubspot": {"contact_id": "1", "segments": ["101"], "properties": {"plan": "gold"}}}
+{"line_user_id": "U00000000000000000000000000000002", "display_name": "Ben", "added_at": "2026-11-21T10:00:00+09:00", "hubspot": {"contact_id": "2", "segments": []}}`
+	if _, err := db.ImportFriends(bg, a, strings.NewReader(lines), kizuna.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cat, _ := kizuna.ParseCatalog([]byte(`{"hubspot": {"segments": [{"id": "101", "name": "Trade show leads"}], "properties": []}}`))
+	if err := db.PutCatalog(bg, a, cat); err != nil {
+		t.Fatal(err)
+	}
+	prop, err := db.CreateSegment(bg, a, "test", "Gold plan", 0, json.RawMessage(`{"groups":[{"conditions":[{"field":"hubspot.property","property":"plan","type":"string","op":"eq","value":"gold"}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := db.CreateUser(bg, "member@example.com", "correct horse battery", "en")
+	db.AddMember(bg, u, a, kizuna.RoleMember)
+	eng := engine.New(db, db, nil)
+	defer eng.Stop()
+	srv := httptest.NewServer(web.New(eng, db, nil).Handler())
+	defer srv.Close()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/a/shop/segments/new"),
+		chromedp.WaitVisible(`#email`),
+		chromedp.SendKeys(`#email`, "member@example.com"),
+		chromedp.SendKeys(`#password`, "correct horse battery"),
+		chromedp.Click(`#signin`),
+		chromedp.WaitVisible(`#groups .condition`), // back where the sign-in started
+	); err != nil {
+		t.Fatal(err)
+	}
+	js := `(() => { const f = document.querySelector('#groups .condition .field'); f.value = 'hubspot.segment'; f.dispatchEvent(new Event('change', {bubbles: true})); return document.querySelector('#groups .condition .value').textContent })()`
+	if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](js)); err != nil || got != "Trade show leads" {
+		t.Fatalf("the segment picker offers %q (%v), want the catalog's name", got, err)
+	}
+	waitText(t, ctx, `#preview-count`, "1")
+	if got := text(t, ctx, `#preview-summary`); !strings.Contains(got, "Trade show leads") {
+		t.Fatalf("summary %q", got)
+	}
+	screenshot(t, ctx, "editor-hubspot-segment")
+
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(fmt.Sprintf("%s/a/shop/segments/%d/edit", srv.URL, prop.ID)),
+		chromedp.WaitVisible(`#unsupported`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, `#preview-count`, "1")
+	disabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('save').disabled`))
+	if err != nil || !disabled {
+		t.Fatalf("saving a segment the editor cannot show is offered (%v)", err)
+	}
+	screenshot(t, ctx, "editor-unsupported")
+}

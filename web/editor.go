@@ -58,6 +58,12 @@ func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, ss *sessio
 		s.fail(w, r, err)
 		return
 	}
+	cat, err := s.Store.Catalog(ctx, a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cj, _ := json.Marshal(cat)
 	names := make([]string, len(tags))
 	for i, tg := range tags {
 		names[i] = tg.Name
@@ -70,7 +76,7 @@ func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, ss *sessio
 		p.Title = p.Segment.Name
 	}
 	p.User, p.CSRF, p.Accounts, p.AccountName = ss.user, ss.csrf, ss.accounts, a.Name
-	p.Folders, p.TagsJSON, p.IntegrationsJSON = folders, string(tj), string(ij)
+	p.Folders, p.TagsJSON, p.IntegrationsJSON, p.CatalogJSON = folders, string(tj), string(ij), string(cj)
 	s.render(w, r, status, "editor", p)
 }
 

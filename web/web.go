@@ -127,6 +127,7 @@ type page struct {
 	Segment                            *kizuna.Segment
 	Name, FilterJSON                   string
 	TagsJSON, IntegrationsJSON         string
+	CatalogJSON                        string
 	FolderID                           int64
 	Folders                            []kizuna.Folder
 }
@@ -247,7 +248,7 @@ func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
 	token := randomToken()
 	s.setCookie(w, r, csrfCookie, token, 3600)
 	lang := s.lang(r, nil)
-	s.render(w, r, http.StatusOK, "signin", &page{Title: t(lang, "signin"), CSRF: token})
+	s.render(w, r, http.StatusOK, "signin", &page{Title: t(lang, "signin"), CSRF: token, Next: safeNext(r.URL.Query().Get("next"))})
 }
 
 func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
@@ -261,7 +262,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	again := func(status int, msg string) {
 		token := randomToken()
 		s.setCookie(w, r, csrfCookie, token, 3600)
-		s.render(w, r, status, "signin", &page{Title: t(lang, "signin"), CSRF: token, Error: msg, Email: email})
+		s.render(w, r, status, "signin", &page{Title: t(lang, "signin"), CSRF: token, Error: msg, Email: email, Next: safeNext(r.URL.Query().Get("next"))})
 	}
 	key := strings.ToLower(email) + "|" + clientIP(r)
 	if !s.limiter.allow(key) {
@@ -286,11 +287,19 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setCookie(w, r, sessionCookie, token, 0)
 	s.setCookie(w, r, csrfCookie, "", -1)
-	next := r.URL.Query().Get("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+	next := safeNext(r.URL.Query().Get("next"))
+	if next == "" {
 		next = "/"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// safeNext returns a path of this site to go to after signing in, or "".
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return ""
+	}
+	return next
 }
 
 func (s *Server) signout(w http.ResponseWriter, r *http.Request, ss *session) {

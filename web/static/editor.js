@@ -9,18 +9,23 @@
   var L = function (en, jp) { return ja ? jp : en; };
   var connected = JSON.parse(root.dataset.integrations || "{}");
   var tags = JSON.parse(root.dataset.tags || "[]");
+  var catalog = JSON.parse(root.dataset.catalog || "{}");
   var csrf = root.dataset.csrf;
   var previewURL = root.dataset.preview;
 
   // Fields: category, label, and for each op the kind of value it takes.
   var FIELDS = [
     {cat: "line", field: "tag", label: L("Friend tag", "友だちタグ"), ops: [["has", L("has", "あり"), "tag"], ["not_has", L("does not have", "なし"), "tag"]]},
+    {cat: "line", field: "line.added_date", label: L("Date added", "友だち追加日"), ops: [["on", L("on", "当日"), "date"], ["before", L("before", "より前"), "date"], ["after", L("after", "より後"), "date"]]},
     {cat: "line", field: "line.days_since_added", label: L("Days since added", "友だち追加からの日数"), ops: [["lte", L("at most", "以下"), "number"], ["gte", L("at least", "以上"), "number"]]},
     {cat: "shopify", field: "shopify.orders_count", label: L("Number of orders", "購入回数"), ops: [["gte", L("at least", "以上"), "number"], ["lte", L("at most", "以下"), "number"], ["eq", L("exactly", "等しい"), "number"]]},
     {cat: "shopify", field: "shopify.days_since_last_order", label: L("Days since last order", "最終購入からの日数"), ops: [["gte", L("at least", "以上"), "number"], ["lte", L("at most", "以下"), "number"]]},
     {cat: "shopify", field: "shopify.abandoned_cart", label: L("Abandoned cart", "カゴ落ち"), ops: [["exists", L("exists", "あり"), "none"], ["not_exists", L("does not exist", "なし"), "none"]]},
+    {cat: "shopify", field: "shopify.tag", label: L("Shopify customer tag", "Shopify顧客タグ"), ops: [["has", L("has", "あり"), "text"], ["not_has", L("does not have", "なし"), "text"]]},
     {cat: "shopify", field: "shopify.linked", label: L("Linked to Shopify", "Shopify連携"), ops: [["is", L("is", "である"), "bool"]]},
+    {cat: "hubspot", field: "hubspot.segment", label: L("HubSpot segment", "HubSpotセグメント"), ops: [["member_of", L("member of", "に含まれる"), "hubspot-list"], ["not_member_of", L("not a member of", "に含まれない"), "hubspot-list"]]},
     {cat: "hubspot", field: "hubspot.linked", label: L("Linked to HubSpot", "HubSpot連携"), ops: [["is", L("is", "である"), "bool"]]},
+    {cat: "klaviyo", field: "klaviyo.list", label: L("Klaviyo list", "Klaviyoリスト"), ops: [["member_of", L("member of", "に含まれる"), "klaviyo-list"], ["not_member_of", L("not a member of", "に含まれない"), "klaviyo-list"]]},
     {cat: "klaviyo", field: "klaviyo.linked", label: L("Linked to Klaviyo", "Klaviyo連携"), ops: [["is", L("is", "である"), "bool"]]}
   ];
   var CATS = {line: L("LINE and tags", "LINEとタグ"), shopify: "Shopify", hubspot: "HubSpot", klaviyo: "Klaviyo"};
@@ -53,18 +58,24 @@
   }
 
   function valueInput(kind, value) {
-    if (kind === "number") { var n = el("input", {type: "number", "class": "value", min: "0", step: "1", "aria-label": L("Value", "値")}); n.value = value === undefined ? "" : value; return n; }
-    if (kind === "tag") {
-      var t = el("select", {"class": "value", "aria-label": L("Tag", "タグ")});
-      tags.forEach(function (name) { var o = el("option", {value: name}, name); if (name === value) o.selected = true; t.appendChild(o); });
-      return t;
+    var v;
+    if (kind === "number") { v = el("input", {type: "number", "class": "value", min: "0", step: "1", "aria-label": L("Value", "値")}); v.value = value === undefined || value === null ? "" : value; }
+    else if (kind === "date") { v = el("input", {type: "date", "class": "value", "aria-label": L("Date", "日付")}); v.value = value || ""; }
+    else if (kind === "text") { v = el("input", {type: "text", "class": "value", "aria-label": L("Value", "値")}); v.value = value || ""; }
+    else if (kind === "tag" || kind === "hubspot-list" || kind === "klaviyo-list") {
+      v = el("select", {"class": "value", "aria-label": L("Value", "値")});
+      var items = kind === "tag" ? tags.map(function (n) { return {id: n, name: n}; })
+        : kind === "hubspot-list" ? ((catalog.hubspot || {}).segments || []) : ((catalog.klaviyo || {}).lists || []);
+      var want = Array.isArray(value) ? value[0] : value;
+      items.forEach(function (it) { var o = el("option", {value: it.id}, it.name); if (it.id === want) o.selected = true; v.appendChild(o); });
+    } else if (kind === "bool") {
+      v = el("select", {"class": "value", "aria-label": L("Value", "値")});
+      [["true", L("yes", "はい")], ["false", L("no", "いいえ")]].forEach(function (p) { var o = el("option", {value: p[0]}, p[1]); if (String(value) === p[0]) o.selected = true; v.appendChild(o); });
+    } else {
+      v = el("span", {"class": "value none"});
     }
-    if (kind === "bool") {
-      var b = el("select", {"class": "value", "aria-label": L("Value", "値")});
-      [["true", L("yes", "はい")], ["false", L("no", "いいえ")]].forEach(function (p) { var o = el("option", {value: p[0]}, p[1]); if (String(value) === p[0]) o.selected = true; b.appendChild(o); });
-      return b;
-    }
-    return el("span", {"class": "value none"});
+    v.dataset.kind = kind;
+    return v;
   }
 
   function conditionRow(c) {
@@ -120,10 +131,11 @@
   function readCondition(row) {
     var c = {field: row.querySelector(".field").value, op: row.querySelector(".op").value};
     var v = row.querySelector(".value");
-    if (v && !v.classList.contains("none")) {
-      if (v.type === "number") c.value = v.value === "" ? null : Number(v.value);
-      else if (v.tagName === "SELECT" && (v.value === "true" || v.value === "false") && byField[c.field].ops[0][2] === "bool") c.value = v.value === "true";
-      else c.value = v.value;
+    switch (v && v.dataset.kind) {
+      case "number": c.value = v.value === "" ? null : Number(v.value); break;
+      case "bool": c.value = v.value === "true"; break;
+      case "hubspot-list": case "klaviyo-list": c.value = v.value ? [v.value] : []; break;
+      case "tag": case "date": case "text": c.value = v.value; break;
     }
     return c;
   }
@@ -167,8 +179,27 @@
       });
   }
 
+  // A condition this editor can show without changing it: a known field and
+  // op, and nothing beyond field, op and value.
+  function supported(c) {
+    var f = byField[c.field];
+    if (!f || !f.ops.some(function (o) { return o[0] === c.op; })) return false;
+    return Object.keys(c).every(function (k) { return k === "field" || k === "op" || k === "value"; });
+  }
+
   document.getElementById("add-or").addEventListener("click", function () { addGroup(); changed(); });
   var initial = filterInput.value ? JSON.parse(filterInput.value) : {groups: [{conditions: [null]}]};
+  var unsupported = (initial.groups || []).some(function (g) { return (g.conditions || []).some(function (c) { return c && !supported(c); }); });
+  if (unsupported) {
+    // Show the saved segment's preview, but offer no editing that would
+    // silently drop what the editor cannot show.
+    root.querySelector("#add-or").disabled = true;
+    document.getElementById("save").disabled = true;
+    document.getElementById("unsupported").hidden = false;
+    readFilter = function () { return initial; };
+    preview();
+    return;
+  }
   (initial.groups || []).forEach(addGroup);
   changed();
 })();
