@@ -78,3 +78,17 @@ func CleanName(field, name string) (string, error) {
 	}
 	return name, nil
 }
+
+// SegmentsOf returns the segments the friend is in at m.Now. A segment
+// whose stored filter no longer parses (a restored one that tests a deleted
+// tag) holds nobody.
+func (m Matcher) SegmentsOf(segs []*Segment, fr *Friend) []*Segment {
+	ff := FactsOf(fr, m.Loc)
+	out := []*Segment{}
+	for _, s := range segs {
+		if f, err := ParseFilter(s.Filter); err == nil && m.MatchFacts(f, ff) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

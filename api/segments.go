@@ -110,6 +110,16 @@ func stringField(obj map[string]json.RawMessage, key string) (*string, error) {
 	return &v, nil
 }
 
+// requiredString decodes obj[key] as a string that must be there; missing
+// is EINVALID with message.
+func requiredString(obj map[string]json.RawMessage, key, message string) (*string, error) {
+	v, err := stringField(obj, key)
+	if err == nil && v == nil {
+		err = &kizuna.Error{Code: kizuna.EINVALID, Message: message, Path: key}
+	}
+	return v, err
+}
+
 // folderField decodes obj["folder_id"]: a folder ID, or null for none.
 func folderField(obj map[string]json.RawMessage) (*int64, error) {
 	raw, ok := obj["folder_id"]
@@ -154,12 +164,9 @@ func (s *Server) createSegment(w http.ResponseWriter, r *http.Request, a *kizuna
 	if err != nil {
 		return err
 	}
-	name, err := stringField(obj, "name")
+	name, err := requiredString(obj, "name", "a segment needs a \"name\"")
 	if err != nil {
 		return err
-	}
-	if name == nil {
-		return &kizuna.Error{Code: kizuna.EINVALID, Message: "a segment needs a \"name\"", Path: "name"}
 	}
 	folder, err := folderField(obj)
 	if err != nil {
@@ -246,12 +253,9 @@ func (s *Server) createFolder(w http.ResponseWriter, r *http.Request, a *kizuna.
 	if err != nil {
 		return err
 	}
-	name, err := stringField(obj, "name")
+	name, err := requiredString(obj, "name", "a folder needs a \"name\"")
 	if err != nil {
 		return err
-	}
-	if name == nil {
-		return &kizuna.Error{Code: kizuna.EINVALID, Message: "a folder needs a \"name\"", Path: "name"}
 	}
 	f, err := s.Store.CreateFolder(r.Context(), a, *name)
 	if err != nil {
@@ -270,12 +274,9 @@ func (s *Server) renameFolder(w http.ResponseWriter, r *http.Request, a *kizuna.
 	if err != nil {
 		return err
 	}
-	name, err := stringField(obj, "name")
+	name, err := requiredString(obj, "name", "send the folder's new \"name\"")
 	if err != nil {
 		return err
-	}
-	if name == nil {
-		return &kizuna.Error{Code: kizuna.EINVALID, Message: "send the folder's new \"name\"", Path: "name"}
 	}
 	if err := s.Store.RenameFolder(r.Context(), a, id, *name); err != nil {
 		return err
@@ -308,12 +309,9 @@ func (s *Server) why(w http.ResponseWriter, r *http.Request, a *kizuna.Account) 
 	if err != nil {
 		return err
 	}
-	id, err := stringField(obj, "line_user_id")
+	id, err := requiredString(obj, "line_user_id", "name the friend in \"line_user_id\"")
 	if err != nil {
 		return err
-	}
-	if id == nil {
-		return &kizuna.Error{Code: kizuna.EINVALID, Message: "name the friend in \"line_user_id\"", Path: "line_user_id"}
 	}
 	delete(obj, "line_user_id")
 	if raw, ok := obj["segment_id"]; ok {
@@ -365,12 +363,9 @@ func (s *Server) createTag(w http.ResponseWriter, r *http.Request, a *kizuna.Acc
 	if err != nil {
 		return err
 	}
-	name, err := stringField(obj, "name")
+	name, err := requiredString(obj, "name", "a tag needs a \"name\"")
 	if err != nil {
 		return err
-	}
-	if name == nil {
-		return &kizuna.Error{Code: kizuna.EINVALID, Message: "a tag needs a \"name\"", Path: "name"}
 	}
 	if err := s.Store.CreateTag(r.Context(), a, *name); err != nil {
 		return err
@@ -385,12 +380,9 @@ func (s *Server) renameTag(w http.ResponseWriter, r *http.Request, a *kizuna.Acc
 	if err != nil {
 		return err
 	}
-	name, err := stringField(obj, "name")
+	name, err := requiredString(obj, "name", "send the tag's new \"name\"")
 	if err != nil {
 		return err
-	}
-	if name == nil {
-		return &kizuna.Error{Code: kizuna.EINVALID, Message: "send the tag's new \"name\"", Path: "name"}
 	}
 	if err := s.Store.RenameTag(r.Context(), a, apiActor, r.PathValue("name"), *name); err != nil {
 		return err
@@ -437,20 +429,13 @@ func (s *Server) friendSegments(w http.ResponseWriter, r *http.Request, a *kizun
 		return err
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	m := kizuna.Matcher{Loc: a.Location(), Now: now}
 	type in struct {
 		ID   int64  `json:"id"`
 		Name string `json:"name"`
 	}
 	out := []in{}
-	for _, seg := range segs {
-		f, err := kizuna.ParseFilter(seg.Filter)
-		if err != nil {
-			continue // a restored segment whose tag was deleted since: in nobody
-		}
-		if m.Match(f, fr) {
-			out = append(out, in{seg.ID, seg.Name})
-		}
+	for _, seg := range (kizuna.Matcher{Loc: a.Location(), Now: now}).SegmentsOf(segs, fr) {
+		out = append(out, in{seg.ID, seg.Name})
 	}
 	s.respond(w, r, http.StatusOK, map[string]any{"segments": out, "evaluated_at": now})
 	return nil
@@ -467,12 +452,9 @@ func (s *Server) tagSegmentMembers(w http.ResponseWriter, r *http.Request, a *ki
 	if err != nil {
 		return err
 	}
-	tag, err := stringField(obj, "tag")
+	tag, err := requiredString(obj, "tag", "name the \"tag\" to give the segment's members")
 	if err != nil {
 		return err
-	}
-	if tag == nil {
-		return &kizuna.Error{Code: kizuna.EINVALID, Message: "name the \"tag\" to give the segment's members", Path: "tag"}
 	}
 	n, err := s.Store.TagSegmentMembers(r.Context(), a, id, *tag)
 	if err != nil {

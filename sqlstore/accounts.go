@@ -46,14 +46,22 @@ func (db *DB) CreateAccount(ctx context.Context, name, zone string) (*kizuna.Acc
 
 // FindAccount returns the account with that name, or ENOTFOUND.
 func (db *DB) FindAccount(ctx context.Context, name string) (*kizuna.Account, error) {
-	a := &kizuna.Account{}
-	var created int64
-	err := db.read.QueryRowContext(ctx, db.q(`SELECT id, name, timezone, created_at_us FROM accounts WHERE name = ?`), name).
-		Scan(&a.ID, &a.Name, &a.TimeZone, &created)
+	a, err := scanAccount(db.read.QueryRowContext(ctx, db.q(`SELECT id, name, timezone, created_at_us FROM accounts WHERE name = ?`), name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "no account is named %q", name)
 	} else if err != nil {
 		return nil, fmt.Errorf("find account: %w", err)
+	}
+	return a, nil
+}
+
+// scanAccount reads an account's id, name, timezone and created_at_us
+// columns, then any extra ones into extra.
+func scanAccount(row interface{ Scan(...any) error }, extra ...any) (*kizuna.Account, error) {
+	a := &kizuna.Account{}
+	var created int64
+	if err := row.Scan(append([]any{&a.ID, &a.Name, &a.TimeZone, &created}, extra...)...); err != nil {
+		return nil, err
 	}
 	a.CreatedAt = time.UnixMicro(created).UTC()
 	return a, nil
@@ -216,12 +224,10 @@ func (db *DB) Accounts(ctx context.Context) ([]*kizuna.Account, error) {
 	defer rows.Close()
 	var out []*kizuna.Account
 	for rows.Next() {
-		a := &kizuna.Account{}
-		var created int64
-		if err := rows.Scan(&a.ID, &a.Name, &a.TimeZone, &created); err != nil {
+		a, err := scanAccount(rows)
+		if err != nil {
 			return nil, fmt.Errorf("list accounts: %w", err)
 		}
-		a.CreatedAt = time.UnixMicro(created).UTC()
 		out = append(out, a)
 	}
 	return out, rows.Err()

@@ -98,35 +98,25 @@ func (db *DB) AddMember(ctx context.Context, u *kizuna.User, a *kizuna.Account, 
 	return nil
 }
 
-// Memberships lists the accounts a user belongs to, by name.
+// Memberships lists the accounts a user belongs to, by name, in one query
+// (every signed-in page asks for them).
 func (db *DB) Memberships(ctx context.Context, u *kizuna.User) ([]kizuna.Membership, error) {
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT a.name, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.user_id = ? ORDER BY a.name`), u.ID)
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT a.id, a.name, a.timezone, a.created_at_us, m.role
+		FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.user_id = ? ORDER BY a.name`), u.ID)
 	if err != nil {
 		return nil, fmt.Errorf("memberships: %w", err)
 	}
-	type row struct{ name, role string }
-	var list []row
+	defer rows.Close()
+	out := []kizuna.Membership{}
 	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.name, &r.role); err != nil {
-			rows.Close()
+		var m kizuna.Membership
+		var err error
+		if m.Account, err = scanAccount(rows, &m.Role); err != nil {
 			return nil, fmt.Errorf("memberships: %w", err)
 		}
-		list = append(list, r)
+		out = append(out, m)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("memberships: %w", err)
-	}
-	out := []kizuna.Membership{}
-	for _, r := range list {
-		a, err := db.FindAccount(ctx, r.name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, kizuna.Membership{Account: a, Role: r.role})
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // CreateSession signs a user in: it returns the session token (for a

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -26,11 +27,8 @@ func (s *Server) editor(w http.ResponseWriter, r *http.Request, ss *session) {
 			return
 		}
 		seg, err := s.Store.Segment(r.Context(), a, id)
-		if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
-			s.notFound(w, r, ss)
-			return
-		} else if err != nil {
-			s.fail(w, r, err)
+		if err != nil {
+			s.failOrNotFound(w, r, ss, err)
 			return
 		}
 		p.Segment, p.Name, p.FilterJSON = seg, seg.Name, string(seg.Filter)
@@ -143,12 +141,11 @@ func (s *Server) saveSegment(w http.ResponseWriter, r *http.Request, ss *session
 
 // preview answers the editor's live preview: the JSON API's preview, for
 // the signed-in user (the CSRF token comes in the X-CSRF-Token header).
+// Errors have the API's shape, {"error": {"code", "message", "path"?}}.
 func (s *Server) preview(w http.ResponseWriter, r *http.Request, ss *session) {
 	a := ss.account(r.PathValue("account"))
-	w.Header().Set("Content-Type", "application/json")
 	if a == nil {
-		w.WriteHeader(http.StatusNotFound)
-		json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": kizuna.ENOTFOUND, "message": "not found"}})
+		s.jsonError(w, http.StatusNotFound, kizuna.Errorf(kizuna.ENOTFOUND, "not found"))
 		return
 	}
 	var req struct {
@@ -157,24 +154,31 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, ss *session) {
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err := json.Unmarshal(body, &req); err != nil {
-		w.WriteHeader(http.StatusBadRequest)
-		json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": kizuna.EINVALID, "message": "not JSON"}})
+		s.jsonError(w, http.StatusBadRequest, kizuna.Errorf(kizuna.EINVALID, "the preview request is not JSON"))
 		return
 	}
 	p, err := s.Store.Preview(r.Context(), a, kizuna.PreviewRequest{Filter: req.Filter, Lang: req.Lang})
 	if err != nil {
+		status := http.StatusBadRequest
 		if kizuna.ErrorCode(err) == kizuna.EINTERNAL {
 			s.Logger.Error("web: preview", "err", err)
+			status = http.StatusInternalServerError
 		}
-		var e *kizuna.Error
-		out := map[string]string{"code": kizuna.ErrorCode(err), "message": kizuna.ErrorMessage(err)}
-		if ke, ok := err.(*kizuna.Error); ok {
-			e = ke
-			out["path"] = e.Path
-		}
-		w.WriteHeader(http.StatusBadRequest)
-		json.NewEncoder(w).Encode(map[string]any{"error": out})
+		s.jsonError(w, status, err)
 		return
 	}
+	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(p)
+}
+
+// jsonError writes err in the API's error shape; its message is safe to show.
+func (s *Server) jsonError(w http.ResponseWriter, status int, err error) {
+	out := map[string]string{"code": kizuna.ErrorCode(err), "message": kizuna.ErrorMessage(err)}
+	var e *kizuna.Error
+	if errors.As(err, &e) && e.Path != "" {
+		out["path"] = e.Path
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"error": out})
 }

@@ -41,6 +41,23 @@ func (s *Server) friends(w http.ResponseWriter, r *http.Request, ss *session) {
 		AccountName: a.Name, Query: fq.Search, Tag: fq.Tag, Next: list.Next, Friends: list.Friends, Tags: tags})
 }
 
+// accountFriend returns the account and the friend of the path, or answers
+// "not found" (an account the user is not a member of, an unknown friend)
+// and reports false.
+func (s *Server) accountFriend(w http.ResponseWriter, r *http.Request, ss *session) (*kizuna.Account, *kizuna.Friend, bool) {
+	a := ss.account(r.PathValue("account"))
+	if a == nil {
+		s.notFound(w, r, ss)
+		return nil, nil, false
+	}
+	fr, err := s.Store.FindFriend(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		s.failOrNotFound(w, r, ss, err)
+		return nil, nil, false
+	}
+	return a, fr, true
+}
+
 // friend is a friend's page: profile, tags (added and removed here), the
 // integrations' data, and the segments the friend is in now.
 func (s *Server) friend(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -48,31 +65,19 @@ func (s *Server) friend(w http.ResponseWriter, r *http.Request, ss *session) {
 }
 
 func (s *Server) friendPage(w http.ResponseWriter, r *http.Request, ss *session, errMsg string) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
+	a, fr, ok := s.accountFriend(w, r, ss)
+	if !ok {
 		return
 	}
 	lang := s.lang(r, ss.user)
-	fr, err := s.Store.FindFriend(r.Context(), a, r.PathValue("id"))
-	if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
-		s.notFound(w, r, ss)
-		return
-	} else if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	segs, err := s.Store.Segments(r.Context(), a)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	m := kizuna.Matcher{Loc: a.Location(), Now: s.now()}
 	var in []string
-	for _, seg := range segs {
-		if f, err := kizuna.ParseFilter(seg.Filter); err == nil && m.Match(f, fr) {
-			in = append(in, seg.Name)
-		}
+	for _, seg := range (kizuna.Matcher{Loc: a.Location(), Now: s.now()}).SegmentsOf(segs, fr) {
+		in = append(in, seg.Name)
 	}
 	tags, err := s.Store.Tags(r.Context(), a)
 	if err != nil {
@@ -119,31 +124,19 @@ func (s *Server) friendTags(w http.ResponseWriter, r *http.Request, ss *session)
 
 // why explains why the friend is in or out of a segment now.
 func (s *Server) why(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
+	a, fr, ok := s.accountFriend(w, r, ss)
+	if !ok {
 		return
 	}
 	lang := s.lang(r, ss.user)
-	fr, err := s.Store.FindFriend(r.Context(), a, r.PathValue("id"))
-	if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
-		s.notFound(w, r, ss)
-		return
-	} else if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	id, err := strconv.ParseInt(r.URL.Query().Get("segment"), 10, 64)
 	if err != nil {
 		s.notFound(w, r, ss)
 		return
 	}
 	seg, err := s.Store.Segment(r.Context(), a, id)
-	if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
-		s.notFound(w, r, ss)
-		return
-	} else if err != nil {
-		s.fail(w, r, err)
+	if err != nil {
+		s.failOrNotFound(w, r, ss, err)
 		return
 	}
 	f, err := kizuna.ParseFilter(seg.Filter)

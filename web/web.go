@@ -229,6 +229,15 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	http.Error(w, "Internal error", http.StatusInternalServerError)
 }
 
+// failOrNotFound answers "not found" for ENOTFOUND and fails otherwise.
+func (s *Server) failOrNotFound(w http.ResponseWriter, r *http.Request, ss *session, err error) {
+	if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
+		s.notFound(w, r, ss)
+		return
+	}
+	s.fail(w, r, err)
+}
+
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request, ss *session) {
 	p := &page{Title: t(s.lang(r, nil), "notfound")}
 	if ss != nil {
