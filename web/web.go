@@ -67,8 +67,13 @@ func New(store kizuna.Store, users Users, logger *slog.Logger) *Server {
 	}
 	s := &Server{Store: store, Users: users, Logger: logger, pages: map[string]*template.Template{}, limiter: newLimiter(5, 15*time.Minute), Now: time.Now}
 	funcs := template.FuncMap{"t": t, "inc": func(i int) int { return i + 1 }}
-	for _, name := range []string{"signin", "segments", "friends", "friend", "why", "editor", "notfound", "message"} {
-		s.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+	files, _ := fs.Glob(templateFS, "templates/*.html")
+	for _, f := range files {
+		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		s.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", f))
 	}
 	return s
 }
