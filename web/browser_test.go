@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/kizuna-line/kizuna"
 	"github.com/kizuna-line/kizuna/engine"
+	"github.com/kizuna-line/kizuna/internal/conformance"
 	"github.com/kizuna-line/kizuna/internal/testdb"
 	"github.com/kizuna-line/kizuna/web"
 )
@@ -299,20 +301,22 @@ func TestSignInAndSegmentList(t *testing.T) {
 	screenshot(t, ctx, "other-account-not-found")
 }
 
-// TestEditorCatalogAndUnsupported picks a HubSpot segment by its catalog
-// name in the editor, and opens a saved segment with a condition the editor
-// cannot show yet: its preview shows, and saving is not offered.
-func TestEditorCatalogAndUnsupported(t *testing.T) {
+// TestEditorFields works the editor's typed inputs: a HubSpot segment
+// picked by its catalog name, a property picked by its label whose values
+// come from the catalog's options, "why in or out" from the preview's
+// sample and for a friend named by hand, and a saved property segment that
+// opens editable with its values in place.
+func TestEditorFields(t *testing.T) {
 	ctx := browser(t)
 	bg := context.Background()
 	db := testdb.Open(t, "sqlite")
 	a, _ := db.CreateAccount(bg, "shop", "Asia/Tokyo")
 	lines := `{"line_user_id": "U00000000000000000000000000000001", "display_name": "Aiko", "added_at": "2026-11-20T10:00:00+09:00", "hubspot": {"contact_id": "1", "segments": ["101"], "properties": {"plan": "gold"}}}
-{"line_user_id": "U00000000000000000000000000000002", "display_name": "Ben", "added_at": "2026-11-21T10:00:00+09:00", "hubspot": {"contact_id": "2", "segments": []}}`
+{"line_user_id": "U00000000000000000000000000000002", "display_name": "Ben", "added_at": "2026-11-21T10:00:00+09:00", "hubspot": {"contact_id": "2", "segments": [], "properties": {"plan": "silver"}}}`
 	if _, err := db.ImportFriends(bg, a, strings.NewReader(lines), kizuna.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	cat, _ := kizuna.ParseCatalog([]byte(`{"hubspot": {"segments": [{"id": "101", "name": "Trade show leads"}], "properties": []}}`))
+	cat, _ := kizuna.ParseCatalog([]byte(`{"hubspot": {"segments": [{"id": "101", "name": "Trade show leads"}], "properties": [{"name": "plan", "label": "Plan", "type": "string", "options": [{"value": "gold", "label": "Gold"}, {"value": "silver", "label": "Silver"}]}]}}`))
 	if err := db.PutCatalog(bg, a, cat); err != nil {
 		t.Fatal(err)
 	}
@@ -336,9 +340,19 @@ func TestEditorCatalogAndUnsupported(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	js := `(() => { const f = document.querySelector('#groups .condition .field'); f.value = 'hubspot.segment'; f.dispatchEvent(new Event('change', {bubbles: true})); return document.querySelector('#groups .condition .value').textContent })()`
-	if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](js)); err != nil || got != "Trade show leads" {
-		t.Fatalf("the segment picker offers %q (%v), want the catalog's name", got, err)
+	setField := func(sel, value string) {
+		t.Helper()
+		js := fmt.Sprintf(`(() => { const f = document.querySelector(%q); f.value = %q; f.dispatchEvent(new Event('change', {bubbles: true})); return f.value })()`, sel, value)
+		if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](js)); err != nil || got != value {
+			t.Fatalf("%s = %q: got %q (%v)", sel, value, got, err)
+		}
+	}
+	setField(`#groups .condition .field`, "hubspot.segment")
+	if got := text(t, ctx, `#groups .condition .value.multi`); got != "Trade show leads" {
+		t.Fatalf("the segment picker offers %q, want the catalog's name", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(`#groups .condition .value.multi input[value="101"]`)); err != nil {
+		t.Fatal(err)
 	}
 	waitText(t, ctx, `#preview-count`, "1")
 	if got := text(t, ctx, `#preview-summary`); !strings.Contains(got, "Trade show leads") {
@@ -346,16 +360,172 @@ func TestEditorCatalogAndUnsupported(t *testing.T) {
 	}
 	screenshot(t, ctx, "editor-hubspot-segment")
 
+	// A property by its label; "is" offers the catalog's options.
+	setField(`#groups .condition .field`, "hubspot.property")
+	if got := text(t, ctx, `#groups .condition .property`); got != "Plan (text)" {
+		t.Fatalf("property picker %q", got)
+	}
+	if got := text(t, ctx, `#groups .condition .value`); got != "Gold\nSilver" {
+		t.Fatalf("the value picker offers %q, want the catalog's options", got)
+	}
+	setField(`#groups .condition .value`, "silver")
+	waitText(t, ctx, `#preview-count`, "1")
+	waitText(t, ctx, `#preview-sample`, "Ben")
+
+	// Why in or out: Ben from the sample is in; Aiko, named by hand, is out
+	// because her plan is "gold".
+	if err := chromedp.Do(ctx, chromedp.Click(`#preview-sample button`)); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, `#explain .verdict`, "In the segment.")
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(`#explain-who`, "Aik"),
+		chromedp.Click(`#explain-form button`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, `#explain h3`, "Aiko")
+	waitText(t, ctx, `#explain .verdict`, "Not in the segment.")
+	if got := text(t, ctx, `#explain .why-conditions`); !strings.Contains(got, `plan = "gold"`) {
+		t.Fatalf("the explanation shows %q, want Aiko's own plan", got)
+	}
+	// Editing the conditions re-explains the same friend.
+	setField(`#groups .condition .value`, "gold")
+	waitText(t, ctx, `#explain .verdict`, "In the segment.")
+	screenshot(t, ctx, "editor-property-why")
+
+	// The saved property segment opens editable, its values in place.
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(fmt.Sprintf("%s/a/shop/segments/%d/edit", srv.URL, prop.ID)),
-		chromedp.WaitVisible(`#unsupported`),
+		chromedp.WaitVisible(`#groups .condition .property`),
 	); err != nil {
 		t.Fatal(err)
 	}
 	waitText(t, ctx, `#preview-count`, "1")
-	disabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('save').disabled`))
-	if err != nil || !disabled {
-		t.Fatalf("saving a segment the editor cannot show is offered (%v)", err)
+	state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[document.getElementById('save').disabled, document.getElementById('unsupported').hidden,
+		document.querySelector('#groups .property').value, document.querySelector('#groups .op').value, document.querySelector('#groups .value').value,
+		kizunaEditor.supported({field: "line.someday", op: "is", value: true})].join(" ")`))
+	if err != nil || state != "false true plan eq gold false" {
+		t.Fatalf("saved property segment: %q (%v), want editable with plan eq gold, and an unknown field unsupported", state, err)
 	}
-	screenshot(t, ctx, "editor-unsupported")
+	screenshot(t, ctx, "editor-saved-property")
+
+	// The friend list marks who is in a chosen segment, linking to why.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(fmt.Sprintf("%s/a/shop/friends?segment=%d", srv.URL, prop.ID)),
+		chromedp.WaitVisible(`#friends`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, ctx, `#friends tbody`); !strings.Contains(got, "Ben") || strings.Count(got, "Out") != 1 || strings.Count(got, "In") != 1 {
+		t.Fatalf("friend list with the segment chosen: %q, want Ben out and Aiko in", got)
+	}
+	screenshot(t, ctx, "friends-in-segment")
+	if err := chromedp.Do(ctx,
+		chromedp.Click(`//tr[td/a[text()="Ben"]]//td[@class="membership"]/a`),
+		chromedp.WaitVisible(`#verdict`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, ctx, `#verdict`); got != "Not in the segment now." {
+		t.Fatalf("why for Ben: %q", got)
+	}
+	// A friend's page names the integration's lists and properties from the
+	// catalog.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/a/shop/friends/U00000000000000000000000000000001"),
+		chromedp.WaitVisible(`table.integration`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, ctx, `table.integration`); !strings.Contains(got, "Trade show leads") || !strings.Contains(got, "Plan\tGold") {
+		t.Fatalf("Aiko's HubSpot data: %q", got)
+	}
+	screenshot(t, ctx, "friend-integrations")
+}
+
+// TestEditorOpensEveryFilter shows every accepted filter of the
+// conformance vectors in the editor and reads it back: each must open
+// editable and come back as the same filter, so that opening and saving a
+// segment never changes what it means.
+func TestEditorOpensEveryFilter(t *testing.T) {
+	ctx := browser(t)
+	bg := context.Background()
+	v := conformance.Load(t)
+	db := testdb.Open(t, "sqlite")
+	a, _ := db.CreateAccount(bg, "conformance", v.Account.Timezone)
+	if _, err := db.ImportFriends(bg, a, bytes.NewReader(v.Friends), kizuna.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := kizuna.ParseCatalog(v.Catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutCatalog(bg, a, cat); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := db.CreateUser(bg, "owner@example.com", "correct horse battery", "en")
+	db.AddMember(bg, u, a, kizuna.RoleOwner)
+	srv := httptest.NewServer(web.New(db, db, nil).Handler())
+	defer srv.Close()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/a/conformance/segments/new"),
+		chromedp.WaitVisible(`#email`),
+		chromedp.SendKeys(`#email`, "owner@example.com"),
+		chromedp.SendKeys(`#password`, "correct horse battery"),
+		chromedp.Click(`#signin`),
+		chromedp.WaitVisible(`#groups .condition`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	var filters []json.RawMessage
+	for _, c := range v.Cases {
+		if c.Refused() {
+			continue
+		}
+		names, filters = append(names, c.Name), append(filters, c.Filter)
+	}
+	in, _ := json.Marshal(filters)
+	js := fmt.Sprintf(`JSON.stringify(%s.map(f => [kizunaEditor.supported ? f.groups.every(g => g.conditions.every(kizunaEditor.supported)) : false, kizunaEditor.roundTrip(f)]))`, in)
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []struct {
+		Supported bool
+		Filter    json.RawMessage
+	}
+	var raw [][2]json.RawMessage
+	if err := json.Unmarshal([]byte(out), &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range raw {
+		var ok bool
+		json.Unmarshal(r[0], &ok)
+		got = append(got, struct {
+			Supported bool
+			Filter    json.RawMessage
+		}{ok, r[1]})
+	}
+	if len(got) != len(filters) || len(got) < 100 {
+		t.Fatalf("%d answers for %d filters", len(got), len(filters))
+	}
+	canonical := func(raw json.RawMessage) string {
+		f, err := kizuna.ParseFilter(raw)
+		if err != nil {
+			return "refused: " + err.Error()
+		}
+		b, _ := json.Marshal(f)
+		return string(b)
+	}
+	for i := range got {
+		if !got[i].Supported {
+			t.Errorf("%s: opens read-only: %s", names[i], filters[i])
+			continue
+		}
+		if want, have := canonical(filters[i]), canonical(got[i].Filter); want != have {
+			t.Errorf("%s: the editor reads back\n%s\nwant\n%s", names[i], have, want)
+		}
+	}
 }

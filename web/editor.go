@@ -182,3 +182,71 @@ func (s *Server) jsonError(w http.ResponseWriter, status int, err error) {
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]any{"error": out})
 }
+
+// explain answers the editor's "why in or out": the current (unsaved)
+// filter explained for one friend, named by LINE user ID or found by the
+// friend list's search (name or ID prefix; the most recently added match).
+func (s *Server) explain(w http.ResponseWriter, r *http.Request, ss *session) {
+	a := ss.account(r.PathValue("account"))
+	if a == nil {
+		s.jsonError(w, http.StatusNotFound, kizuna.Errorf(kizuna.ENOTFOUND, "not found"))
+		return
+	}
+	var req struct {
+		Filter json.RawMessage `json:"filter"`
+		Friend string          `json:"friend"`
+		Lang   string          `json:"lang"`
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err := json.Unmarshal(body, &req); err != nil {
+		s.jsonError(w, http.StatusBadRequest, kizuna.Errorf(kizuna.EINVALID, "the request is not JSON"))
+		return
+	}
+	f, err := kizuna.ParseFilter(req.Filter)
+	if err != nil {
+		s.jsonError(w, http.StatusBadRequest, err)
+		return
+	}
+	ctx := r.Context()
+	lang := req.Lang
+	if lang != "ja" {
+		lang = "en"
+	}
+	who := strings.TrimSpace(req.Friend)
+	if who == "" {
+		s.jsonError(w, http.StatusBadRequest, &kizuna.Error{Code: kizuna.EINVALID, Message: t(lang, "explain.who"), Path: "friend"})
+		return
+	}
+	var fr *kizuna.Friend
+	if kizuna.ValidLineUserID(who) {
+		if fr, err = s.Store.FindFriend(ctx, a, who); kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
+			fr, err = nil, nil
+		}
+	}
+	if fr == nil && err == nil {
+		var pg *kizuna.FriendPage
+		if pg, err = s.Store.ListFriends(ctx, a, kizuna.FriendQuery{Search: who, Limit: 1}); err == nil {
+			if len(pg.Friends) == 0 {
+				s.jsonError(w, http.StatusNotFound, &kizuna.Error{Code: kizuna.ENOTFOUND, Message: t(lang, "explain.nofriend"), Path: "friend"})
+				return
+			}
+			fr, err = s.Store.FindFriend(ctx, a, pg.Friends[0].LineUserID)
+		}
+	}
+	if err != nil {
+		s.Logger.Error("web: explain", "err", err)
+		s.jsonError(w, http.StatusInternalServerError, kizuna.Errorf(kizuna.EINTERNAL, "internal error"))
+		return
+	}
+	cat, err := s.Store.Catalog(ctx, a)
+	if err != nil {
+		s.Logger.Error("web: explain", "err", err)
+		s.jsonError(w, http.StatusInternalServerError, kizuna.Errorf(kizuna.EINTERNAL, "internal error"))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{
+		"friend":      map[string]string{"line_user_id": fr.LineUserID, "display_name": fr.DisplayName},
+		"explanation": kizuna.Explain(f, fr, cat, a.Location(), s.now(), lang),
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -37,8 +38,39 @@ func (s *Server) friends(w http.ResponseWriter, r *http.Request, ss *session) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "friends", &page{Lang: lang, Title: t(lang, "friends"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
-		AccountName: a.Name, Query: fq.Search, Tag: fq.Tag, Next: list.Next, Friends: list.Friends, Tags: tags})
+	segs, err := s.Store.Segments(r.Context(), a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := &page{Lang: lang, Title: t(lang, "friends"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
+		AccountName: a.Name, Query: fq.Search, Tag: fq.Tag, Next: list.Next, Friends: list.Friends, Tags: tags, Segments: segs}
+	// With a segment chosen, each friend on the page is marked in or out of
+	// it, linking to why.
+	if id, err := strconv.ParseInt(q.Get("segment"), 10, 64); err == nil {
+		i := slices.IndexFunc(segs, func(seg *kizuna.Segment) bool { return seg.ID == id })
+		if i < 0 {
+			s.notFound(w, r, ss)
+			return
+		}
+		p.Segment = segs[i]
+		f, err := kizuna.ParseFilter(p.Segment.Filter)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		m := kizuna.Matcher{Loc: a.Location(), Now: s.now()}
+		p.Members = map[string]bool{}
+		for _, sum := range list.Friends {
+			fr, err := s.Store.FindFriend(r.Context(), a, sum.LineUserID)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			p.Members[fr.LineUserID] = m.Match(f, fr)
+		}
+	}
+	s.render(w, r, http.StatusOK, "friends", p)
 }
 
 // accountFriend returns the account and the friend of the path, or answers
@@ -84,12 +116,18 @@ func (s *Server) friendPage(w http.ResponseWriter, r *http.Request, ss *session,
 		s.fail(w, r, err)
 		return
 	}
+	cat, err := s.Store.Catalog(r.Context(), a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	status := http.StatusOK
 	if errMsg != "" {
 		status = http.StatusBadRequest
 	}
 	s.render(w, r, status, "friend", &page{Lang: lang, Title: fr.DisplayName, User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
-		AccountName: a.Name, Friend: fr, InSegments: in, Segments: segs, Tags: tags, Error: errMsg})
+		AccountName: a.Name, Friend: fr, InSegments: in, Segments: segs, Tags: tags, Error: errMsg,
+		Integration: integrationSections(fr, cat, a.Location(), s.now(), lang)})
 }
 
 // friendTags adds or removes one of the friend's tags (the form's "add" or

@@ -95,6 +95,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /a/{account}/segments", s.signedIn(s.saveSegment))
 	mux.HandleFunc("POST /a/{account}/segments/{id}", s.signedIn(s.saveSegment))
 	mux.HandleFunc("POST /a/{account}/preview", s.signedIn(s.preview))
+	mux.HandleFunc("POST /a/{account}/explain", s.signedIn(s.explain))
 	mux.HandleFunc("GET /a/{account}/friends", s.signedIn(s.friends))
 	mux.HandleFunc("GET /a/{account}/friends/{id}", s.signedIn(s.friend))
 	mux.HandleFunc("POST /a/{account}/friends/{id}/tags", s.signedIn(s.friendTags))
@@ -135,6 +136,10 @@ type page struct {
 	CatalogJSON                        string
 	FolderID                           int64
 	Folders                            []kizuna.Folder
+	// The friend list's chosen segment, and who on the page is in it.
+	Members map[string]bool
+	// The friend page's integration data, named from the catalog.
+	Integration []integrationSection
 }
 
 // session is a signed-in request's user, CSRF token and accounts.
