@@ -1,6 +1,7 @@
 package kizuna
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"time"
@@ -91,4 +92,32 @@ func (m Matcher) SegmentsOf(segs []*Segment, fr *Friend) []*Segment {
 		}
 	}
 	return out
+}
+
+// FriendFinder reads one friend of an account.
+type FriendFinder interface {
+	FindFriend(ctx context.Context, account *Account, lineUserID string) (*Friend, error)
+}
+
+// MembersAmong reports which of the friends (LINE user IDs, a page of a
+// friend list) are in the segment at m.Now: one friend read each. A
+// segment whose stored filter no longer parses holds nobody.
+func (m Matcher) MembersAmong(ctx context.Context, st FriendFinder, a *Account, seg *Segment, ids []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(ids))
+	f, err := ParseFilter(seg.Filter)
+	if err != nil {
+		return out, nil
+	}
+	for _, id := range ids {
+		fr, err := st.FindFriend(ctx, a, id)
+		switch {
+		case ErrorCode(err) == ENOTFOUND: // deleted since the page was read
+			out[id] = false
+		case err != nil:
+			return nil, err
+		default:
+			out[id] = m.Match(f, fr)
+		}
+	}
+	return out, nil
 }

@@ -435,6 +435,18 @@ func TestAPI(t *testing.T) {
 			}
 			e.do("GET", "/api/v1/accounts/shop-a/friends?limit=0", e.tokenA, "", nil).mustError(t, http.StatusBadRequest, kizuna.EINVALID, "limit")
 			e.do("GET", "/api/v1/accounts/shop-a/friends?after=bogus", e.tokenA, "", nil).mustError(t, http.StatusBadRequest, kizuna.EINVALID, "after")
+			// With a segment: who on the page is in it.
+			var marked struct {
+				Friends   []kizuna.FriendSummary
+				SegmentID int64           `json:"segment_id"`
+				InSegment map[string]bool `json:"in_segment"`
+			}
+			e.do("GET", fmt.Sprintf("/api/v1/accounts/shop-a/friends?segment=%d", seg.ID), e.tokenA, "", nil).must(t, http.StatusOK, &marked)
+			if len(marked.Friends) != 5 || marked.SegmentID != seg.ID || !marked.InSegment[uid(1)] || marked.InSegment[uid(5)] || len(marked.InSegment) != 5 {
+				t.Fatalf("friends marked with the segment: %+v", marked)
+			}
+			e.do("GET", "/api/v1/accounts/shop-a/friends?segment=999999", e.tokenA, "", nil).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
+			e.do("GET", "/api/v1/accounts/shop-a/friends?segment=x", e.tokenA, "", nil).mustError(t, http.StatusBadRequest, kizuna.EINVALID, "segment")
 			var in struct{ Segments []struct{ Name string } }
 			e.do("GET", "/api/v1/accounts/shop-a/friends/"+uid(1)+"/segments", e.tokenA, "", nil).must(t, http.StatusOK, &in)
 			if len(in.Segments) != 2 {

@@ -410,11 +410,39 @@ func (s *Server) listFriends(w http.ResponseWriter, r *http.Request, a *kizuna.A
 		}
 		q.Limit = n
 	}
+	var seg *kizuna.Segment
+	if sid := v.Get("segment"); sid != "" {
+		id, err := strconv.ParseInt(sid, 10, 64)
+		if err != nil {
+			return &kizuna.Error{Code: kizuna.EINVALID, Message: "segment must be a segment's ID", Path: "segment"}
+		}
+		if seg, err = s.Store.Segment(r.Context(), a, id); err != nil {
+			return err
+		}
+	}
 	page, err := s.Store.ListFriends(r.Context(), a, q)
 	if err != nil {
 		return err
 	}
-	s.respond(w, r, http.StatusOK, page)
+	if seg == nil {
+		s.respond(w, r, http.StatusOK, page)
+		return nil
+	}
+	// With a segment: whether each friend of the page is in it now.
+	ids := make([]string, len(page.Friends))
+	for i, f := range page.Friends {
+		ids[i] = f.LineUserID
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	in, err := (kizuna.Matcher{Loc: a.Location(), Now: now}).MembersAmong(r.Context(), s.Store, a, seg, ids)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"friends": page.Friends, "segment_id": seg.ID, "in_segment": in, "evaluated_at": now}
+	if page.Next != "" {
+		out["next"] = page.Next
+	}
+	s.respond(w, r, http.StatusOK, out)
 	return nil
 }
 

@@ -54,20 +54,13 @@ func (s *Server) friends(w http.ResponseWriter, r *http.Request, ss *session) {
 			return
 		}
 		p.Segment = segs[i]
-		f, err := kizuna.ParseFilter(p.Segment.Filter)
-		if err != nil {
+		ids := make([]string, len(list.Friends))
+		for i, f := range list.Friends {
+			ids[i] = f.LineUserID
+		}
+		if p.Members, err = (kizuna.Matcher{Loc: a.Location(), Now: s.now()}).MembersAmong(r.Context(), s.Store, a, p.Segment, ids); err != nil {
 			s.fail(w, r, err)
 			return
-		}
-		m := kizuna.Matcher{Loc: a.Location(), Now: s.now()}
-		p.Members = map[string]bool{}
-		for _, sum := range list.Friends {
-			fr, err := s.Store.FindFriend(r.Context(), a, sum.LineUserID)
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			p.Members[fr.LineUserID] = m.Match(f, fr)
 		}
 	}
 	s.render(w, r, http.StatusOK, "friends", p)
