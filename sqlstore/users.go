@@ -164,3 +164,23 @@ func randomToken() string {
 	rand.Read(b) // never fails (crypto/rand)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// SetUserLang saves a user's language: "en", "ja" or "" (follow the
+// browser). Any other value is EINVALID and changes nothing; an unknown
+// user is ENOTFOUND. On success u.Lang is lang.
+func (db *DB) SetUserLang(ctx context.Context, u *kizuna.User, lang string) error {
+	if lang != "" && lang != "en" && lang != "ja" {
+		return &kizuna.Error{Code: kizuna.EINVALID, Message: "lang must be \"en\", \"ja\" or empty", Path: "lang"}
+	}
+	res, err := db.write.ExecContext(ctx, db.q(`UPDATE users SET lang = ? WHERE id = ?`), lang, u.ID)
+	if err != nil {
+		return fmt.Errorf("set user language: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("set user language: %w", err)
+	} else if n == 0 {
+		return kizuna.Errorf(kizuna.ENOTFOUND, "no user %d", u.ID)
+	}
+	u.Lang = lang
+	return nil
+}

@@ -83,3 +83,65 @@ func TestUsersAndSessions(t *testing.T) {
 		})
 	}
 }
+
+// TestSetUserLang saves a user's language on both backends: a sign-in and a
+// session see it, a bad value is refused and changes nothing, and "" goes
+// back to following the browser.
+func TestSetUserLang(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, backend := range testdb.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			db := testdb.Open(t, backend)
+			u, err := db.CreateUser(ctx, "owner@example.com", "correct horse battery", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			other, err := db.CreateUser(ctx, "other@example.com", "correct horse battery", "en")
+			if err != nil {
+				t.Fatal(err)
+			}
+			token, _, err := db.CreateSession(ctx, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored := func(who *kizuna.User) string {
+				t.Helper()
+				got, err := db.Authenticate(ctx, who.Email, "correct horse battery")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return got.Lang
+			}
+			if err := db.SetUserLang(ctx, u, "ja"); err != nil || u.Lang != "ja" {
+				t.Fatalf("SetUserLang ja: %v, u.Lang %q", err, u.Lang)
+			}
+			if got := stored(u); got != "ja" {
+				t.Fatalf("after SetUserLang ja, sign-in sees %q", got)
+			}
+			if s, _, err := db.Session(ctx, token); err != nil || s.Lang != "ja" {
+				t.Fatalf("after SetUserLang ja, the session sees %+v %v", s, err)
+			}
+			if got := stored(other); got != "en" {
+				t.Fatalf("another user's language changed to %q", got)
+			}
+
+			err = db.SetUserLang(ctx, u, "fr")
+			var e *kizuna.Error
+			if kizuna.ErrorCode(err) != kizuna.EINVALID || !errors.As(err, &e) || e.Path != "lang" {
+				t.Fatalf("SetUserLang fr: %v, want invalid at lang", err)
+			}
+			if u.Lang != "ja" || stored(u) != "ja" {
+				t.Fatalf("a refused language changed something: u.Lang %q, stored %q", u.Lang, stored(u))
+			}
+
+			if err := db.SetUserLang(ctx, u, ""); err != nil || stored(u) != "" {
+				t.Fatalf("SetUserLang \"\": %v, stored %q", err, stored(u))
+			}
+			if err := db.SetUserLang(ctx, &kizuna.User{ID: other.ID + 1000}, "en"); kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
+				t.Fatalf("SetUserLang of an unknown user: %v", err)
+			}
+		})
+	}
+}

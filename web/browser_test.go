@@ -100,7 +100,7 @@ func pick(t *testing.T, ctx context.Context, k int, value string) {
 func waitText(t *testing.T, ctx context.Context, sel, want string) {
 	t.Helper()
 	var got string
-	for range 100 {
+	for range 300 { // up to 15 s: CI machines run the race detector and Chromium at once
 		if got = text(t, ctx, sel); got == want {
 			return
 		}

@@ -39,6 +39,8 @@ type Users interface {
 	Session(ctx context.Context, token string) (*kizuna.User, string, error)
 	DeleteSession(ctx context.Context, token string) error
 	Memberships(ctx context.Context, u *kizuna.User) ([]kizuna.Membership, error)
+	// SetUserLang saves the user's language: "en", "ja" or "" (the browser's).
+	SetUserLang(ctx context.Context, u *kizuna.User, lang string) error
 }
 
 // Server serves the web application.
@@ -100,6 +102,26 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /a/{account}/friends/{id}", s.signedIn(s.friend))
 	mux.HandleFunc("POST /a/{account}/friends/{id}/tags", s.signedIn(s.friendTags))
 	mux.HandleFunc("GET /a/{account}/friends/{id}/why", s.signedIn(s.why))
+	// Segment list actions, deleted segments and history (manage.go), tags
+	// (tags.go), settings: API tokens and the language (settings.go).
+	mux.HandleFunc("POST /a/{account}/segments/{id}/duplicate", s.signedIn(s.duplicateSegment))
+	mux.HandleFunc("POST /a/{account}/segments/{id}/delete", s.signedIn(s.deleteSegment))
+	mux.HandleFunc("POST /a/{account}/segments/{id}/move", s.signedIn(s.moveSegment))
+	mux.HandleFunc("POST /a/{account}/segments/{id}/restore", s.signedIn(s.restoreSegment))
+	mux.HandleFunc("GET /a/{account}/segments/deleted", s.signedIn(s.deletedSegments))
+	mux.HandleFunc("GET /a/{account}/segments/{id}/history", s.signedIn(s.segmentHistory))
+	mux.HandleFunc("POST /a/{account}/folders", s.signedIn(s.createFolder))
+	mux.HandleFunc("POST /a/{account}/folders/rename", s.signedIn(s.renameFolder))
+	mux.HandleFunc("POST /a/{account}/folders/delete", s.signedIn(s.deleteFolder))
+	mux.HandleFunc("GET /a/{account}/tags", s.signedIn(s.tags))
+	mux.HandleFunc("POST /a/{account}/tags", s.signedIn(s.createTag))
+	mux.HandleFunc("POST /a/{account}/tags/rename", s.signedIn(s.renameTag))
+	mux.HandleFunc("POST /a/{account}/tags/delete", s.signedIn(s.deleteTag))
+	mux.HandleFunc("POST /a/{account}/tags/apply", s.signedIn(s.applyTag))
+	mux.HandleFunc("GET /a/{account}/settings", s.signedIn(s.settings))
+	mux.HandleFunc("POST /a/{account}/settings/tokens", s.signedIn(s.createToken))
+	mux.HandleFunc("POST /a/{account}/settings/tokens/{id}/revoke", s.signedIn(s.revokeToken))
+	mux.HandleFunc("POST /a/{account}/settings/lang", s.signedIn(s.saveLang))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.notFound(w, r, nil) })
 	return securityHeaders(mux)
 }
@@ -140,6 +162,14 @@ type page struct {
 	Members map[string]bool
 	// The friend page's integration data, named from the catalog.
 	Integration []integrationSection
+	// Segment management, tags and settings (manage.go, tags.go, settings.go).
+	Notice          string
+	History         []historyRow
+	Deleted         []deletedRow
+	TagRows         []tagRow
+	Tokens          []tokenRow
+	NewToken        string
+	CanManageTokens bool
 }
 
 // session is a signed-in request's user, CSRF token and accounts.
@@ -333,12 +363,14 @@ func (s *Server) signout(w http.ResponseWriter, r *http.Request, ss *session) {
 }
 
 // setLang switches the language (a cookie) and goes back. Signed in, it
-// checks the session's CSRF token; before sign-in, the sign-in form's.
+// checks the session's CSRF token, and saves the choice on the user too;
+// before sign-in, it checks the sign-in form's.
 func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 	want := ""
+	var u *kizuna.User
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		if _, csrf, err := s.Users.Session(r.Context(), c.Value); err == nil {
-			want = csrf
+		if su, csrf, err := s.Users.Session(r.Context(), c.Value); err == nil {
+			u, want = su, csrf
 		}
 	}
 	if want == "" {
@@ -353,6 +385,12 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 	lang := r.PostFormValue("lang")
 	if lang != "ja" && lang != "en" {
 		lang = "en"
+	}
+	if u != nil { // the choice follows the user to other browsers
+		if err := s.Users.SetUserLang(r.Context(), u, lang); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	s.setCookie(w, r, langCookie, lang, 365*24*3600)
 	back := r.PostFormValue("back")

@@ -1,0 +1,137 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/kizuna-line/kizuna"
+)
+
+// The settings page: the account's API tokens (owners only) and the user's
+// language.
+
+// tokenRow is an API token as the settings page lists it (never the token).
+type tokenRow struct {
+	ID      int64
+	Created string
+}
+
+// settingsURL is the account's settings page.
+func settingsURL(a *kizuna.Account) string {
+	return "/a/" + url.PathEscape(a.Name) + "/settings"
+}
+
+// role returns the user's role in the account named name, or "".
+func (ss *session) role(name string) string {
+	for _, m := range ss.accounts {
+		if m.Account.Name == name {
+			return m.Role
+		}
+	}
+	return ""
+}
+
+// settings shows the settings page: the language for everyone; API
+// tokens for owners (a member reads that only owners manage them, and
+// gets 403 from the token forms).
+func (s *Server) settings(w http.ResponseWriter, r *http.Request, ss *session) {
+	a := ss.account(r.PathValue("account"))
+	if a == nil {
+		s.notFound(w, r, ss)
+		return
+	}
+	s.settingsPage(w, r, ss, a, http.StatusOK, "", "")
+}
+
+func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, status int, newToken, errMsg string) {
+	lang := s.lang(r, ss.user)
+	p := &page{Lang: lang, Title: t(lang, "nav.settings"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
+		AccountName: a.Name, Path: settingsURL(a), Error: errMsg, NewToken: newToken}
+	if ss.role(a.Name) == kizuna.RoleOwner {
+		tokens, err := s.Store.Tokens(r.Context(), a)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		p.CanManageTokens = true
+		for _, tk := range tokens {
+			p.Tokens = append(p.Tokens, tokenRow{ID: tk.ID, Created: tk.CreatedAt.In(a.Location()).Format("2006-01-02 15:04")})
+		}
+	}
+	s.render(w, r, status, "settings", p)
+}
+
+// ownerAccount returns the account of the path if the user owns it; a
+// member gets the settings page with 403, anyone else "not found".
+func (s *Server) ownerAccount(w http.ResponseWriter, r *http.Request, ss *session) *kizuna.Account {
+	a := ss.account(r.PathValue("account"))
+	if a == nil {
+		s.notFound(w, r, ss)
+		return nil
+	}
+	if ss.role(a.Name) != kizuna.RoleOwner {
+		s.settingsPage(w, r, ss, a, http.StatusForbidden, "", "")
+		return nil
+	}
+	return a
+}
+
+// createToken makes an API token and shows it once, on the page this POST
+// answers (never in a URL, a redirect or a cookie).
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request, ss *session) {
+	a := s.ownerAccount(w, r, ss)
+	if a == nil {
+		return
+	}
+	token, err := s.Store.CreateToken(r.Context(), a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.settingsPage(w, r, ss, a, http.StatusOK, token, "")
+}
+
+// revokeToken deletes one of the account's API tokens.
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, ss *session) {
+	a := s.ownerAccount(w, r, ss)
+	if a == nil {
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r, ss)
+		return
+	}
+	if err := s.Store.RevokeToken(r.Context(), a, id); err != nil {
+		s.failOrNotFound(w, r, ss, err)
+		return
+	}
+	http.Redirect(w, r, settingsURL(a), http.StatusSeeOther)
+}
+
+// saveLang saves the user's language ("en", "ja", or "" for the
+// browser's), and sets this browser's language cookie to match (or clears
+// it, for the browser's).
+func (s *Server) saveLang(w http.ResponseWriter, r *http.Request, ss *session) {
+	a := ss.account(r.PathValue("account"))
+	if a == nil {
+		s.notFound(w, r, ss)
+		return
+	}
+	lang := r.PostFormValue("lang")
+	if err := s.Users.SetUserLang(r.Context(), ss.user, lang); err != nil {
+		if kizuna.ErrorCode(err) == kizuna.EINVALID {
+			s.settingsPage(w, r, ss, a, http.StatusBadRequest, "", kizuna.ErrorMessage(err))
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	if lang == "" {
+		s.setCookie(w, r, langCookie, "", -1)
+	} else {
+		s.setCookie(w, r, langCookie, lang, 365*24*3600)
+	}
+	http.Redirect(w, r, settingsURL(a), http.StatusSeeOther)
+}
