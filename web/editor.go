@@ -143,32 +143,48 @@ func (s *Server) saveSegment(w http.ResponseWriter, r *http.Request, ss *session
 // the signed-in user (the CSRF token comes in the X-CSRF-Token header).
 // Errors have the API's shape, {"error": {"code", "message", "path"?}}.
 func (s *Server) preview(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.jsonError(w, http.StatusNotFound, kizuna.Errorf(kizuna.ENOTFOUND, "not found"))
-		return
-	}
 	var req struct {
 		Filter json.RawMessage `json:"filter"`
 		Lang   string          `json:"lang"`
 	}
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err := json.Unmarshal(body, &req); err != nil {
-		s.jsonError(w, http.StatusBadRequest, kizuna.Errorf(kizuna.EINVALID, "the preview request is not JSON"))
+	a, ok := s.jsonRequest(w, r, ss, &req)
+	if !ok {
 		return
 	}
 	p, err := s.Store.Preview(r.Context(), a, kizuna.PreviewRequest{Filter: req.Filter, Lang: req.Lang})
 	if err != nil {
-		status := http.StatusBadRequest
-		if kizuna.ErrorCode(err) == kizuna.EINTERNAL {
-			s.Logger.Error("web: preview", "err", err)
-			status = http.StatusInternalServerError
-		}
-		s.jsonError(w, status, err)
+		s.jsonRefusal(w, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(p)
+}
+
+// jsonRequest resolves the path's account and decodes the JSON body of up
+// to 1 MiB into dst, or answers with the error and reports false.
+func (s *Server) jsonRequest(w http.ResponseWriter, r *http.Request, ss *session, dst any) (*kizuna.Account, bool) {
+	a := ss.account(r.PathValue("account"))
+	if a == nil {
+		s.jsonError(w, http.StatusNotFound, kizuna.Errorf(kizuna.ENOTFOUND, "not found"))
+		return nil, false
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err := json.Unmarshal(body, dst); err != nil {
+		s.jsonError(w, http.StatusBadRequest, kizuna.Errorf(kizuna.EINVALID, "the request is not JSON"))
+		return nil, false
+	}
+	return a, true
+}
+
+// jsonRefusal answers a refusal with 400, or an internal error with 500
+// (logged; its text is not shown).
+func (s *Server) jsonRefusal(w http.ResponseWriter, err error) {
+	if kizuna.ErrorCode(err) == kizuna.EINTERNAL {
+		s.Logger.Error("web: request failed", "err", err)
+		s.jsonError(w, http.StatusInternalServerError, kizuna.Errorf(kizuna.EINTERNAL, "internal error"))
+		return
+	}
+	s.jsonError(w, http.StatusBadRequest, err)
 }
 
 // jsonError writes err in the API's error shape; its message is safe to show.
@@ -187,24 +203,18 @@ func (s *Server) jsonError(w http.ResponseWriter, status int, err error) {
 // filter explained for one friend, named by LINE user ID or found by the
 // friend list's search (name or ID prefix; the most recently added match).
 func (s *Server) explain(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.jsonError(w, http.StatusNotFound, kizuna.Errorf(kizuna.ENOTFOUND, "not found"))
-		return
-	}
 	var req struct {
 		Filter json.RawMessage `json:"filter"`
 		Friend string          `json:"friend"`
 		Lang   string          `json:"lang"`
 	}
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err := json.Unmarshal(body, &req); err != nil {
-		s.jsonError(w, http.StatusBadRequest, kizuna.Errorf(kizuna.EINVALID, "the request is not JSON"))
+	a, ok := s.jsonRequest(w, r, ss, &req)
+	if !ok {
 		return
 	}
 	f, err := kizuna.ParseFilter(req.Filter)
 	if err != nil {
-		s.jsonError(w, http.StatusBadRequest, err)
+		s.jsonRefusal(w, err)
 		return
 	}
 	ctx := r.Context()
@@ -233,15 +243,12 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request, ss *session) {
 			fr, err = s.Store.FindFriend(ctx, a, pg.Friends[0].LineUserID)
 		}
 	}
-	if err != nil {
-		s.Logger.Error("web: explain", "err", err)
-		s.jsonError(w, http.StatusInternalServerError, kizuna.Errorf(kizuna.EINTERNAL, "internal error"))
-		return
+	var cat *kizuna.Catalog
+	if err == nil {
+		cat, err = s.Store.Catalog(ctx, a)
 	}
-	cat, err := s.Store.Catalog(ctx, a)
 	if err != nil {
-		s.Logger.Error("web: explain", "err", err)
-		s.jsonError(w, http.StatusInternalServerError, kizuna.Errorf(kizuna.EINTERNAL, "internal error"))
+		s.jsonRefusal(w, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

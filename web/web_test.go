@@ -117,3 +117,62 @@ func TestSignInProtections(t *testing.T) {
 		t.Fatalf("after five failures: %d", code)
 	}
 }
+
+// TestEditorJSON: the editor's preview and explain endpoints need the
+// session's CSRF header, answer refusals with a path, find a friend by
+// name, and know nothing of another account's friends.
+func TestEditorJSON(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Open(t, "sqlite")
+	a, _ := db.CreateAccount(ctx, "shop-a", "")
+	b, _ := db.CreateAccount(ctx, "shop-b", "")
+	db.ImportFriends(ctx, a, strings.NewReader(`{"line_user_id": "U00000000000000000000000000000001", "display_name": "Aiko", "added_at": "2026-11-20T10:00:00+09:00", "tags": ["VIP"]}`), kizuna.ImportOptions{})
+	db.ImportFriends(ctx, b, strings.NewReader(`{"line_user_id": "U00000000000000000000000000000002", "display_name": "Bob", "added_at": "2026-11-20T10:00:00+09:00", "tags": ["VIP"]}`), kizuna.ImportOptions{})
+	u, _ := db.CreateUser(ctx, "owner@example.com", "correct horse battery", "en")
+	db.AddMember(ctx, u, a, kizuna.RoleOwner)
+	srv := httptest.NewServer(web.New(db, db, nil).Handler())
+	defer srv.Close()
+	jar, _ := cookiejar.New(nil)
+	c := &client{t: t, url: srv.URL, c: &http.Client{Jar: jar}}
+	if code, _ := c.do("POST", "/signin", url.Values{"csrf": {c.csrf("/signin")}, "email": {"owner@example.com"}, "password": {"correct horse battery"}}); code != http.StatusOK {
+		t.Fatalf("sign-in: %d", code)
+	}
+	token := c.csrf("/a/shop-a/friends/U00000000000000000000000000000001")
+	post := func(path, csrf, body string) (int, string) {
+		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-CSRF-Token", csrf)
+		res, err := c.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		out, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(out)
+	}
+	vip := `{"groups": [{"conditions": [{"field": "tag", "op": "has", "value": "VIP"}]}]}`
+	for _, c := range []struct {
+		path, csrf, body string
+		status           int
+		want             string
+	}{
+		{"/a/shop-a/preview", token, `{"filter": ` + vip + `}`, http.StatusOK, `"count":1`},
+		{"/a/shop-a/preview", "forged", `{"filter": ` + vip + `}`, http.StatusForbidden, ``},
+		{"/a/shop-a/preview", token, `{"filter": {"groups": [{"conditions": [{"field": "tag", "op": "has", "value": "Nope"}]}]}}`, http.StatusBadRequest, `"path":"groups[0].conditions[0].value"`},
+		{"/a/shop-a/preview", token, `not JSON`, http.StatusBadRequest, `"code":"invalid"`},
+		{"/a/shop-b/preview", token, `{"filter": ` + vip + `}`, http.StatusNotFound, `"code":"not_found"`},
+		{"/a/shop-a/explain", token, `{"filter": ` + vip + `, "friend": "aik"}`, http.StatusOK, `"member":true`},
+		{"/a/shop-a/explain", token, `{"filter": ` + vip + `, "friend": "U00000000000000000000000000000001", "lang": "ja"}`, http.StatusOK, `"value":"タグ: VIP"`},
+		{"/a/shop-a/explain", "forged", `{"filter": ` + vip + `, "friend": "aik"}`, http.StatusForbidden, ``},
+		{"/a/shop-a/explain", token, `{"filter": ` + vip + `, "friend": " "}`, http.StatusBadRequest, `"path":"friend"`},
+		{"/a/shop-a/explain", token, `{"filter": ` + vip + `, "friend": "Bob"}`, http.StatusNotFound, `"path":"friend"`},
+		{"/a/shop-a/explain", token, `{"filter": ` + vip + `, "friend": "U00000000000000000000000000000002"}`, http.StatusNotFound, `"path":"friend"`},
+		{"/a/shop-a/explain", token, `{"filter": {"groups": []}, "friend": "aik"}`, http.StatusBadRequest, `"code":"invalid_filter"`},
+		{"/a/shop-b/explain", token, `{"filter": ` + vip + `, "friend": "Bob"}`, http.StatusNotFound, `"code":"not_found"`},
+	} {
+		status, body := post(c.path, c.csrf, c.body)
+		if status != c.status || !strings.Contains(body, c.want) {
+			t.Errorf("POST %s %s: %d %s, want %d with %s", c.path, c.body, status, body, c.status, c.want)
+		}
+	}
+}
