@@ -90,6 +90,7 @@ var messages = map[string][2]string{
 	"preview":                 {"Segment Preview", "セグメントプレビュー"},
 	"preview.friends":         {"friends", "人"},
 	"editor.unsupported":      {"This segment uses conditions this editor cannot show yet; the preview shows it as saved. Edit it through the API.", "このセグメントにはエディタでまだ表示できない条件があります。プレビューは保存済みの内容です。変更はAPIで行ってください。"},
+	"session.ended":           {"Your session has ended. Reload the page to sign in again.", "ログインの有効期限が切れました。ページを再読み込みしてログインしてください。"},
 	"csrf":                    {"The form expired. Reload the page and try again.", "フォームの有効期限が切れました。ページを再読み込みしてください。"},
 }
 

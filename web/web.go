@@ -194,6 +194,10 @@ func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *session)) 
 				s.fail(w, r, err)
 				return
 			}
+			if wantsJSON(r) { // the editor's calls: say so, and let the page offer sign-in
+				s.jsonError(w, http.StatusUnauthorized, kizuna.Errorf(kizuna.EUNAUTHORIZED, "%s", t(s.lang(r, nil), "session.ended")))
+				return
+			}
 			http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
@@ -202,6 +206,10 @@ func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *session)) 
 			given = r.PostFormValue("csrf")
 		}
 		if r.Method == http.MethodPost && !sameToken(given, csrf) {
+			if wantsJSON(r) {
+				s.jsonError(w, http.StatusForbidden, kizuna.Errorf("forbidden", "%s", t(s.lang(r, u), "csrf")))
+				return
+			}
 			s.render(w, r, http.StatusForbidden, "message", &page{Message: t(s.lang(r, u), "csrf")})
 			return
 		}
@@ -212,6 +220,11 @@ func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *session)) 
 		}
 		h(w, r, &session{user: u, csrf: csrf, accounts: accounts})
 	}
+}
+
+// wantsJSON reports whether the request is one of the pages' JSON calls.
+func wantsJSON(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Content-Type"), "application/json")
 }
 
 func sameToken(a, b string) bool {

@@ -176,3 +176,20 @@ func TestEditorJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONCallsAfterSignOut: the editor's JSON calls get a JSON 401 (not a
+// redirect to an HTML page) once the session has ended.
+func TestJSONCallsAfterSignOut(t *testing.T) {
+	c, _ := setup(t)
+	req, _ := http.NewRequest("POST", c.url+"/a/shop-a/preview", strings.NewReader(`{"filter": {}}`))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := c.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), `"code":"unauthorized"`) || !strings.Contains(string(body), "Reload the page") {
+		t.Fatalf("preview without a session: %d %s", res.StatusCode, body)
+	}
+}

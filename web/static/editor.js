@@ -358,9 +358,12 @@
     document.getElementById("preview-error").textContent = message;
   }
 
+  // post sends a JSON call; any failure comes back as {error: {message}}
+  // (a session that ended, a network error), so the page can say it.
   function post(url, body) {
     return fetch(url, {method: "POST", headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf}, body: JSON.stringify(body), credentials: "same-origin"})
-      .then(function (r) { return r.json(); });
+      .then(function (r) { return r.json(); })
+      .catch(function () { return {error: {message: L("Kizuna cannot be reached. Check the connection and try again.", "Kizunaに接続できません。接続を確認してもう一度お試しください。")}}; });
   }
 
   var seq = 0, shown = 0, timer = null;
