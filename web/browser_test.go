@@ -99,9 +99,16 @@ func pick(t *testing.T, ctx context.Context, k int, value string) {
 // waitText waits until the element's text is want.
 func waitText(t *testing.T, ctx context.Context, sel, want string) {
 	t.Helper()
+	// The text is read in one step in the page: the element may be
+	// replaced between a lookup and a read (the preview redraws).
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e ? e.innerText.trim() : "" })()`, sel)
 	var got string
 	for range 300 { // up to 15 s: CI machines run the race detector and Chromium at once
-		if got = text(t, ctx, sel); got == want {
+		var err error
+		if got, err = chromedp.Run(ctx, chromedp.Evaluate[string](js)); err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		if got == want {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)

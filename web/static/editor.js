@@ -94,7 +94,14 @@
   function fieldSelect(value) {
     var s = el("select", {"class": "field", "aria-label": L("Property", "項目")});
     Object.keys(CATS).forEach(function (cat) {
-      var fields = FIELDS.filter(function (f) { return f.cat === cat && (cat === "line" || connected[cat] || f.field === value); });
+      // An integration's fields show once it is connected; its property
+      // field once the catalog names a property to pick. A saved
+      // condition's field always shows.
+      var fields = FIELDS.filter(function (f) {
+        if (f.cat !== cat) return false;
+        if (f.field === value) return true;
+        return (cat === "line" || connected[cat]) && (!f.source || properties(f.source).length > 0);
+      });
       if (!fields.length) return;
       var og = el("optgroup", {label: CATS[cat]});
       fields.forEach(function (f) { og.appendChild(option(f.field, f.label, f.field === value)); });
