@@ -150,6 +150,9 @@ type PreviewRequest struct {
 	Filter json.RawMessage
 	Now    time.Time
 	Lang   string
+	// CountOnly asks for the count alone (a segment list's column): no
+	// sample, no summary.
+	CountOnly bool
 }
 
 // Store is what the command line and the HTTP API need from storage. Every

@@ -121,3 +121,28 @@ func (m Matcher) MembersAmong(ctx context.Context, st FriendFinder, a *Account, 
 	}
 	return out, nil
 }
+
+// Previewer answers previews: the engine in a server, else the database.
+type Previewer interface {
+	Preview(ctx context.Context, account *Account, req PreviewRequest) (*Preview, error)
+}
+
+// Recount sets each segment's Count and CountedAt to its number of friends
+// now, so that a list shows current counts, never a stale snapshot. A
+// segment whose filter no longer holds (a restored one naming a deleted
+// tag) gets no count.
+func Recount(ctx context.Context, p Previewer, a *Account, segs []*Segment) error {
+	for _, s := range segs {
+		pv, err := p.Preview(ctx, a, PreviewRequest{Filter: s.Filter, CountOnly: true})
+		switch {
+		case err == nil:
+			at := pv.EvaluatedAt
+			s.Count, s.CountedAt = &pv.Count, &at
+		case ErrorCode(err) == EINTERNAL:
+			return err
+		default:
+			s.Count, s.CountedAt = nil, nil
+		}
+	}
+	return nil
+}

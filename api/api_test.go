@@ -372,6 +372,10 @@ func TestAPI(t *testing.T) {
 			if len(list.Segments) != 1 || list.Segments[0].ID != dup.ID || len(list.Folders) != 1 {
 				t.Fatalf("list after the delete: %+v", list)
 			}
+			// The list's counts are current: VIP members now, and when.
+			if c := list.Segments[0]; c.Count == nil || *c.Count != 3 || c.CountedAt == nil || c.CountedAt.IsZero() {
+				t.Fatalf("the list's count: %v at %v, want 3 with its instant", c.Count, c.CountedAt)
+			}
 			e.do("GET", "/api/v1/accounts/shop-a/segments/deleted", e.tokenA, "", nil).must(t, http.StatusOK, &list)
 			if len(list.Segments) != 1 || list.Segments[0].ID != seg.ID {
 				t.Fatalf("deleted list: %+v", list)

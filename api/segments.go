@@ -146,6 +146,9 @@ func (s *Server) listSegments(w http.ResponseWriter, r *http.Request, a *kizuna.
 	if err != nil {
 		return err
 	}
+	if err := kizuna.Recount(r.Context(), s.Store, a, segs); err != nil {
+		return err
+	}
 	s.respond(w, r, http.StatusOK, map[string]any{"segments": segs, "folders": folders})
 	return nil
 }

@@ -341,14 +341,20 @@ func (e *Engine) Preview(ctx context.Context, a *kizuna.Account, req kizuna.Prev
 	}
 	now = now.UTC().Truncate(time.Microsecond)
 	r := idx.Evaluate(f, now)
-	cat, err := e.Store.Catalog(ctx, a)
-	if err != nil {
-		return nil, err
+	summary := ""
+	if req.CountOnly {
+		r.Sample = []kizuna.PreviewFriend{}
+	} else {
+		cat, err := e.Store.Catalog(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		summary = kizuna.Summarize(f, cat, a.Location(), now, req.Lang)
 	}
 	return &kizuna.Preview{
 		Count:       int64(r.Count),
 		Sample:      r.Sample,
-		Summary:     kizuna.Summarize(f, cat, a.Location(), now, req.Lang),
+		Summary:     summary,
 		EvaluatedAt: now,
 		AnsweredBy:  "engine",
 		TookMS:      float64(time.Since(start).Microseconds()) / 1000,

@@ -84,6 +84,14 @@ func TestEngineEqualsSQL(t *testing.T) {
 					t.Fatalf("%s: answered by %q and %q", tc.Name, got.AnsweredBy, want.AnsweredBy)
 				}
 				samePreview(t, tc.Name, got, want)
+				// Count only: the same count from both, nothing else.
+				req.CountOnly = true
+				for _, p := range []kizuna.Store{e, db} {
+					c, err := p.Preview(ctx, a, req)
+					if err != nil || c.Count != want.Count || len(c.Sample) != 0 || c.Summary != "" {
+						t.Fatalf("%s: count only %+v (%v), want count %d alone", tc.Name, c, err, want.Count)
+					}
+				}
 			}
 
 			for _, zone := range []string{"Asia/Tokyo", "America/Los_Angeles"} {

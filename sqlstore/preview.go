@@ -30,9 +30,11 @@ func (db *DB) Preview(ctx context.Context, a *kizuna.Account, req kizuna.Preview
 	// The catalog is read before the transaction takes its connection:
 	// asking the pool for a second connection while holding one deadlocks
 	// once as many previews run as the pool has connections.
-	cat, err := db.Catalog(ctx, a)
-	if err != nil {
-		return nil, err
+	var cat *kizuna.Catalog
+	if !req.CountOnly {
+		if cat, err = db.Catalog(ctx, a); err != nil {
+			return nil, err
+		}
 	}
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: db.snapshot()})
 	if err != nil {
@@ -47,28 +49,36 @@ func (db *DB) Preview(ctx context.Context, a *kizuna.Account, req kizuna.Preview
 		return nil, err
 	}
 	loc := a.Location()
-	count, sample, err := db.members(ctx, tx, a, f, now, loc, tagIDs)
+	count, sample, err := db.members(ctx, tx, a, f, now, loc, tagIDs, !req.CountOnly)
 	if err != nil {
 		return nil, err
+	}
+	summary := ""
+	if !req.CountOnly {
+		summary = kizuna.Summarize(f, cat, loc, now, req.Lang)
 	}
 	return &kizuna.Preview{
 		Count:       count,
 		Sample:      sample,
-		Summary:     kizuna.Summarize(f, cat, loc, now, req.Lang),
+		Summary:     summary,
 		EvaluatedAt: now,
 		AnsweredBy:  "sql",
 		TookMS:      float64(time.Since(start).Microseconds()) / 1000,
 	}, nil
 }
 
-// members runs the compiled filter: the count and the sample, in one snapshot.
-func (db *DB) members(ctx context.Context, tx *sql.Tx, a *kizuna.Account, f *kizuna.Filter, now time.Time, loc *time.Location, tagIDs map[string]int64) (int64, []kizuna.PreviewFriend, error) {
+// members runs the compiled filter: the count and, when asked, the sample,
+// in one snapshot.
+func (db *DB) members(ctx context.Context, tx *sql.Tx, a *kizuna.Account, f *kizuna.Filter, now time.Time, loc *time.Location, tagIDs map[string]int64, withSample bool) (int64, []kizuna.PreviewFriend, error) {
 	c := newCompiler(db.d, now, loc, tagIDs)
 	where := "f.account_id = ? AND f.status = 'following' AND " + c.filter(f)
 	args := append([]any{a.ID}, c.args...)
 	var count int64
 	if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM friends f WHERE `+where), args...).Scan(&count); err != nil {
 		return 0, nil, fmt.Errorf("preview count: %w", err)
+	}
+	if !withSample {
+		return count, []kizuna.PreviewFriend{}, nil
 	}
 	rows, err := tx.QueryContext(ctx, db.q(`SELECT f.line_user_id, f.display_name, f.added_at_us FROM friends f WHERE `+where+
 		` ORDER BY f.added_at_us DESC, f.line_user_id ASC LIMIT `+fmt.Sprint(SampleSize)), args...)

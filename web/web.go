@@ -472,6 +472,10 @@ func (s *Server) segments(w http.ResponseWriter, r *http.Request, ss *session) {
 		s.fail(w, r, err)
 		return
 	}
+	if err := kizuna.Recount(r.Context(), s.Store, a, segs); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	sortBy := r.URL.Query().Get("sort")
 	var rows []segmentRow
@@ -483,8 +487,8 @@ func (s *Server) segments(w http.ResponseWriter, r *http.Request, ss *session) {
 		if seg.FolderID != nil {
 			row.folderID, row.InFolder = *seg.FolderID, true
 		}
-		if p, err := s.Store.Preview(r.Context(), a, kizuna.PreviewRequest{Filter: seg.Filter, Lang: lang}); err == nil {
-			row.count, row.Count = p.Count, formatCount(p.Count)
+		if seg.Count != nil {
+			row.count, row.Count = *seg.Count, formatCount(*seg.Count)
 		}
 		rows = append(rows, row)
 	}
