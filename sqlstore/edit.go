@@ -16,7 +16,19 @@ import (
 // tag's unique key, and two that write the same friends in different orders
 // could deadlock.
 func (db *DB) beginWrite(ctx context.Context, a *kizuna.Account) (*sql.Tx, error) {
-	tx, err := db.write.BeginTx(ctx, nil)
+	return db.beginWriteOn(ctx, nil, a)
+}
+
+// beginWriteOn is beginWrite on a connection the caller holds (nil: any of
+// the writer pool's).
+func (db *DB) beginWriteOn(ctx context.Context, conn *sql.Conn, a *kizuna.Account) (*sql.Tx, error) {
+	var tx *sql.Tx
+	var err error
+	if conn != nil {
+		tx, err = conn.BeginTx(ctx, nil)
+	} else {
+		tx, err = db.write.BeginTx(ctx, nil)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
 	"github.com/kizuna-line/kizuna"
 )
 
@@ -32,19 +35,30 @@ const importLockClass int32 = 5
 const maxLineEnding = 2
 
 // ImportFriends imports NDJSON friends (spec section 5) in one transaction,
-// streaming: lines are parsed and written in batches of multi-row statements,
-// so memory does not grow with the file. With bad lines and without
+// streaming: lines are parsed and written in batches (friend rows as
+// multi-row upserts; their tags, lists and properties as multi-row INSERTs
+// on SQLite and COPY on PostgreSQL), so memory does not grow with the file. With bad lines and without
 // SkipInvalid, the transaction is rolled back (nothing changes) and an
 // *kizuna.ImportError lists them; every line is still read so that all bad
 // lines are counted. A line replaces the friend's whole record, so importing
 // the same file twice leaves the same state.
 func (db *DB) ImportFriends(ctx context.Context, a *kizuna.Account, r io.Reader, opt kizuna.ImportOptions) (*kizuna.ImportResult, error) {
-	tx, err := db.beginWrite(ctx, a)
+	// On PostgreSQL the import holds its own connection, so that child rows
+	// can go through COPY on the transaction's connection.
+	var conn *sql.Conn
+	if db.d.name == "postgres" {
+		var err error
+		if conn, err = db.write.Conn(ctx); err != nil {
+			return nil, fmt.Errorf("import: %w", err)
+		}
+		defer conn.Close()
+	}
+	tx, err := db.beginWriteOn(ctx, conn, a)
 	if err != nil {
 		return nil, fmt.Errorf("import: %w", err)
 	}
 	defer tx.Rollback()
-	imp := &importer{db: db, tx: tx, account: a, loc: a.Location(), now: db.Now().UnixMicro(), stmts: map[string]*sql.Stmt{}, newTags: map[string]bool{}}
+	imp := &importer{db: db, tx: tx, conn: conn, account: a, loc: a.Location(), now: db.Now().UnixMicro(), stmts: map[string]*sql.Stmt{}, newTags: map[string]bool{}}
 	if err := imp.loadTags(ctx); err != nil {
 		return nil, err
 	}
@@ -279,6 +293,7 @@ func storable(f *kizuna.Friend) error {
 type importer struct {
 	db      *DB
 	tx      *sql.Tx
+	conn    *sql.Conn // the transaction's connection on PostgreSQL (for COPY); nil on SQLite
 	account *kizuna.Account
 	loc     *time.Location
 	now     int64
@@ -340,54 +355,91 @@ func (imp *importer) flush(ctx context.Context) error {
 	if err := imp.ensureTags(ctx); err != nil {
 		return err
 	}
-	existing, err := imp.existing(ctx)
+	var existing []any
+	if imp.conn == nil {
+		var err error
+		if existing, err = imp.existing(ctx); err != nil {
+			return err
+		}
+	}
+	ids, updated, err := imp.upsertFriends(ctx)
 	if err != nil {
 		return err
 	}
-	ids, err := imp.upsertFriends(ctx)
-	if err != nil {
-		return err
+	if imp.conn != nil {
+		existing = updated
 	}
 	// Only friends that were already stored have rows to replace.
 	if len(existing) > 0 {
 		for _, table := range []string{"friend_tags", "friend_shopify_tags", "friend_lists", "friend_properties"} {
-			if _, err := imp.tx.ExecContext(ctx, imp.db.q(`DELETE FROM `+table+` WHERE friend_id IN (`+placeholders(len(existing))+`)`), existing...); err != nil {
+			query, args := `DELETE FROM `+table+` WHERE friend_id IN (`+placeholders(len(existing))+`)`, existing
+			if imp.conn != nil { // one array parameter, one plan
+				query, args = `DELETE FROM `+table+` WHERE friend_id = ANY($1)`, []any{int64s(existing)}
+			}
+			if _, err := imp.tx.ExecContext(ctx, query, args...); err != nil {
 				return fmt.Errorf("import: clear %s: %w", table, err)
 			}
 		}
 	}
-	var tagRows, shopRows, listRows, propRows []any
+	children := []childTable{
+		{name: "friend_tags", cols: []string{"friend_id", "tag_id"}},
+		{name: "friend_shopify_tags", cols: []string{"friend_id", "tag", "tag_norm"}},
+		{name: "friend_lists", cols: []string{"friend_id", "source", "list_id"}},
+		{name: "friend_properties", cols: []string{"friend_id", "source", "name", "raw", "known", "text_norm", "num", "bool", "day"}},
+	}
 	for _, row := range imp.batch {
 		id := ids[row.f.LineUserID]
 		for _, t := range row.f.Tags {
-			tagRows = append(tagRows, id, imp.tagIDs[t])
+			children[0].rows = append(children[0].rows, []any{id, imp.tagIDs[t]})
 		}
 		for _, t := range row.shopifyTags {
-			shopRows = append(shopRows, id, t[0], t[1])
+			children[1].rows = append(children[1].rows, []any{id, t[0], t[1]})
 		}
 		for _, l := range row.lists {
-			listRows = append(listRows, id, l[0], l[1])
+			children[2].rows = append(children[2].rows, []any{id, l[0], l[1]})
 		}
 		for _, p := range row.props {
-			propRows = append(propRows, id)
-			propRows = append(propRows, p...)
+			children[3].rows = append(children[3].rows, append([]any{id}, p...))
 		}
 	}
-	for _, ins := range []struct {
-		head string
-		cols int
-		rows []any
-	}{
-		{`INSERT INTO friend_tags (friend_id, tag_id) VALUES `, 2, tagRows},
-		{`INSERT INTO friend_shopify_tags (friend_id, tag, tag_norm) VALUES `, 3, shopRows},
-		{`INSERT INTO friend_lists (friend_id, source, list_id) VALUES `, 3, listRows},
-		{`INSERT INTO friend_properties (friend_id, source, name, raw, known, text_norm, num, bool, day) VALUES `, 9, propRows},
-	} {
-		if err := imp.insertRows(ctx, ins.head, "", ins.cols, ins.rows, nil); err != nil {
+	for _, c := range children {
+		if err := imp.insertChildren(ctx, c); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// childTable is the rows of one child table of friends to insert.
+type childTable struct {
+	name string
+	cols []string
+	rows [][]any
+}
+
+// insertChildren inserts child rows: with COPY on PostgreSQL (on the
+// transaction's own connection, so inside the transaction), with multi-row
+// INSERTs on SQLite.
+func (imp *importer) insertChildren(ctx context.Context, c childTable) error {
+	if len(c.rows) == 0 {
+		return nil
+	}
+	if imp.conn != nil {
+		err := imp.conn.Raw(func(dc any) error {
+			pc := dc.(*stdlib.Conn).Conn()
+			_, err := pc.CopyFrom(ctx, pgx.Identifier{c.name}, c.cols, pgx.CopyFromRows(c.rows))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("import: %s: %w", c.name, err)
+		}
+		return nil
+	}
+	flat := make([]any, 0, len(c.rows)*len(c.cols))
+	for _, r := range c.rows {
+		flat = append(flat, r...)
+	}
+	return imp.insertRows(ctx, `INSERT INTO `+c.name+` (`+strings.Join(c.cols, ", ")+`) VALUES `, "", len(c.cols), flat, nil)
 }
 
 // friendRow is a friend with the values its rows hold, derived on the
@@ -465,36 +517,14 @@ func appendProps(rows [][]any, source string, props kizuna.Properties, loc *time
 	return rows
 }
 
-// existing returns the IDs of the batch's friends that are already stored.
+// existing returns the IDs of the batch's friends that are already stored
+// (SQLite; on PostgreSQL the upsert says which rows it updated).
 func (imp *importer) existing(ctx context.Context) ([]any, error) {
-	lineIDs := make([]string, len(imp.batch))
-	for i, row := range imp.batch {
-		lineIDs[i] = row.f.LineUserID
-	}
-	var query string
 	args := []any{imp.account.ID}
-	if imp.db.d.name == "postgres" {
-		// One array parameter: PostgreSQL plans "= ANY($2)" as an index
-		// lookup per element, where a list of 1,000 parameters would be
-		// compared row by row.
-		query, args = `SELECT id FROM friends WHERE account_id = $1 AND line_user_id = ANY($2)`, append(args, lineIDs)
-	} else {
-		query = `SELECT id FROM friends WHERE account_id = ? AND line_user_id IN (` + placeholders(len(lineIDs)) + `)`
-		for _, id := range lineIDs {
-			args = append(args, id)
-		}
+	for _, row := range imp.batch {
+		args = append(args, row.f.LineUserID)
 	}
-	if imp.db.d.name == "postgres" {
-		// The table grows inside this transaction, unseen by statistics: a
-		// generic plan cached while it was small would scan it whole for
-		// every batch. Plan this query afresh each time (and only this
-		// one: re-planning the large INSERTs would cost more than it saves).
-		if _, err := imp.tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = force_custom_plan`); err != nil {
-			return nil, fmt.Errorf("import: %w", err)
-		}
-		defer imp.tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = auto`)
-	}
-	rows, err := imp.tx.QueryContext(ctx, query, args...)
+	rows, err := imp.tx.QueryContext(ctx, `SELECT id FROM friends WHERE account_id = ? AND line_user_id IN (`+placeholders(len(imp.batch))+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("import: find stored friends: %w", err)
 	}
@@ -539,8 +569,11 @@ func (imp *importer) ensureTags(ctx context.Context) error {
 
 const friendCols = 18
 
-// upsertFriends writes the batch's friend rows and returns their IDs by LINE user ID.
-func (imp *importer) upsertFriends(ctx context.Context) (map[string]int64, error) {
+// upsertFriends writes the batch's friend rows and returns their IDs by LINE
+// user ID. On PostgreSQL it also returns the IDs of the friends that were
+// already stored (updated, not inserted: their row's xmax is set), which
+// saves a lookup per batch; SQLite's caller looks them up first.
+func (imp *importer) upsertFriends(ctx context.Context) (map[string]int64, []any, error) {
 	args := make([]any, 0, len(imp.batch)*friendCols)
 	for _, row := range imp.batch {
 		args = append(args, imp.account.ID, row.f.LineUserID)
@@ -548,6 +581,11 @@ func (imp *importer) upsertFriends(ctx context.Context) (map[string]int64, error
 		args = append(args, imp.now)
 	}
 	ids := make(map[string]int64, len(imp.batch))
+	var updated []any
+	returning := `RETURNING id, line_user_id`
+	if imp.conn != nil {
+		returning += `, xmax <> '0'::xid`
+	}
 	err := imp.insertRows(ctx, `INSERT INTO friends (account_id, line_user_id, display_name, status, added_at_us, added_day,
 		shopify_linked, shopify_customer_id, shopify_orders_count, shopify_last_order_us, shopify_last_order_day, shopify_abandoned_us, shopify_checkouts,
 		hubspot_linked, hubspot_contact_id, klaviyo_linked, klaviyo_profile_id, updated_at_us) VALUES `,
@@ -558,22 +596,30 @@ func (imp *importer) upsertFriends(ctx context.Context) (map[string]int64, error
 		shopify_abandoned_us = excluded.shopify_abandoned_us, shopify_checkouts = excluded.shopify_checkouts,
 		hubspot_linked = excluded.hubspot_linked, hubspot_contact_id = excluded.hubspot_contact_id,
 		klaviyo_linked = excluded.klaviyo_linked, klaviyo_profile_id = excluded.klaviyo_profile_id, updated_at_us = excluded.updated_at_us
-		RETURNING id, line_user_id`, friendCols, args, func(rows *sql.Rows) error {
+		`+returning, friendCols, args, func(rows *sql.Rows) error {
 			var id int64
 			var lid string
-			if err := rows.Scan(&id, &lid); err != nil {
+			var wasStored bool
+			dst := []any{&id, &lid}
+			if imp.conn != nil {
+				dst = append(dst, &wasStored)
+			}
+			if err := rows.Scan(dst...); err != nil {
 				return err
 			}
 			ids[lid] = id
+			if wasStored {
+				updated = append(updated, id)
+			}
 			return nil
 		})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(ids) != len(imp.batch) {
-		return nil, fmt.Errorf("import: wrote %d friends, got %d IDs back", len(imp.batch), len(ids))
+		return nil, nil, fmt.Errorf("import: wrote %d friends, got %d IDs back", len(imp.batch), len(ids))
 	}
-	return ids, nil
+	return ids, updated, nil
 }
 
 // insertRows runs head + VALUES tuples + tail for rows (cols values each), in
@@ -619,6 +665,14 @@ func (imp *importer) insertRows(ctx context.Context, head, tail string, cols int
 		}
 	}
 	return nil
+}
+
+func int64s(vs []any) []int64 {
+	out := make([]int64, len(vs))
+	for i, v := range vs {
+		out[i] = v.(int64)
+	}
+	return out
 }
 
 func boolInt(b bool) int {
