@@ -83,6 +83,9 @@ func FactsOf(f *Friend, loc *time.Location) *FriendFacts {
 type FactsScanner interface {
 	ScanFacts(ctx context.Context, account *Account, fn func(*FriendFacts) error) error
 	FriendsVersion(ctx context.Context, account *Account) (int64, error)
+	// FriendsVersions returns the friends version of each account, by
+	// account ID, in one read (a follower's poll of every loaded account).
+	FriendsVersions(ctx context.Context, accounts []*Account) (map[int64]int64, error)
 	// TagNames lists the account's friend tags, carried by a friend or not.
 	TagNames(ctx context.Context, account *Account) ([]string, error)
 	// FriendChanges reads, in one snapshot, what changed in the account's

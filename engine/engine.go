@@ -23,7 +23,8 @@ import (
 // applied to the index in place before the preview is answered, so a
 // preview never answers from data older than what was committed before it
 // began. Writes through this Engine are applied as soon as they commit, and
-// a follower polls every account's version each FollowEvery, so the indexes
+// a follower reads every loaded account's version (one query for all) each
+// FollowEvery, so the indexes
 // converge within a second even when nobody previews. When too much changed
 // (a large import) or the log no longer reaches back, the index is rebuilt
 // and SQL answers meanwhile.
@@ -301,18 +302,42 @@ func (e *Engine) follow() {
 			return
 		case <-t.C:
 		}
-		e.mu.Lock()
-		var loaded []*kizuna.Account
-		for _, st := range e.accounts {
-			if st.idx != nil {
-				loaded = append(loaded, st.account)
-			}
+		e.followOnce()
+	}
+}
+
+// followOnce reads every loaded account's friends version in one query and
+// catches up the indexes that are behind.
+func (e *Engine) followOnce() {
+	e.mu.Lock()
+	var loaded []*accountState
+	var accounts []*kizuna.Account
+	for _, st := range e.accounts {
+		if st.idx != nil {
+			loaded = append(loaded, st)
+			accounts = append(accounts, st.account)
 		}
+	}
+	e.mu.Unlock()
+	if len(loaded) == 0 {
+		return
+	}
+	versions, err := e.scanner.FriendsVersions(e.ctx, accounts)
+	if err != nil {
+		if e.ctx.Err() == nil {
+			e.logger.Error("engine: following the change log failed", "err", err)
+		}
+		return
+	}
+	for _, st := range loaded {
+		e.mu.Lock()
+		idx := st.idx
 		e.mu.Unlock()
-		for _, a := range loaded {
-			if _, err := e.index(e.ctx, a); err != nil && e.ctx.Err() == nil {
-				e.logger.Error("engine: following the change log failed", "account", a.Name, "err", err)
-			}
+		if idx == nil || idx.Version() >= versions[st.account.ID] {
+			continue
+		}
+		if _, err := e.catchUp(e.ctx, st, idx); err != nil && e.ctx.Err() == nil {
+			e.logger.Error("engine: following the change log failed", "account", st.account.Name, "err", err)
 		}
 	}
 }

@@ -243,6 +243,32 @@ func (db *DB) FriendsVersion(ctx context.Context, a *kizuna.Account) (int64, err
 	return v, nil
 }
 
+// FriendsVersions returns the friends version of each account by ID, in
+// one query; accounts that no longer exist are absent.
+func (db *DB) FriendsVersions(ctx context.Context, accounts []*kizuna.Account) (map[int64]int64, error) {
+	out := make(map[int64]int64, len(accounts))
+	if len(accounts) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(accounts))
+	for i, a := range accounts {
+		args[i] = a.ID
+	}
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT id, friends_version FROM accounts WHERE id IN (`+placeholders(len(args))+`)`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("friends versions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, v int64
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, fmt.Errorf("friends versions: %w", err)
+		}
+		out[id] = v
+	}
+	return out, rows.Err()
+}
+
 // Tokens lists the account's API tokens (never the tokens themselves: only
 // their hashes are stored), oldest first.
 func (db *DB) Tokens(ctx context.Context, a *kizuna.Account) ([]kizuna.TokenInfo, error) {

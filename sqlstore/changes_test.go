@@ -89,6 +89,12 @@ func TestFriendChanges(t *testing.T) {
 			if v, _ := db.FriendsVersion(ctx, a); v != 2 {
 				t.Fatalf("refused writes moved the version to %d", v)
 			}
+			// Every account's version in one read, as a follower polls them.
+			other, _ := db.CreateAccount(ctx, "other-"+backend, "")
+			gone := &kizuna.Account{ID: 1 << 40, Name: "gone"}
+			if vs, err := db.FriendsVersions(ctx, []*kizuna.Account{a, other, gone}); err != nil || len(vs) != 2 || vs[a.ID] != 2 || vs[other.ID] != 0 {
+				t.Fatalf("FriendsVersions = %v, %v; want %d: 2, %d: 0 and nothing for a missing account", vs, err, a.ID, other.ID)
+			}
 			if f, err := db.FindFriend(ctx, a, uid(1)); err != nil || slices.Contains(f.Tags, "x") {
 				t.Fatalf("a refused write tagged friend 1: %v %v", f, err)
 			}
