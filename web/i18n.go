@@ -37,6 +37,7 @@ var messages = map[string][2]string{
 	"tag":                     {"Tag", "タグ"},
 	"tags.all":                {"All tags", "すべてのタグ"},
 	"friend.name":             {"Name", "名前"},
+	"friend.lineid":           {"LINE user ID", "LINEユーザーID"},
 	"friend.added":            {"Added", "友だち追加日"},
 	"friend.tags":             {"Tags", "タグ"},
 	"friend.blocked":          {"blocked", "ブロック"},

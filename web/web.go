@@ -278,6 +278,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 }
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil { // the browser went away (another click): nothing failed
+		s.Logger.Debug("web: request abandoned", "path", r.URL.Path, "err", err)
+		return
+	}
 	s.Logger.Error("web: request failed", "path", r.URL.Path, "err", err)
 	http.Error(w, "Internal error", http.StatusInternalServerError)
 }

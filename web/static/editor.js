@@ -27,7 +27,7 @@
     ["gt", L("is more than", "より大きい"), "number"], ["lt", L("is less than", "未満"), "number"],
     ["between", L("is between", "の範囲内"), "range"]];
   var DATES = [
-    ["on", L("is on", "当日"), "date"], ["before", L("is before", "より前"), "date"],
+    ["on", L("is on", "の日"), "date"], ["before", L("is before", "より前"), "date"],
     ["after", L("is after", "より後"), "date"], ["between", L("is between", "の期間内"), "dates"]];
   var KNOWN = [["is_known", L("is known", "値がある"), "none"], ["is_unknown", L("is unknown", "値がない"), "none"]];
   var BOOL = [["is", L("is", "が"), "bool"]];
@@ -178,9 +178,11 @@
     return src.map(function (it) { return {id: it.id, name: it.name}; });
   };
   // HOURS are the choices for an abandoned cart's age.
-  var HOURS = [["", L("at any time", "時期を問わない")], ["gte", L("at least … hours ago", "… 時間以上前")], ["lte", L("at most … hours ago", "… 時間以内")],
-    ["gt", L("more than … hours ago", "… 時間より前")], ["lt", L("less than … hours ago", "… 時間未満")],
-    ["eq", L("exactly … hours ago", "ちょうど … 時間前")], ["neq", L("not exactly … hours ago", "… 時間前以外")], ["between", L("between … hours ago", "… 時間前の範囲")]];
+  // HOURS are the choices for an abandoned cart's age, read with the
+  // number of hours: "at most 72 hours ago", 「72 時間以内」.
+  var HOURS = [["", L("at any time", "時期を問わない")], ["gte", L("at least", "以上前")], ["lte", L("at most", "以内")],
+    ["gt", L("more than", "より前")], ["lt", L("less than", "未満")],
+    ["eq", L("exactly", "ちょうど")], ["neq", L("not exactly", "以外")], ["between", L("between", "の範囲")]];
 
   // valueInput builds the input for a kind of value. c is the condition
   // being shown (its value, and for properties its catalog options).
@@ -212,9 +214,9 @@
         v = el("span", {"class": "value cart"});
         var when = el("select", {"class": "hours-op", "aria-label": L("When", "時期")});
         HOURS.forEach(function (h) { when.appendChild(option(h[0], h[1], (hs.op || "") === h[0])); });
-        v.appendChild(when);
         var nums = el("span", {"class": "hours"});
-        v.appendChild(nums);
+        // English: "at most | 72 | hours ago"; Japanese: 「72 | 時間 | 以内」.
+        if (ja) { v.appendChild(nums); v.appendChild(when); } else { v.appendChild(when); v.appendChild(nums); }
         var fill = function () {
           nums.innerHTML = "";
           if (!when.value) return;
@@ -223,6 +225,7 @@
           } else {
             nums.appendChild(numberInput(Array.isArray(hs.value) ? "" : hs.value, true, L("Hours", "時間")));
           }
+          nums.appendChild(el("span", {"class": "unit"}, L("hours ago", "時間")));
         };
         when.addEventListener("change", function () { hs = {}; fill(); });
         fill();
@@ -242,9 +245,9 @@
     var propHolder = el("span", {"class": "property-holder"});
     row.appendChild(propHolder);
     var ops = el("select", {"class": "op", "aria-label": L("Operator", "条件")});
-    row.appendChild(ops);
     var holder = el("span", {"class": "value-holder"});
-    row.appendChild(holder);
+    // English reads "Orders | at least | 5"; Japanese "購入回数 | 5 | 以上".
+    if (ja) { row.appendChild(holder); row.appendChild(ops); } else { row.appendChild(ops); row.appendChild(holder); }
     var rm = el("button", {type: "button", "class": "secondary small remove-condition", "aria-label": L("Remove condition", "条件を削除")}, "×");
     row.appendChild(rm);
     row.appendChild(el("div", {"class": "error", role: "alert"}));
@@ -274,6 +277,8 @@
       list.forEach(function (o) { ops.appendChild(option(o[0], o[1], o[0] === want)); });
       cond.op = want;
       var kind = (list.filter(function (o) { return o[0] === want; })[0] || [])[2];
+      // A yes/no field has one operator: the value says it all.
+      ops.hidden = list.length === 1 && kind === "bool";
       holder.innerHTML = "";
       holder.appendChild(valueInput(kind, cond, f, prop));
     }
