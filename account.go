@@ -166,6 +166,12 @@ type Store interface {
 	AccountByToken(ctx context.Context, token string) (*Account, error)
 	Tokens(ctx context.Context, account *Account) ([]TokenInfo, error)
 	RevokeToken(ctx context.Context, account *Account, id int64) error
+	// The account's members: users and their roles. An account always
+	// keeps an owner: demoting or removing the last one is ECONFLICT.
+	Members(ctx context.Context, account *Account) ([]Member, error)
+	InviteMember(ctx context.Context, account *Account, email, role string) (*Invited, error)
+	SetMemberRole(ctx context.Context, account *Account, userID int64, role string) error
+	RemoveMember(ctx context.Context, account *Account, userID int64) error
 	ImportFriends(ctx context.Context, account *Account, r io.Reader, opt ImportOptions) (*ImportResult, error)
 	PutCatalog(ctx context.Context, account *Account, c *Catalog) error
 	Catalog(ctx context.Context, account *Account) (*Catalog, error)

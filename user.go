@@ -49,3 +49,27 @@ func CheckPassword(password string) error {
 	}
 	return nil
 }
+
+// Member is a user's place in an account, as the account's member list
+// shows it.
+type Member struct {
+	UserID int64  `json:"user_id"`
+	Email  string `json:"email"`
+	Role   string `json:"role"`
+}
+
+// Invited is the answer to adding a member: the member, and for a user who
+// did not exist yet, the first password, shown once (Kizuna sends no
+// e-mail; the owner hands it over, and the new user changes it).
+type Invited struct {
+	Member   Member `json:"member"`
+	Password string `json:"password,omitempty"`
+}
+
+// CheckRole refuses a role other than owner or member.
+func CheckRole(role string) error {
+	if role != RoleOwner && role != RoleMember {
+		return &Error{Code: EINVALID, Message: `role must be "owner" or "member"`, Path: "role"}
+	}
+	return nil
+}

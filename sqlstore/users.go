@@ -87,8 +87,8 @@ var dummyHash = sync.OnceValue(func() string {
 
 // AddMember gives a user a role in an account (or changes it).
 func (db *DB) AddMember(ctx context.Context, u *kizuna.User, a *kizuna.Account, role string) error {
-	if role != kizuna.RoleOwner && role != kizuna.RoleMember {
-		return &kizuna.Error{Code: kizuna.EINVALID, Message: "role must be \"owner\" or \"member\"", Path: "role"}
+	if err := kizuna.CheckRole(role); err != nil {
+		return err
 	}
 	_, err := db.write.ExecContext(ctx, db.q(`INSERT INTO memberships (user_id, account_id, role) VALUES (?, ?, ?)
 		ON CONFLICT (user_id, account_id) DO UPDATE SET role = excluded.role`), u.ID, a.ID, role)
