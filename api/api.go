@@ -86,6 +86,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /api/v1/accounts/{account}/friends/tags", s.account(s.tagFriends))
 	mux.Handle("GET /api/v1/accounts/{account}/tags", s.account(s.tags))
 	s.segmentRoutes(mux)
+	s.memberRoutes(mux)
 	return s.middleware(s.fallback(mux))
 }
 

@@ -303,6 +303,8 @@ func TestAPI(t *testing.T) {
 				{"GET", "/api/v1/accounts/shop-b/segments/1", "", ""},
 				{"DELETE", "/api/v1/accounts/shop-b/segments/1", "", ""},
 				{"POST", "/api/v1/accounts/shop-b/folders", jsonType, `{"name": "x"}`},
+				{"GET", "/api/v1/accounts/shop-b/members", "", ""},
+				{"POST", "/api/v1/accounts/shop-b/members", jsonType, `{"email": "x@example.com", "role": "owner"}`},
 			} {
 				t.Run(c.method+" "+c.path, func(t *testing.T) {
 					exists := two.do(c.method, c.path, two.tokenA, c.contentType, strings.NewReader(c.body))
@@ -511,6 +513,59 @@ func TestAPI(t *testing.T) {
 			e.do("GET", "/api/v1/accounts/shop-b/integrations", e.tokenB, "", nil).must(t, http.StatusOK, &got)
 			if got["hubspot"] || got["klaviyo"] {
 				t.Fatalf("shop-b sees shop-a's integrations: %v", got)
+			}
+		}},
+
+		{"members: invite, roles, remove, an owner kept", func(t *testing.T, backend string) {
+			e := storeEnv(t, backend, nil)
+			var list struct{ Members []kizuna.Member }
+			e.do("GET", "/api/v1/accounts/shop-a/members", e.tokenA, "", nil).must(t, http.StatusOK, &list)
+			if len(list.Members) != 0 {
+				t.Fatalf("a new account's members: %+v", list)
+			}
+			var a, b kizuna.Invited
+			e.do("POST", "/api/v1/accounts/shop-a/members", e.tokenA, jsonType, strings.NewReader(`{"email": "Aiko@Example.com", "role": "owner"}`)).must(t, http.StatusCreated, &a)
+			if a.Password == "" || a.Member.Email != "aiko@example.com" || a.Member.Role != "owner" {
+				t.Fatalf("invited %+v", a)
+			}
+			e.do("POST", "/api/v1/accounts/shop-a/members", e.tokenA, jsonType, strings.NewReader(`{"email": "ben@example.com", "role": "member"}`)).must(t, http.StatusCreated, &b)
+			for _, c := range []struct {
+				method, path, body string
+				status             int
+				code, at           string
+			}{
+				{"POST", "/api/v1/accounts/shop-a/members", `{"email": "aiko@example.com", "role": "member"}`, http.StatusConflict, kizuna.ECONFLICT, "email"},
+				{"POST", "/api/v1/accounts/shop-a/members", `{"email": "carl@example.com", "role": "admin"}`, http.StatusBadRequest, kizuna.EINVALID, "role"},
+				{"POST", "/api/v1/accounts/shop-a/members", `{"email": "carl@example.com"}`, http.StatusBadRequest, kizuna.EINVALID, "role"},
+				{"POST", "/api/v1/accounts/shop-a/members", `{"email": "carl@example.com", "role": "member", "password": "x"}`, http.StatusBadRequest, kizuna.EINVALID, "password"},
+				{"PATCH", fmt.Sprintf("/api/v1/accounts/shop-a/members/%d", a.Member.UserID), `{"role": "member"}`, http.StatusConflict, kizuna.ECONFLICT, "role"},
+				{"DELETE", fmt.Sprintf("/api/v1/accounts/shop-a/members/%d", a.Member.UserID), ``, http.StatusConflict, kizuna.ECONFLICT, "role"},
+				{"PATCH", "/api/v1/accounts/shop-a/members/999999", `{"role": "member"}`, http.StatusNotFound, kizuna.ENOTFOUND, ""},
+				// shop-a's member through shop-b's URL and token
+				{"PATCH", fmt.Sprintf("/api/v1/accounts/shop-b/members/%d", a.Member.UserID), `{"role": "member"}`, http.StatusNotFound, kizuna.ENOTFOUND, ""},
+			} {
+				token := e.tokenA
+				if strings.Contains(c.path, "shop-b") {
+					token = e.tokenB
+				}
+				var body io.Reader
+				ct := ""
+				if c.body != "" {
+					body, ct = strings.NewReader(c.body), jsonType
+				}
+				e.do(c.method, c.path, token, ct, body).mustError(t, c.status, c.code, c.at)
+			}
+			var got map[string]any
+			e.do("PATCH", fmt.Sprintf("/api/v1/accounts/shop-a/members/%d", b.Member.UserID), e.tokenA, jsonType, strings.NewReader(`{"role": "owner"}`)).must(t, http.StatusOK, &got)
+			e.do("DELETE", fmt.Sprintf("/api/v1/accounts/shop-a/members/%d", a.Member.UserID), e.tokenA, "", nil).must(t, http.StatusOK, &got)
+			e.do("DELETE", fmt.Sprintf("/api/v1/accounts/shop-a/members/%d", a.Member.UserID), e.tokenA, "", nil).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
+			e.do("GET", "/api/v1/accounts/shop-a/members", e.tokenA, "", nil).must(t, http.StatusOK, &list)
+			if len(list.Members) != 1 || list.Members[0].Email != "ben@example.com" || list.Members[0].Role != "owner" {
+				t.Fatalf("members after the changes: %+v", list)
+			}
+			e.do("GET", "/api/v1/accounts/shop-b/members", e.tokenB, "", nil).must(t, http.StatusOK, &list)
+			if len(list.Members) != 0 {
+				t.Fatalf("shop-b sees shop-a's members: %+v", list)
 			}
 		}},
 
