@@ -45,16 +45,27 @@ func (s *Server) settings(w http.ResponseWriter, r *http.Request, ss *session) {
 }
 
 func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, status int, newToken, errMsg string) {
+	s.renderSettings(w, r, ss, a, status, &page{NewToken: newToken, Error: errMsg})
+}
+
+// renderSettings fills p with the settings page's data and shows it:
+// members for everyone, API tokens for owners.
+func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, status int, p *page) {
 	lang := s.lang(r, ss.user)
-	p := &page{Lang: lang, Title: t(lang, "nav.settings"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
-		AccountName: a.Name, Path: settingsURL(a), Error: errMsg, NewToken: newToken}
+	p.Lang, p.Title, p.User, p.CSRF, p.Accounts, p.AccountName, p.Path = lang, t(lang, "nav.settings"), ss.user, ss.csrf, ss.accounts, a.Name, settingsURL(a)
+	members, err := s.Store.Members(r.Context(), a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.AccountMembers = members
 	if ss.role(a.Name) == kizuna.RoleOwner {
 		tokens, err := s.Store.Tokens(r.Context(), a)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		p.CanManageTokens = true
+		p.IsOwner = true
 		for _, tk := range tokens {
 			p.Tokens = append(p.Tokens, tokenRow{ID: tk.ID, Created: tk.CreatedAt.In(a.Location()).Format("2006-01-02 15:04")})
 		}

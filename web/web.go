@@ -41,6 +41,9 @@ type Users interface {
 	Memberships(ctx context.Context, u *kizuna.User) ([]kizuna.Membership, error)
 	// SetUserLang saves the user's language: "en", "ja" or "" (the browser's).
 	SetUserLang(ctx context.Context, u *kizuna.User, lang string) error
+	// ChangePassword checks the current password, sets the next, and ends
+	// the user's sessions but keep.
+	ChangePassword(ctx context.Context, u *kizuna.User, current, next, keep string) error
 }
 
 // Server serves the web application.
@@ -122,6 +125,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /a/{account}/settings/tokens", s.signedIn(s.createToken))
 	mux.HandleFunc("POST /a/{account}/settings/tokens/{id}/revoke", s.signedIn(s.revokeToken))
 	mux.HandleFunc("POST /a/{account}/settings/lang", s.signedIn(s.saveLang))
+	mux.HandleFunc("POST /a/{account}/settings/members", s.signedIn(s.inviteMember))
+	mux.HandleFunc("POST /a/{account}/settings/members/{id}/role", s.signedIn(s.setMemberRole))
+	mux.HandleFunc("POST /a/{account}/settings/members/{id}/remove", s.signedIn(s.removeMember))
+	mux.HandleFunc("POST /a/{account}/settings/password", s.signedIn(s.changePassword))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.notFound(w, r, nil) })
 	return securityHeaders(mux)
 }
@@ -163,13 +170,16 @@ type page struct {
 	// The friend page's integration data, named from the catalog.
 	Integration []integrationSection
 	// Segment management, tags and settings (manage.go, tags.go, settings.go).
-	Notice          string
-	History         []historyRow
-	Deleted         []deletedRow
-	TagRows         []tagRow
-	Tokens          []tokenRow
-	NewToken        string
-	CanManageTokens bool
+	Notice   string
+	History  []historyRow
+	Deleted  []deletedRow
+	TagRows  []tagRow
+	Tokens   []tokenRow
+	NewToken string
+	IsOwner  bool
+	// Settings: the account's members, and a new member's first password.
+	AccountMembers []kizuna.Member
+	Invited        *kizuna.Invited
 }
 
 // session is a signed-in request's user, CSRF token and accounts.

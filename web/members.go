@@ -1,0 +1,109 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/kizuna-line/kizuna"
+)
+
+// The settings page's members (owners invite, change roles and remove;
+// everyone sees who is in the account) and the user's own password.
+
+// inviteMember adds a member by e-mail address. A new user's first
+// password is shown once, on the page this POST answers.
+func (s *Server) inviteMember(w http.ResponseWriter, r *http.Request, ss *session) {
+	a := s.ownerAccount(w, r, ss)
+	if a == nil {
+		return
+	}
+	inv, err := s.Store.InviteMember(r.Context(), a, r.PostFormValue("email"), r.PostFormValue("role"))
+	if err != nil {
+		s.settingsRefusal(w, r, ss, a, err)
+		return
+	}
+	s.renderSettings(w, r, ss, a, http.StatusOK, &page{Invited: inv})
+}
+
+// setMemberRole changes a member's role; the last owner stays an owner.
+func (s *Server) setMemberRole(w http.ResponseWriter, r *http.Request, ss *session) {
+	a := s.ownerAccount(w, r, ss)
+	if a == nil {
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r, ss)
+		return
+	}
+	if err := s.Store.SetMemberRole(r.Context(), a, id, r.PostFormValue("role")); err != nil {
+		s.settingsRefusal(w, r, ss, a, err)
+		return
+	}
+	if id == ss.user.ID { // an owner who made themselves a member no longer manages this page
+		http.Redirect(w, r, "/a/"+a.Name+"/segments", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, settingsURL(a), http.StatusSeeOther)
+}
+
+// removeMember takes a member out of the account; the last owner stays.
+func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, ss *session) {
+	a := s.ownerAccount(w, r, ss)
+	if a == nil {
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r, ss)
+		return
+	}
+	if err := s.Store.RemoveMember(r.Context(), a, id); err != nil {
+		s.settingsRefusal(w, r, ss, a, err)
+		return
+	}
+	if id == ss.user.ID { // left the account: back to the accounts still theirs
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, settingsURL(a), http.StatusSeeOther)
+}
+
+// changePassword sets the user's password after checking the current one;
+// the user's other sessions end, this one stays.
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, ss *session) {
+	a := ss.account(r.PathValue("account"))
+	if a == nil {
+		s.notFound(w, r, ss)
+		return
+	}
+	keep := ""
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		keep = c.Value
+	}
+	lang := s.lang(r, ss.user)
+	err := s.Users.ChangePassword(r.Context(), ss.user, r.PostFormValue("current"), r.PostFormValue("new"), keep)
+	switch kizuna.ErrorCode(err) {
+	case "":
+		s.renderSettings(w, r, ss, a, http.StatusOK, &page{Notice: t(lang, "password.changed")})
+	case kizuna.EUNAUTHORIZED:
+		s.renderSettings(w, r, ss, a, http.StatusBadRequest, &page{Error: t(lang, "password.wrong")})
+	case kizuna.EINVALID:
+		s.renderSettings(w, r, ss, a, http.StatusBadRequest, &page{Error: t(lang, "password.short")})
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+// settingsRefusal shows the settings page with the store's refusal, or
+// answers "not found" (another account's member) or fails.
+func (s *Server) settingsRefusal(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, err error) {
+	switch kizuna.ErrorCode(err) {
+	case kizuna.EINVALID:
+		s.renderSettings(w, r, ss, a, http.StatusBadRequest, &page{Error: kizuna.ErrorMessage(err)})
+	case kizuna.ECONFLICT:
+		s.renderSettings(w, r, ss, a, http.StatusConflict, &page{Error: kizuna.ErrorMessage(err)})
+	default:
+		s.failOrNotFound(w, r, ss, err)
+	}
+}
