@@ -486,21 +486,31 @@ func (idx *Index) sortSampleOrder() {
 	}
 }
 
-// sortIDOrder sorts the friends with 16-byte IDs by ID, for lookups.
+// sortIDOrder sorts the friends with 16-byte IDs by ID, for lookups. The
+// sort runs on a contiguous copy of each ID's first 8 bytes (random IDs
+// rarely share them; the last 8 break ties): comparing keys in place is
+// about twice as fast at 10M as reading two IDs at random per comparison.
 func (idx *Index) sortIDOrder() {
-	idx.byID = make([]uint32, 0, int(idx.n)-len(idx.oddIDs))
+	type key struct {
+		hi uint64
+		i  uint32
+	}
+	keys := make([]key, 0, int(idx.n)-len(idx.oddIDs))
 	for i := range idx.n {
 		if _, odd := idx.oddIDs[i]; !odd {
-			idx.byID = append(idx.byID, i)
+			keys = append(keys, key{binary.BigEndian.Uint64(idx.ids[i][:8]), i})
 		}
 	}
-	slices.SortFunc(idx.byID, func(i, j uint32) int {
-		a, b := &idx.ids[i], &idx.ids[j]
-		if c := cmp.Compare(binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8])); c != 0 {
+	slices.SortFunc(keys, func(x, y key) int {
+		if c := cmp.Compare(x.hi, y.hi); c != 0 {
 			return c
 		}
-		return cmp.Compare(binary.BigEndian.Uint64(a[8:]), binary.BigEndian.Uint64(b[8:]))
+		return cmp.Compare(binary.BigEndian.Uint64(idx.ids[x.i][8:]), binary.BigEndian.Uint64(idx.ids[y.i][8:]))
 	})
+	idx.byID = make([]uint32, len(keys))
+	for k, key := range keys {
+		idx.byID[k] = key.i
+	}
 }
 
 // Version returns the account's friends version that the index reflects.
