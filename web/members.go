@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/kizuna-line/kizuna"
 )
@@ -27,13 +26,8 @@ func (s *Server) inviteMember(w http.ResponseWriter, r *http.Request, ss *sessio
 
 // setMemberRole changes a member's role; the last owner stays an owner.
 func (s *Server) setMemberRole(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := s.ownerAccount(w, r, ss)
-	if a == nil {
-		return
-	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.notFound(w, r, ss)
+	a, id, ok := s.ownerAccountID(w, r, ss)
+	if !ok {
 		return
 	}
 	if err := s.Store.SetMemberRole(r.Context(), a, id, r.PostFormValue("role")); err != nil {
@@ -49,13 +43,8 @@ func (s *Server) setMemberRole(w http.ResponseWriter, r *http.Request, ss *sessi
 
 // removeMember takes a member out of the account; the last owner stays.
 func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := s.ownerAccount(w, r, ss)
-	if a == nil {
-		return
-	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.notFound(w, r, ss)
+	a, id, ok := s.ownerAccountID(w, r, ss)
+	if !ok {
 		return
 	}
 	if err := s.Store.RemoveMember(r.Context(), a, id); err != nil {

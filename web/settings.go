@@ -88,6 +88,21 @@ func (s *Server) ownerAccount(w http.ResponseWriter, r *http.Request, ss *sessio
 	return a
 }
 
+// ownerAccountID is ownerAccount with the path's {id} (a token, a member):
+// "not found" when it is not a number.
+func (s *Server) ownerAccountID(w http.ResponseWriter, r *http.Request, ss *session) (*kizuna.Account, int64, bool) {
+	a := s.ownerAccount(w, r, ss)
+	if a == nil {
+		return nil, 0, false
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r, ss)
+		return nil, 0, false
+	}
+	return a, id, true
+}
+
 // createToken makes an API token and shows it once, on the page this POST
 // answers (never in a URL, a redirect or a cookie).
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -105,13 +120,8 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, ss *session
 
 // revokeToken deletes one of the account's API tokens.
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := s.ownerAccount(w, r, ss)
-	if a == nil {
-		return
-	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.notFound(w, r, ss)
+	a, id, ok := s.ownerAccountID(w, r, ss)
+	if !ok {
 		return
 	}
 	if err := s.Store.RevokeToken(r.Context(), a, id); err != nil {
