@@ -13,8 +13,9 @@ import (
 
 // changeLogMaxIDs is the most friends a change-log row lists. A write of
 // more (a large import) logs none, and followers rebuild their index, which
-// is then about as fast as re-reading the friends one by one.
-const changeLogMaxIDs = 250000
+// is then about as fast as re-reading the friends one by one. (A variable
+// so that tests can write past it with a few friends.)
+var changeLogMaxIDs = 250000
 
 // changeRetention is how long change-log rows are kept. A follower further
 // behind than this (a process that was down) rebuilds its index.

@@ -110,7 +110,7 @@ func TestFriendChanges(t *testing.T) {
 			if _, err := db.FindFriend(ctx, a, uid(3)); kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
 				t.Fatalf("deleted friend found: %v", err)
 			}
-			if n, _ := db.DeleteFriends(ctx, a, []string{uid(3)}); n != 0 {
+			if n, err := db.DeleteFriends(ctx, a, []string{uid(3)}); err != nil || n != 0 {
 				t.Fatalf("deleting again deleted %d", n)
 			}
 			if v, _ := db.FriendsVersion(ctx, a); v != 3 {
@@ -126,6 +126,41 @@ func TestFriendChanges(t *testing.T) {
 			}
 			if ch := changed(2, 10); ch.Rebuild {
 				t.Fatalf("since 2 needs only row 3: %+v", ch)
+			}
+		})
+	}
+}
+
+// TestTagFriendsPastTheLogLimit tags more friends than the change log
+// lists: the write succeeds, followers are told to rebuild, and a missing
+// friend is still named. (Not parallel: it lowers a package limit.)
+func TestTagFriendsPastTheLogLimit(t *testing.T) {
+	defer sqlstore.SetChangeLogMaxIDs(3)()
+	ctx := context.Background()
+	for _, backend := range testdb.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			db := testdb.Open(t, backend)
+			a, _ := db.CreateAccount(ctx, "shop", "")
+			if _, err := db.ImportFriends(ctx, a, strings.NewReader(ndjson(line(1, nil), line(2, nil))), kizuna.ImportOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.ImportFriends(ctx, a, strings.NewReader(ndjson(line(3, nil), line(4, nil), line(5, nil))), kizuna.ImportOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			v, _ := db.FriendsVersion(ctx, a)
+			all := []string{uid(1), uid(2), uid(3), uid(4), uid(5)}
+			if err := db.TagFriends(ctx, a, all, []string{"x"}, nil); err != nil {
+				t.Fatalf("tagging more friends than the log lists: %v", err)
+			}
+			if ch, err := db.FriendChanges(ctx, a, v, 100); err != nil || !ch.Rebuild {
+				t.Fatalf("the change log after a write past its limit: %+v %v, want a rebuild", ch, err)
+			}
+			err := db.TagFriends(ctx, a, append(all[:4:4], uid(9)), []string{"y"}, nil)
+			if kizuna.ErrorCode(err) != kizuna.ENOTFOUND || !strings.Contains(err.Error(), uid(9)) {
+				t.Fatalf("a missing friend among many: %v", err)
+			}
+			if f, _ := db.FindFriend(ctx, a, uid(1)); !slices.Contains(f.Tags, "x") || slices.Contains(f.Tags, "y") {
+				t.Fatalf("friend 1's tags: %v", f.Tags)
 			}
 		})
 	}

@@ -74,15 +74,11 @@ func (db *DB) TagFriends(ctx context.Context, a *kizuna.Account, lineUserIDs, ad
 		c.add(id)
 	}
 	sel, arg := db.inList(lineUserIDs)
-	var n int
-	if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM friends WHERE account_id = ? AND line_user_id `+sel), a.ID, arg).Scan(&n); err != nil {
+	// Every named friend must exist (one read; the change log's set of IDs
+	// stops counting past changeLogMaxIDs, so it cannot say how many).
+	if missing, err := db.firstMissing(ctx, tx, a, lineUserIDs); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
-	}
-	if n != len(c.seen) {
-		missing, err := db.firstMissing(ctx, tx, a, lineUserIDs)
-		if err != nil {
-			return fmt.Errorf("%s: %w", op, err)
-		}
+	} else if missing != "" {
 		return kizuna.Errorf(kizuna.ENOTFOUND, "no friend %q in account %q", missing, a.Name)
 	}
 	friends := `SELECT id FROM friends WHERE account_id = ? AND line_user_id ` + sel

@@ -45,3 +45,11 @@ func DropChange(ctx context.Context, db *DB, a *kizuna.Account, version int64) e
 	_, err := db.write.ExecContext(ctx, db.q(`DELETE FROM friend_changes WHERE account_id = ? AND version = ?`), a.ID, version)
 	return err
 }
+
+// SetChangeLogMaxIDs lowers the change log's limit for a test; the returned
+// function restores it.
+func SetChangeLogMaxIDs(n int) func() {
+	old := changeLogMaxIDs
+	changeLogMaxIDs = n
+	return func() { changeLogMaxIDs = old }
+}

@@ -179,8 +179,16 @@ func (db *DB) ChangePassword(ctx context.Context, u *kizuna.User, current, next,
 		return fmt.Errorf("change password: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, db.q(`UPDATE users SET password_hash = ? WHERE id = ?`), newHash, u.ID); err != nil {
+	// Only if the hash is still the one checked: two changes at once cannot
+	// both pass with the same current password.
+	res, err := tx.ExecContext(ctx, db.q(`UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`), newHash, u.ID, hash)
+	if err != nil {
 		return fmt.Errorf("change password: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("change password: %w", err)
+	} else if n == 0 {
+		return &kizuna.Error{Code: kizuna.EUNAUTHORIZED, Message: "the current password is wrong", Path: "current"}
 	}
 	if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`), u.ID, hashToken(keep)); err != nil {
 		return fmt.Errorf("change password: %w", err)

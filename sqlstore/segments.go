@@ -315,15 +315,24 @@ func (db *DB) DeleteSegment(ctx context.Context, a *kizuna.Account, actor string
 func (db *DB) RestoreSegment(ctx context.Context, a *kizuna.Account, actor string, id int64) (*kizuna.Segment, error) {
 	var s *kizuna.Segment
 	err := db.segmentWrite(ctx, a, "restore segment", func(tx *sql.Tx) error {
-		var name string
-		err := tx.QueryRowContext(ctx, db.q(`SELECT name FROM segments WHERE account_id = ? AND id = ? AND deleted_at_us >= ?`),
-			a.ID, id, db.Now().Add(-kizuna.RestoreWindow).UnixMicro()).Scan(&name)
+		var name, filter string
+		err := tx.QueryRowContext(ctx, db.q(`SELECT name, filter FROM segments WHERE account_id = ? AND id = ? AND deleted_at_us >= ?`),
+			a.ID, id, db.Now().Add(-kizuna.RestoreWindow).UnixMicro()).Scan(&name, &filter)
 		if errors.Is(err, sql.ErrNoRows) {
 			return kizuna.Errorf(kizuna.ENOTFOUND, "no deleted segment %d in account %q that can still be restored", id, a.Name)
 		} else if err != nil {
 			return err
 		}
 		if err := db.checkSegmentName(ctx, tx, a, name, id); err != nil {
+			return err
+		}
+		// A friend tag it tests may have been deleted meanwhile (deleting a
+		// tag waits only for live segments): a segment naming a tag that
+		// does not exist must not come back.
+		if _, err := db.canonicalFilter(ctx, tx, a, json.RawMessage(filter)); err != nil {
+			if kizuna.ErrorCode(err) == kizuna.EINVALIDFILTER {
+				return &kizuna.Error{Code: kizuna.ECONFLICT, Message: "this segment cannot come back: " + kizuna.ErrorMessage(err) + " (create the tag again first)"}
+			}
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, db.q(`UPDATE segments SET deleted_at_us = NULL, updated_at_us = ? WHERE id = ?`), db.Now().UnixMicro(), id); err != nil {

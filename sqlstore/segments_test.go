@@ -60,7 +60,7 @@ func TestSegments(t *testing.T) {
 			wantErr(err, kizuna.EINVALID, "name")
 			_, err = db.CreateSegment(ctx, a, "test", "VIPs", folder.ID+1000, vip)
 			wantErr(err, kizuna.ENOTFOUND, "folder_id")
-			if list, _ := db.Segments(ctx, a); len(list) != 0 {
+			if list, err := db.Segments(ctx, a); err != nil || len(list) != 0 {
 				t.Fatalf("refused creates saved %d segments", len(list))
 			}
 
@@ -108,7 +108,7 @@ func TestSegments(t *testing.T) {
 			if _, err := db.EditSegment(ctx, a, "test", s.ID, kizuna.SegmentEdit{Name: &name, Filter: shared, FolderID: &noFolder}); err != nil {
 				t.Fatal(err)
 			}
-			if again, _ := db.SegmentHistory(ctx, a, s.ID); len(again) != len(hist) {
+			if again, err := db.SegmentHistory(ctx, a, s.ID); err != nil || len(again) != len(hist) {
 				t.Fatalf("a no-op edit recorded %+v", again[len(hist):])
 			}
 
@@ -128,7 +128,7 @@ func TestSegments(t *testing.T) {
 			}
 			_, err = db.Segment(ctx, a, dup.ID)
 			wantErr(err, kizuna.ENOTFOUND, "")
-			if del, _ := db.DeletedSegments(ctx, a); len(del) != 1 || del[0].ID != dup.ID || del[0].DeletedAt == nil {
+			if del, err := db.DeletedSegments(ctx, a); err != nil || len(del) != 1 || del[0].ID != dup.ID || del[0].DeletedAt == nil {
 				t.Fatalf("deleted list %+v", del)
 			}
 			taker, err := db.CreateSegment(ctx, a, "test", "VIP and shared (copy)", 0, vip)
@@ -158,7 +158,7 @@ func TestSegments(t *testing.T) {
 			_, err = db.CreateSegment(ctx, b, "test", "x", folder.ID, json.RawMessage(`{"groups":[{"conditions":[{"field":"shopify.linked","op":"is","value":true}]}]}`))
 			wantErr(err, kizuna.ENOTFOUND, "folder_id")
 			wantErr(db.DeleteFolder(ctx, b, folder.ID), kizuna.ENOTFOUND, "folder_id")
-			if list, _ := db.Segments(ctx, b); len(list) != 0 {
+			if list, err := db.Segments(ctx, b); err != nil || len(list) != 0 {
 				t.Fatalf("shop-b lists %d segments", len(list))
 			}
 
@@ -171,7 +171,7 @@ func TestSegments(t *testing.T) {
 			if err := db.DeleteFolder(ctx, a, folder.ID); err != nil {
 				t.Fatal(err)
 			}
-			if fs, _ := db.Folders(ctx, a); len(fs) != 0 {
+			if fs, err := db.Folders(ctx, a); err != nil || len(fs) != 0 {
 				t.Fatalf("folders left: %+v", fs)
 			}
 		})

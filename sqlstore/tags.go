@@ -218,6 +218,10 @@ func (db *DB) TagSegmentMembers(ctx context.Context, a *kizuna.Account, segmentI
 		if err != nil {
 			return err
 		}
+		// The compiler takes every tag the filter names to exist.
+		if err := f.CheckTags(func(n string) bool { _, ok := tagIDs[n]; return ok }); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO tags (account_id, name) VALUES (?, ?) ON CONFLICT (account_id, name) DO NOTHING`), a.ID, tag); err != nil {
 			return err
 		}

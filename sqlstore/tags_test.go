@@ -109,6 +109,21 @@ func TestTags(t *testing.T) {
 			if got := tagNames(); slices.Contains(got, "VIP 2026") || !slices.Contains(got, "Spring") {
 				t.Fatalf("tags %v", got)
 			}
+			// The deleted segment tests the deleted tag: it cannot come back
+			// (it would test a tag that does not exist) until the tag does.
+			_, err = db.RestoreSegment(ctx, a, "test", seg.ID)
+			if kizuna.ErrorCode(err) != kizuna.ECONFLICT || !strings.Contains(err.Error(), `"VIP 2026"`) {
+				t.Fatalf("restoring a segment whose tag was deleted: %v", err)
+			}
+			if live, err := db.Segments(ctx, a); err != nil || len(live) != 0 {
+				t.Fatalf("the refused restore brought back %v (%v)", live, err)
+			}
+			if err := db.CreateTag(ctx, a, "VIP 2026"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.RestoreSegment(ctx, a, "test", seg.ID); err != nil {
+				t.Fatalf("restoring once the tag exists again: %v", err)
+			}
 		})
 	}
 }
