@@ -250,11 +250,12 @@ func (db *DB) FriendsVersions(ctx context.Context, accounts []*kizuna.Account) (
 	if len(accounts) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(accounts))
+	ids := make([]int64, len(accounts))
 	for i, a := range accounts {
-		args[i] = a.ID
+		ids[i] = a.ID
 	}
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT id, friends_version FROM accounts WHERE id IN (`+placeholders(len(args))+`)`), args...)
+	sel, arg := db.inList(ids) // one statement text for any number of accounts
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT id, friends_version FROM accounts WHERE id `+sel), arg)
 	if err != nil {
 		return nil, fmt.Errorf("friends versions: %w", err)
 	}
@@ -308,15 +309,17 @@ func (db *DB) RevokeToken(ctx context.Context, a *kizuna.Account, id int64) erro
 // account: until integrations are set up for real, one whose data (a
 // linked friend) or catalog was imported.
 func (db *DB) Integrations(ctx context.Context, a *kizuna.Account) (map[string]bool, error) {
-	out := map[string]bool{}
-	for _, c := range []struct{ name, linked string }{{"shopify", "shopify_linked"}, {"hubspot", "hubspot_linked"}, {"klaviyo", "klaviyo_linked"}} {
-		var n int
-		if err := db.read.QueryRowContext(ctx, db.q(`SELECT
-			(SELECT COUNT(*) FROM (SELECT 1 FROM friends WHERE account_id = ? AND `+c.linked+` = 1 LIMIT 1) l) +
-			(SELECT COUNT(*) FROM catalogs WHERE account_id = ? AND source = ?)`), a.ID, a.ID, c.name).Scan(&n); err != nil {
-			return nil, fmt.Errorf("integrations: %w", err)
-		}
-		out[c.name] = n > 0
+	// One statement; each part stops at the first linked friend. Only
+	// HubSpot and Klaviyo have catalogs.
+	linked := func(col string) string {
+		return `(SELECT COUNT(*) FROM (SELECT 1 FROM friends WHERE account_id = ? AND ` + col + ` = 1 LIMIT 1) l)`
 	}
-	return out, nil
+	catalog := `(SELECT COUNT(*) FROM catalogs WHERE account_id = ? AND source = ?)`
+	var shop, hub, klav int
+	err := db.read.QueryRowContext(ctx, db.q(`SELECT `+linked("shopify_linked")+`, `+linked("hubspot_linked")+` + `+catalog+`, `+linked("klaviyo_linked")+` + `+catalog),
+		a.ID, a.ID, a.ID, "hubspot", a.ID, a.ID, "klaviyo").Scan(&shop, &hub, &klav)
+	if err != nil {
+		return nil, fmt.Errorf("integrations: %w", err)
+	}
+	return map[string]bool{"shopify": shop > 0, "hubspot": hub > 0, "klaviyo": klav > 0}, nil
 }

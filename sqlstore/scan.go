@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -63,11 +64,12 @@ func (db *DB) ScanFacts(ctx context.Context, a *kizuna.Account, fn func(*kizuna.
 	// When no other account's friend has an ID in the range (one account,
 	// or accounts imported one after another), the child tables need no
 	// join with friends to keep to the account: a lookup per child row saved.
-	var others int64
-	if err := txs[0].QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM friends WHERE id BETWEEN ? AND ? AND account_id <> ?`), lo, hi, a.ID).Scan(&others); err != nil {
+	var other int
+	err = txs[0].QueryRowContext(ctx, db.q(`SELECT 1 FROM friends WHERE id BETWEEN ? AND ? AND account_id <> ? LIMIT 1`), lo, hi, a.ID).Scan(&other)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	return db.scan(ctx, txs, a, "BETWEEN ? AND ?", []any{lo.Int64, hi.Int64}, others == 0, fn)
+	return db.scan(ctx, txs, a, "BETWEEN ? AND ?", []any{lo.Int64, hi.Int64}, other == 0, fn)
 }
 
 // scanIDs streams the facts of the account's friends whose IDs are ids (in
