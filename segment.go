@@ -3,6 +3,7 @@ package kizuna
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -145,4 +146,42 @@ func Recount(ctx context.Context, p Previewer, a *Account, segs []*Segment) erro
 		}
 	}
 	return nil
+}
+
+// CopyName names a copy of the live segment id: "NAME (copy)", then
+// "NAME (copy 2)", … (「NAMEのコピー」, 「NAMEのコピー（2）」 in Japanese), the
+// first that no live segment has, NAME shortened to keep within
+// MaxNameLength. ENOTFOUND when id is not among live.
+func CopyName(live []*Segment, id int64, lang string) (string, error) {
+	var name string
+	taken := make(map[string]bool, len(live))
+	for _, s := range live {
+		taken[s.Name] = true
+		if s.ID == id {
+			name = s.Name
+		}
+	}
+	if name == "" {
+		return "", Errorf(ENOTFOUND, "no segment %d", id)
+	}
+	suffix := func(n int) string {
+		switch {
+		case lang == "ja" && n == 1:
+			return "のコピー"
+		case lang == "ja":
+			return fmt.Sprintf("のコピー（%d）", n)
+		case n == 1:
+			return " (copy)"
+		}
+		return fmt.Sprintf(" (copy %d)", n)
+	}
+	for n := 1; ; n++ {
+		base, end := []rune(name), suffix(n)
+		if room := MaxNameLength - utf8.RuneCountInString(end); len(base) > room {
+			base = base[:max(0, room)]
+		}
+		if candidate := string(base) + end; !taken[candidate] || n > len(live) {
+			return candidate, nil
+		}
+	}
 }

@@ -235,12 +235,15 @@ func (s *Server) duplicateSegment(w http.ResponseWriter, r *http.Request, a *kiz
 			return err
 		}
 	}
-	if name == nil {
-		src, err := s.Store.Segment(r.Context(), a, id)
+	if name == nil { // "NAME (copy)", or "(copy 2)"… when taken, as the web names copies
+		live, err := s.Store.Segments(r.Context(), a)
 		if err != nil {
 			return err
 		}
-		copyName := src.Name + " (copy)"
+		copyName, err := kizuna.CopyName(live, id, "en")
+		if err != nil {
+			return err
+		}
 		name = &copyName
 	}
 	seg, err := s.Store.DuplicateSegment(r.Context(), a, apiActor, id, *name)

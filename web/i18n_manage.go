@@ -16,8 +16,6 @@ var manageMessages = map[string][2]string{
 	"segment.delete":      {"Delete", "削除"},
 	"segment.moveto":      {"Move to folder", "フォルダへ移動"},
 	"segment.move":        {"Move", "移動"},
-	"segment.copyname":    {"%s (copy)", "%sのコピー"},
-	"segment.copyname.n":  {"%s (copy %d)", "%sのコピー（%d）"},
 	"folder.actions.for":  {"Folder actions for %s", "フォルダ「%s」の操作"},
 	"folder.name":         {"Folder name", "フォルダ名"},
 	"folder.newname":      {"New name for the folder", "新しいフォルダ名"},

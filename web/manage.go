@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/kizuna-line/kizuna"
 )
@@ -91,50 +90,23 @@ func (s *Server) accountSegment(w http.ResponseWriter, r *http.Request, ss *sess
 }
 
 // duplicateSegment saves a copy of a segment, in the same folder, under the
-// first free name of "NAME (copy)", "NAME (copy 2)", ...
+// first free name of "NAME (copy)", "NAME (copy 2)", ... (kizuna.CopyName).
 func (s *Server) duplicateSegment(w http.ResponseWriter, r *http.Request, ss *session) {
 	a, id, ok := s.accountSegment(w, r, ss)
 	if !ok {
 		return
 	}
 	ctx := r.Context()
-	seg, err := s.Store.Segment(ctx, a, id)
-	if err != nil {
-		s.failOrNotFound(w, r, ss, err)
-		return
-	}
 	segs, err := s.Store.Segments(ctx, a)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	taken := make(map[string]bool, len(segs))
-	for _, other := range segs {
-		taken[other.Name] = true
+	name, err := kizuna.CopyName(segs, id, s.lang(r, ss.user))
+	if err == nil {
+		_, err = s.Store.DuplicateSegment(ctx, a, ss.user.Email, id, name)
 	}
-	name := copyName(s.lang(r, ss.user), seg.Name, taken)
-	_, err = s.Store.DuplicateSegment(ctx, a, ss.user.Email, id, name)
 	s.backToList(w, r, ss, a, err)
-}
-
-// copyName is the first name of a copy of name that taken lacks, within
-// kizuna.MaxNameLength characters.
-func copyName(lang, name string, taken map[string]bool) string {
-	for n := 1; ; n++ {
-		format, arg := t(lang, "segment.copyname"), []any{}
-		if n > 1 {
-			format, arg = t(lang, "segment.copyname.n"), []any{n}
-		}
-		base := []rune(name)
-		extra := utf8.RuneCountInString(fmt.Sprintf(format, append([]any{""}, arg...)...))
-		if len(base)+extra > kizuna.MaxNameLength {
-			base = base[:max(0, kizuna.MaxNameLength-extra)]
-		}
-		candidate := fmt.Sprintf(format, append([]any{string(base)}, arg...)...)
-		if !taken[candidate] || n > 1000 {
-			return candidate
-		}
-	}
 }
 
 // deleteSegment deletes a segment softly: the deleted segments page
