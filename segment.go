@@ -81,6 +81,17 @@ func CleanName(field, name string) (string, error) {
 	return name, nil
 }
 
+// CleanTagName trims a friend tag name given to create a tag or to add one
+// to friends (typed in a form or sent to the API), so that " VIP" does not
+// become a second tag; an empty name is EINVALID at path. Names that look
+// a tag up (remove, delete, rename from) are exact, as imported tags are.
+func CleanTagName(path, name string) (string, error) {
+	if name = strings.TrimSpace(name); name == "" {
+		return "", &Error{Code: EINVALID, Message: "a tag name is empty", Path: path}
+	}
+	return name, nil
+}
+
 // SegmentsOf returns the segments the friend is in at m.Now. A segment
 // whose stored filter no longer parses (a restored one that tests a deleted
 // tag) holds nobody.

@@ -376,7 +376,8 @@ func (s *Server) createTag(w http.ResponseWriter, r *http.Request, a *kizuna.Acc
 	if err := s.Store.CreateTag(r.Context(), a, *name); err != nil {
 		return err
 	}
-	s.respond(w, r, http.StatusCreated, kizuna.Tag{Name: *name})
+	clean, _ := kizuna.CleanTagName("name", *name) // the store accepted it
+	s.respond(w, r, http.StatusCreated, kizuna.Tag{Name: clean})
 	return nil
 }
 
@@ -393,7 +394,8 @@ func (s *Server) renameTag(w http.ResponseWriter, r *http.Request, a *kizuna.Acc
 	if err := s.Store.RenameTag(r.Context(), a, apiActor, r.PathValue("name"), *name); err != nil {
 		return err
 	}
-	s.respond(w, r, http.StatusOK, map[string]string{"name": *name})
+	clean, _ := kizuna.CleanTagName("name", *name) // the store accepted it
+	s.respond(w, r, http.StatusOK, map[string]string{"name": clean})
 	return nil
 }
 

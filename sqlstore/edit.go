@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kizuna-line/kizuna"
@@ -47,11 +48,13 @@ func (db *DB) beginWriteOn(ctx context.Context, conn *sql.Conn, a *kizuna.Accoun
 func (db *DB) TagFriends(ctx context.Context, a *kizuna.Account, lineUserIDs, add, remove []string) error {
 	const op = "tag friends"
 	adding := map[string]bool{}
-	for i, t := range add {
-		if strings.TrimSpace(t) == "" {
-			return &kizuna.Error{Code: kizuna.EINVALID, Message: "a tag name is empty", Path: fmt.Sprintf("add[%d]", i)}
+	add = slices.Clone(add)
+	for i := range add {
+		var err error
+		if add[i], err = kizuna.CleanTagName(fmt.Sprintf("add[%d]", i), add[i]); err != nil {
+			return err
 		}
-		adding[t] = true
+		adding[add[i]] = true
 	}
 	for i, t := range remove {
 		if strings.TrimSpace(t) == "" {

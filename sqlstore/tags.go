@@ -19,8 +19,9 @@ import (
 
 // CreateTag creates a friend tag that no friend carries yet.
 func (db *DB) CreateTag(ctx context.Context, a *kizuna.Account, name string) error {
-	if strings.TrimSpace(name) == "" {
-		return &kizuna.Error{Code: kizuna.EINVALID, Message: "a tag name is empty", Path: "name"}
+	name, err := kizuna.CleanTagName("name", name)
+	if err != nil {
+		return err
 	}
 	return db.segmentWrite(ctx, a, "create tag", func(tx *sql.Tx) error {
 		if _, ok, err := db.tagID(ctx, tx, a, name); err != nil {
@@ -65,8 +66,9 @@ func (db *DB) carriers(ctx context.Context, tx *sql.Tx, tagID int64) (*changes, 
 // RenameTag renames a friend tag. Saved segments, live and deleted, that
 // test the tag are rewritten to the new name, each change recorded.
 func (db *DB) RenameTag(ctx context.Context, a *kizuna.Account, actor, from, to string) error {
-	if strings.TrimSpace(to) == "" {
-		return &kizuna.Error{Code: kizuna.EINVALID, Message: "a tag name is empty", Path: "name"}
+	to, err := kizuna.CleanTagName("name", to)
+	if err != nil {
+		return err
 	}
 	return db.segmentWrite(ctx, a, "rename tag", func(tx *sql.Tx) error {
 		id, ok, err := db.tagID(ctx, tx, a, from)
@@ -201,11 +203,12 @@ func (db *DB) DeleteTag(ctx context.Context, a *kizuna.Account, name string) err
 // a live segment now ("automatic classification"), in one transaction, and
 // returns how many members the segment has.
 func (db *DB) TagSegmentMembers(ctx context.Context, a *kizuna.Account, segmentID int64, tag string) (int, error) {
-	if strings.TrimSpace(tag) == "" {
-		return 0, &kizuna.Error{Code: kizuna.EINVALID, Message: "a tag name is empty", Path: "tag"}
+	tag, err := kizuna.CleanTagName("tag", tag)
+	if err != nil {
+		return 0, err
 	}
 	var n int
-	err := db.segmentWrite(ctx, a, "tag segment members", func(tx *sql.Tx) error {
+	err = db.segmentWrite(ctx, a, "tag segment members", func(tx *sql.Tx) error {
 		seg, err := db.segment(ctx, tx, a, segmentID)
 		if err != nil {
 			return err

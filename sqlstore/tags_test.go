@@ -46,6 +46,19 @@ func TestTags(t *testing.T) {
 			if got := kizuna.ErrorCode(db.CreateTag(ctx, a, "Spring")); got != kizuna.ECONFLICT {
 				t.Fatalf("creating a tag twice: %s", got)
 			}
+			// A typed name is trimmed: " Spring " is the same tag, not a second one.
+			if got := kizuna.ErrorCode(db.CreateTag(ctx, a, " Spring ")); got != kizuna.ECONFLICT {
+				t.Fatalf("creating \" Spring \" next to \"Spring\": %s", got)
+			}
+			if err := db.TagFriends(ctx, a, []string{uid(2)}, []string{" Spring"}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if f, _ := db.FindFriend(ctx, a, uid(2)); !slices.Equal(f.Tags, []string{"Spring"}) {
+				t.Fatalf("friend 2 tagged \" Spring\": %q", f.Tags)
+			}
+			if err := db.TagFriends(ctx, a, []string{uid(2)}, nil, []string{"Spring"}); err != nil {
+				t.Fatal(err)
+			}
 			seg, err := db.CreateSegment(ctx, a, "test", "VIPs", 0, json.RawMessage(`{"groups":[{"conditions":[{"field":"tag","op":"has_any","value":["VIP","Spring"]}]}]}`))
 			if err != nil {
 				t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/kizuna-line/kizuna"
 )
@@ -93,7 +92,7 @@ func (s *Server) createTag(w http.ResponseWriter, r *http.Request, ss *session) 
 		s.notFound(w, r, ss)
 		return
 	}
-	s.tagDone(w, r, ss, a, s.Store.CreateTag(r.Context(), a, strings.TrimSpace(r.PostFormValue("name"))), tagsURL(a))
+	s.tagDone(w, r, ss, a, s.Store.CreateTag(r.Context(), a, r.PostFormValue("name")), tagsURL(a))
 }
 
 // renameTag renames the tag "from" to "to"; the store rewrites the saved
@@ -104,7 +103,7 @@ func (s *Server) renameTag(w http.ResponseWriter, r *http.Request, ss *session) 
 		s.notFound(w, r, ss)
 		return
 	}
-	err := s.Store.RenameTag(r.Context(), a, ss.user.Email, r.PostFormValue("from"), strings.TrimSpace(r.PostFormValue("to")))
+	err := s.Store.RenameTag(r.Context(), a, ss.user.Email, r.PostFormValue("from"), r.PostFormValue("to"))
 	s.tagDone(w, r, ss, a, err, tagsURL(a))
 }
 
@@ -131,7 +130,7 @@ func (s *Server) applyTag(w http.ResponseWriter, r *http.Request, ss *session) {
 		s.notFound(w, r, ss)
 		return
 	}
-	tag := strings.TrimSpace(r.PostFormValue("tag"))
+	tag := r.PostFormValue("tag")
 	n, err := s.Store.TagSegmentMembers(r.Context(), a, id, tag)
 	next := tagsURL(a) + "?" + url.Values{"tagged": {strconv.Itoa(n)}, "tag": {tag}, "segment": {strconv.FormatInt(id, 10)}}.Encode()
 	s.tagDone(w, r, ss, a, err, next)
