@@ -168,20 +168,24 @@ var demoSegments = []struct{ name, filter string }{
 	{"新規友だち（7日以内）", `{"groups":[{"conditions":[{"field":"line.days_since_added","op":"lte","value":6}]}]}`},
 }
 
-// ensureDemoUser creates the demo user (an owner of the demo account) and
-// the demo segments, once.
+// ensureDemoUser makes sure of the demo user, an owner of the demo account,
+// and creates the demo segments once (with their folder). A start that
+// stopped half-way is completed by the next.
 func ensureDemoUser(ctx context.Context, store *sqlstore.DB, a *kizuna.Account) error {
 	u, err := store.CreateUser(ctx, DemoEmail, DemoPassword, "")
-	if kizuna.ErrorCode(err) == kizuna.ECONFLICT {
-		return nil // made by an earlier start
-	} else if err != nil {
+	if kizuna.ErrorCode(err) == kizuna.ECONFLICT { // made by an earlier start
+		u, err = store.Authenticate(ctx, DemoEmail, DemoPassword)
+	}
+	if err != nil {
 		return err
 	}
 	if err := store.AddMember(ctx, u, a, kizuna.RoleOwner); err != nil {
 		return err
 	}
 	folder, err := store.CreateFolder(ctx, a, "キャンペーン")
-	if err != nil {
+	if kizuna.ErrorCode(err) == kizuna.ECONFLICT {
+		return nil // the segments were made by an earlier start
+	} else if err != nil {
 		return err
 	}
 	for _, s := range demoSegments {

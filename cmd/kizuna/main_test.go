@@ -291,11 +291,16 @@ func TestUserCreate(t *testing.T) {
 				{"short\n", []string{"--email", "b@example.com"}, "at least 10 characters"},
 				{"", []string{"--email", "c@example.com"}, "standard input"},
 				{"correct horse battery\n", []string{"--email", "d@example.com", "--account", "nope"}, "nope"},
+				{"correct horse battery\n", []string{"--email", "e@example.com", "--account", "shop", "--role", "admin"}, "--role"},
 			} {
 				r := k.run(c.stdin, append([]string{"user", "create"}, c.args...)...)
 				if r.code == 0 || !strings.Contains(r.stderr, c.want) || strings.Contains(r.stderr, "correct horse") {
 					t.Errorf("user create %v: exit %d, stderr %q (want it to mention %q, never the password)", c.args, r.code, r.stderr, c.want)
 				}
+			}
+			// The refused role left no user behind: the address is free.
+			if out := k.ok("correct horse battery\n", "user", "create", "--email", "e@example.com", "--account", "shop", "--role", "member").stdout; out != "created user e@example.com, member of shop\n" {
+				t.Fatalf("stdout %q", out)
 			}
 		})
 	}

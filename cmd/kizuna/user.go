@@ -24,6 +24,11 @@ func (c *cmd) userCreate(ctx context.Context, args []string) error {
 	if *email == "" {
 		return &usageError{"user create needs --email EMAIL, and the password on standard input"}
 	}
+	if *account != "" { // refused before the user exists: no user left without its account
+		if err := kizuna.CheckRole(*role); err != nil {
+			return &usageError{"--role must be owner or member"}
+		}
+	}
 	line, err := bufio.NewReader(c.stdin).ReadString('\n')
 	if err != nil && line == "" {
 		return &usageError{"user create reads the password from standard input: echo 'a long password' | kizuna user create --email ..."}
