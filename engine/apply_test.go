@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,5 +135,66 @@ func TestApplyMatchesRebuild(t *testing.T) {
 		}
 		idx.Apply(ch)
 		check(fmt.Sprintf("round %d", round))
+	}
+}
+
+// TestArenaStaysCompact applies hours' worth of changes to friends with
+// mostly distinct text properties (kept raw, in an arena): unchanged text is
+// not written again, and replaced text is reclaimed, so the text's memory
+// stays near what a rebuild would give, and answers stay exact.
+func TestArenaStaysCompact(t *testing.T) {
+	loc, _ := time.LoadLocation("Asia/Tokyo")
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, loc)
+	const n = 5000
+	friend := func(i, round int, tag string) *kizuna.Friend {
+		email := fmt.Sprintf(`"user%d.%d@example.com"`, i, round)
+		return &kizuna.Friend{LineUserID: fmt.Sprintf("U%032x", i+1), AddedAt: now.Add(-time.Duration(i) * time.Minute), Status: kizuna.StatusFollowing,
+			Tags: []string{tag}, Klaviyo: &kizuna.KlaviyoProfile{ProfileID: "p", Properties: kizuna.Properties{"email": json.RawMessage(email)}}}
+	}
+	textBytes := func(idx *engine.Index) uint64 {
+		for _, p := range idx.Footprint() {
+			if strings.HasPrefix(p.Name, "property text") {
+				return p.Bytes
+			}
+		}
+		t.Fatal("no property text in the footprint")
+		return 0
+	}
+	b := engine.NewBuilder(loc, []string{"a", "b"})
+	for i := range n {
+		b.Add(kizuna.FactsOf(friend(i, 0, "a"), loc))
+	}
+	idx := b.Build()
+	built := textBytes(idx)
+	version := int64(0)
+	apply := func(round int, tag string) {
+		version++
+		ch := &kizuna.FriendChanges{Version: version, TagNames: []string{"a", "b"}}
+		for i := range n {
+			ch.Friends = append(ch.Friends, kizuna.FactsOf(friend(i, round, tag), loc))
+		}
+		idx.Apply(ch)
+	}
+	// Tags change, the text does not: nothing more is stored.
+	for k := range 10 {
+		apply(0, []string{"a", "b"}[k%2])
+	}
+	if got := textBytes(idx); got != built {
+		t.Fatalf("property text after tag-only changes: %d bytes, built %d", got, built)
+	}
+	// Every address changes, 20 times over: the arena is reclaimed.
+	for round := 1; round <= 20; round++ {
+		apply(round, "a")
+	}
+	if got := textBytes(idx); got > 3*built {
+		t.Fatalf("property text after 20 rounds of new addresses: %d bytes, built %d", got, built)
+	}
+	f, _ := kizuna.ParseFilter([]byte(`{"groups":[{"conditions":[{"field":"klaviyo.property","property":"email","type":"string","op":"starts_with","value":"user12.20@"}]}]}`))
+	if got := idx.Evaluate(f, now); got.Count != 1 || sampleIDs(got)[0] != fmt.Sprintf("U%032x", 13) {
+		t.Fatalf("after compaction: %d %v, want friend 13", got.Count, sampleIDs(got))
+	}
+	f, _ = kizuna.ParseFilter([]byte(`{"groups":[{"conditions":[{"field":"klaviyo.property","property":"email","type":"string","op":"contains","value":".19@"}]}]}`))
+	if got := idx.Evaluate(f, now); got.Count != 0 {
+		t.Fatalf("an old address still matches: %d", got.Count)
 	}
 }

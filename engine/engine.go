@@ -22,10 +22,12 @@ import (
 // when it is ahead of the index's, the logged friends are read again and
 // applied to the index in place before the preview is answered, so a
 // preview never answers from data older than what was committed before it
-// began. Writes through this Engine are applied as soon as they commit, and
-// a follower reads every loaded account's version (one query for all) each
-// FollowEvery, so the indexes
-// converge within a second even when nobody previews. When too much changed
+// began. Writes to friends through this Engine (imports, tagging friends or
+// a segment's members, deletes) are applied as soon as they commit; the
+// others (tags created, renamed or deleted) by the next preview. A follower
+// reads every loaded account's version (one query for all) each
+// FollowEvery, so the indexes converge within a second even when nobody
+// previews. When too much changed
 // (a large import) or the log no longer reaches back, the index is rebuilt
 // and SQL answers meanwhile.
 type Engine struct {
@@ -418,6 +420,16 @@ func (e *Engine) TagFriends(ctx context.Context, a *kizuna.Account, lineUserIDs,
 func (e *Engine) DeleteFriends(ctx context.Context, a *kizuna.Account, lineUserIDs []string) (int, error) {
 	n, err := e.Store.DeleteFriends(ctx, a, lineUserIDs)
 	if err == nil && n > 0 {
+		e.applied(a)
+	}
+	return n, err
+}
+
+// TagSegmentMembers tags a segment's members through the store, then
+// applies the change to the index.
+func (e *Engine) TagSegmentMembers(ctx context.Context, a *kizuna.Account, segmentID int64, tag string) (int, error) {
+	n, err := e.Store.TagSegmentMembers(ctx, a, segmentID, tag)
+	if err == nil {
 		e.applied(a)
 	}
 	return n, err

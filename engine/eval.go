@@ -171,7 +171,7 @@ func (idx *Index) sample(members *roaring.Bitmap) []kizuna.PreviewFriend {
 				}
 			}
 		}
-		walked = len(picked) == SampleSize || uint64(len(idx.order)) < budget
+		walked = len(picked) == SampleSize
 	}
 	if !walked {
 		picked = picked[:0]

@@ -85,6 +85,7 @@ type property struct {
 	codes     map[string]uint32 // normalized text -> code; nil once raw
 	text      sparse[uint32]    // codes, or offsets into arena once raw
 	arena     []byte            // raw text: a uvarint length, then the bytes
+	dead      int               // arena bytes no friend's offset points to any more
 	num       sparse[float64]
 	boolTrue  *roaring.Bitmap
 	boolFalse *roaring.Bitmap
@@ -99,10 +100,19 @@ func newProperty() *property {
 	return &property{known: roaring.New(), codes: map[string]uint32{}, boolTrue: roaring.New(), boolFalse: roaring.New()}
 }
 
-// setText sets friend i's normalized text.
+// setText sets friend i's normalized text. In the arena, an unchanged text
+// is left as it is (a change to a friend's tags rewrites all its facts),
+// and a replaced one counts as dead until the arena is compacted.
 func (p *property) setText(i uint32, text string) {
 	if p.codes == nil {
+		if off, ok := p.text.get(i); ok {
+			if string(p.rawAt(off)) == text {
+				return
+			}
+			p.forget(off)
+		}
 		p.text.set(i, p.store(text))
+		p.compact()
 		return
 	}
 	c, ok := p.codes[text]
@@ -122,6 +132,36 @@ func (p *property) store(text string) uint32 {
 	p.arena = binary.AppendUvarint(p.arena, uint64(len(text)))
 	p.arena = append(p.arena, text...)
 	return off
+}
+
+// delText removes friend i's text.
+func (p *property) delText(i uint32) {
+	if off, ok := p.text.get(i); ok && p.codes == nil {
+		p.forget(off)
+	}
+	p.text.del(i)
+}
+
+// forget counts the arena's text at offset off as dead.
+func (p *property) forget(off uint32) {
+	n, w := binary.Uvarint(p.arena[off:])
+	p.dead += w + int(n)
+}
+
+// compact rewrites the arena without its dead text once that is more than
+// half of it, so that an index applying changes for hours stays the size a
+// rebuild would give.
+func (p *property) compact() {
+	if p.dead < 1<<16 || 2*p.dead < len(p.arena) {
+		return
+	}
+	old := p.arena
+	p.arena, p.dead = make([]byte, 0, len(old)-p.dead), 0
+	for k, off := range p.text.v {
+		n, w := binary.Uvarint(old[off:])
+		start := int(off) + w
+		p.text.v[k] = p.store(string(old[start : start+int(n)]))
+	}
 }
 
 // rawAt returns the arena's text at offset off.
@@ -180,6 +220,15 @@ func shrink[T any](s []T) []T {
 }
 
 // del removes friend i's value, if any.
+// get returns friend i's value, if it has one.
+func (s *sparse[T]) get(i uint32) (T, bool) {
+	if k, ok := slices.BinarySearch(s.f, i); ok {
+		return s.v[k], true
+	}
+	var zero T
+	return zero, false
+}
+
 func (s *sparse[T]) del(i uint32) {
 	if k, ok := slices.BinarySearch(s.f, i); ok {
 		s.f, s.v = slices.Delete(s.f, k, k+1), slices.Delete(s.v, k, k+1)
@@ -387,7 +436,7 @@ func (idx *Index) clear(i uint32, next *kizuna.FriendFacts) {
 			p.boolTrue.Remove(i)
 			p.boolFalse.Remove(i)
 			if !r.HasText {
-				p.text.del(i)
+				p.delText(i)
 			}
 			if !r.HasNum {
 				p.num.del(i)
