@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -90,7 +89,7 @@ func (s *Server) saveSegment(w http.ResponseWriter, r *http.Request, ss *session
 	ctx := r.Context()
 	name, filter := r.PostFormValue("name"), r.PostFormValue("filter")
 	folderID, _ := strconv.ParseInt(r.PostFormValue("folder"), 10, 64)
-	p := &page{Name: name, FilterJSON: filter, FolderID: folderID}
+	p := &page{Name: name, FilterJSON: filter, FolderID: folderID, NewFolder: r.PostFormValue("new_folder")}
 	var id int64
 	if idText := r.PathValue("id"); idText != "" {
 		var err error
@@ -117,13 +116,14 @@ func (s *Server) saveSegment(w http.ResponseWriter, r *http.Request, ss *session
 		refuse(err)
 		return
 	}
+	var newFolder *kizuna.Folder
 	if nf := strings.TrimSpace(r.PostFormValue("new_folder")); nf != "" {
-		f, err := s.Store.CreateFolder(ctx, a, nf)
-		if err != nil {
+		var err error
+		if newFolder, err = s.Store.CreateFolder(ctx, a, nf); err != nil {
 			refuse(err)
 			return
 		}
-		folderID = f.ID
+		folderID = newFolder.ID
 	}
 	actor := ss.user.Email
 	var err error
@@ -133,10 +133,19 @@ func (s *Server) saveSegment(w http.ResponseWriter, r *http.Request, ss *session
 		_, err = s.Store.EditSegment(ctx, a, actor, id, kizuna.SegmentEdit{Name: &name, Filter: json.RawMessage(filter), FolderID: &folderID})
 	}
 	if err != nil {
+		// A refused save changes nothing: the folder made for it goes
+		// again (it is empty), and the form still names it to create.
+		if newFolder != nil {
+			if derr := s.Store.DeleteFolder(ctx, a, newFolder.ID); derr != nil {
+				s.fail(w, r, derr)
+				return
+			}
+			p.FolderID = 0
+		}
 		refuse(err)
 		return
 	}
-	http.Redirect(w, r, "/a/"+url.PathEscape(a.Name)+"/segments", http.StatusSeeOther)
+	http.Redirect(w, r, listURL(a, ""), http.StatusSeeOther)
 }
 
 // preview answers the editor's live preview: the JSON API's preview, for

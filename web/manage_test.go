@@ -192,7 +192,6 @@ func TestManageCSRF(t *testing.T) {
 	}
 	for path, form := range routes {
 		for _, token := range []string{"", "forged"} {
-			form := url.Values(form)
 			with := url.Values{"csrf": {token}}
 			for k, v := range form {
 				with[k] = v
@@ -226,8 +225,9 @@ func TestManageOtherAccount(t *testing.T) {
 	f := manageSetup(t)
 	c := f.ownerClient
 	ctx := context.Background()
-	bToken, _ := f.db.CreateToken(ctx, f.b)
-	_ = bToken
+	if _, err := f.db.CreateToken(ctx, f.b); err != nil {
+		t.Fatal(err)
+	}
 	bTokens, _ := f.db.Tokens(ctx, f.b)
 	bSeg := fmt.Sprint(f.bSeg.ID)
 	for _, path := range []string{
@@ -455,7 +455,7 @@ func TestManageHistory(t *testing.T) {
 	u, _ := url.Parse(c.url)
 	c.c.Jar.SetCookies(u, []*http.Cookie{{Name: "kizuna_lang", Value: "ja"}})
 	ja := get(c, path, http.StatusOK)
-	if !strings.Contains(ja, "「VIPs」の変更履歴") || !strings.Contains(ja, "名前を変更") || !strings.Contains(ja, "Seminar") || !strings.Contains(ja, "タグ") {
+	if !strings.Contains(ja, "「VIPs」の変更履歴") || !strings.Contains(ja, "名前を変更") || !strings.Contains(ja, `<dd class="after">タグ「Seminar」あり</dd>`) {
 		t.Fatalf("the Japanese history:\n%s", ja)
 	}
 }

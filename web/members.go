@@ -35,7 +35,7 @@ func (s *Server) setMemberRole(w http.ResponseWriter, r *http.Request, ss *sessi
 		return
 	}
 	if id == ss.user.ID { // an owner who made themselves a member no longer manages this page
-		http.Redirect(w, r, "/a/"+a.Name+"/segments", http.StatusSeeOther)
+		http.Redirect(w, r, listURL(a, ""), http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, settingsURL(a), http.StatusSeeOther)

@@ -164,6 +164,7 @@ type page struct {
 	TagsJSON, IntegrationsJSON         string
 	CatalogJSON                        string
 	FolderID                           int64
+	NewFolder                          string // the editor's "Create Folder" field, kept on a refusal
 	Folders                            []kizuna.Folder
 	// The friend list's chosen segment, and who on the page is in it.
 	Members map[string]bool
@@ -276,7 +277,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if p.Lang == "" {
 		p.Lang = s.lang(r, p.User)
 	}
-	if p.Path == "" {
+	if p.Path == "" && r.Method == http.MethodGet {
+		// The page to come back to (after the language switch). A page
+		// answering a POST has none unless its handler names one: its URL
+		// would repeat the POST's target, not show this page.
 		p.Path = r.URL.RequestURI()
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -306,10 +310,11 @@ func (s *Server) failOrNotFound(w http.ResponseWriter, r *http.Request, ss *sess
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request, ss *session) {
-	p := &page{Title: t(s.lang(r, nil), "notfound")}
+	p := &page{}
 	if ss != nil {
 		p.User, p.CSRF, p.Accounts = ss.user, ss.csrf, ss.accounts
 	}
+	p.Title = t(s.lang(r, p.User), "notfound")
 	s.render(w, r, http.StatusNotFound, "notfound", p)
 }
 
@@ -420,8 +425,8 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.setCookie(w, r, langCookie, lang, 365*24*3600)
-	back := r.PostFormValue("back")
-	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") {
+	back := safeNext(r.PostFormValue("back"))
+	if back == "" {
 		back = "/"
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
@@ -486,17 +491,19 @@ func (s *Server) segments(w http.ResponseWriter, r *http.Request, ss *session) {
 		s.fail(w, r, err)
 		return
 	}
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if q != "" { // count only the segments the search shows
+		segs = slices.DeleteFunc(segs, func(seg *kizuna.Segment) bool {
+			return !strings.Contains(strings.ToLower(seg.Name), strings.ToLower(q))
+		})
+	}
 	if err := kizuna.Recount(r.Context(), s.Store, a, segs); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	sortBy := r.URL.Query().Get("sort")
 	var rows []segmentRow
 	for _, seg := range segs {
-		if q != "" && !strings.Contains(strings.ToLower(seg.Name), strings.ToLower(q)) {
-			continue
-		}
 		row := segmentRow{ID: seg.ID, Name: seg.Name, updatedAt: seg.UpdatedAt, Updated: seg.UpdatedAt.In(a.Location()).Format("2006-01-02 15:04"), Count: t(lang, "count.unknown")}
 		if seg.FolderID != nil {
 			row.folderID, row.InFolder = *seg.FolderID, true
@@ -568,6 +575,7 @@ type limiter struct {
 	max      int
 	window   time.Duration
 	failures map[string][]time.Time
+	fails    int // failures recorded, for the occasional sweep
 }
 
 func newLimiter(max int, window time.Duration) *limiter {
@@ -578,6 +586,10 @@ func (l *limiter) recent(key string, now time.Time) []time.Time {
 	f := l.failures[key]
 	for len(f) > 0 && now.Sub(f[0]) > l.window {
 		f = f[1:]
+	}
+	if len(f) == 0 {
+		delete(l.failures, key) // no entry for a key with no recent failure
+		return nil
 	}
 	l.failures[key] = f
 	return f
@@ -594,6 +606,13 @@ func (l *limiter) fail(key string) {
 	defer l.mu.Unlock()
 	now := time.Now()
 	l.failures[key] = append(l.recent(key, now), now)
+	// Keys tried once and never again (random addresses) are swept now and
+	// then, so the map holds only the last window's failures.
+	if l.fails++; l.fails%1024 == 0 {
+		for k := range l.failures {
+			l.recent(k, now)
+		}
+	}
 }
 
 func (l *limiter) reset(key string) {

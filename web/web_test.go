@@ -157,13 +157,13 @@ func TestEditorJSON(t *testing.T) {
 		want             string
 	}{
 		{"/a/shop-a/preview", token, `{"filter": ` + vip + `}`, http.StatusOK, `"count":1`},
-		{"/a/shop-a/preview", "forged", `{"filter": ` + vip + `}`, http.StatusForbidden, ``},
+		{"/a/shop-a/preview", "forged", `{"filter": ` + vip + `}`, http.StatusForbidden, `"code":"forbidden"`},
 		{"/a/shop-a/preview", token, `{"filter": {"groups": [{"conditions": [{"field": "tag", "op": "has", "value": "Nope"}]}]}}`, http.StatusBadRequest, `"path":"groups[0].conditions[0].value"`},
 		{"/a/shop-a/preview", token, `not JSON`, http.StatusBadRequest, `"code":"invalid"`},
 		{"/a/shop-b/preview", token, `{"filter": ` + vip + `}`, http.StatusNotFound, `"code":"not_found"`},
 		{"/a/shop-a/explain", token, `{"filter": ` + vip + `, "friend": "aik"}`, http.StatusOK, `"member":true`},
 		{"/a/shop-a/explain", token, `{"filter": ` + vip + `, "friend": "U00000000000000000000000000000001", "lang": "ja"}`, http.StatusOK, `"value":"タグ: VIP"`},
-		{"/a/shop-a/explain", "forged", `{"filter": ` + vip + `, "friend": "aik"}`, http.StatusForbidden, ``},
+		{"/a/shop-a/explain", "forged", `{"filter": ` + vip + `, "friend": "aik"}`, http.StatusForbidden, `"code":"forbidden"`},
 		{"/a/shop-a/explain", token, `{"filter": ` + vip + `, "friend": " "}`, http.StatusBadRequest, `"path":"friend"`},
 		{"/a/shop-a/explain", token, `{"filter": ` + vip + `, "friend": "Bob"}`, http.StatusNotFound, `"path":"friend"`},
 		{"/a/shop-a/explain", token, `{"filter": ` + vip + `, "friend": "U00000000000000000000000000000002"}`, http.StatusNotFound, `"path":"friend"`},
@@ -181,15 +181,51 @@ func TestEditorJSON(t *testing.T) {
 // redirect to an HTML page) once the session has ended.
 func TestJSONCallsAfterSignOut(t *testing.T) {
 	c, _ := setup(t)
-	req, _ := http.NewRequest("POST", c.url+"/a/shop-a/preview", strings.NewReader(`{"filter": {}}`))
-	req.Header.Set("Content-Type", "application/json")
-	res, err := c.c.Do(req)
+	if code, _ := c.do("POST", "/signin", url.Values{"csrf": {c.csrf("/signin")}, "email": {"owner@example.com"}, "password": {"correct horse battery"}}); code != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", code)
+	}
+	token := c.csrf("/a/shop-a/segments")
+	preview := func() (int, string) {
+		req, _ := http.NewRequest("POST", c.url+"/a/shop-a/preview", strings.NewReader(`{"filter": {"groups": [{"conditions": [{"field": "line.days_since_added", "op": "gte", "value": 0}]}]}}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-CSRF-Token", token)
+		res, err := c.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(body)
+	}
+	if code, body := preview(); code != http.StatusOK || !strings.Contains(body, `"count":0`) {
+		t.Fatalf("preview while signed in: %d %s", code, body)
+	}
+	if code, _ := c.do("POST", "/signout", url.Values{"csrf": {token}}); code != http.StatusSeeOther {
+		t.Fatalf("sign-out: %d", code)
+	}
+	// The cookie is still sent, but its session has ended.
+	if code, body := preview(); code != http.StatusUnauthorized || !strings.Contains(body, `"code":"unauthorized"`) || !strings.Contains(body, "Reload the page") {
+		t.Fatalf("preview after signing out: %d %s", code, body)
+	}
+}
+
+// TestRefusedSaveChangesNothing: a save refused after its new folder was
+// made (the name is taken) leaves no folder behind, and the form keeps
+// what was typed.
+func TestRefusedSaveChangesNothing(t *testing.T) {
+	f := manageSetup(t)
+	o := f.ownerClient
+	code, _, body := submit(o, "/a/shop-a/segments", withCSRF(o, url.Values{"name": {f.vipName}, "filter": {f.vipFilter}, "new_folder": {"Fresh"}}))
+	if code != http.StatusBadRequest || !strings.Contains(body, `value="Fresh"`) {
+		t.Fatalf("saving under a taken name: %d\n%s", code, body)
+	}
+	folders, err := f.db.Folders(context.Background(), f.a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), `"code":"unauthorized"`) || !strings.Contains(string(body), "Reload the page") {
-		t.Fatalf("preview without a session: %d %s", res.StatusCode, body)
+	for _, fo := range folders {
+		if fo.Name == "Fresh" {
+			t.Fatal("the refused save left its new folder behind")
+		}
 	}
 }
