@@ -22,3 +22,20 @@ func BenchmarkSortIDOrder(b *testing.B) {
 		idx.sortIDOrder()
 	}
 }
+
+// BenchmarkRangeDense32 scans a day column of 10M friends for a range
+// holding about a tenth of them (docs/decisions.md, "Numbers and days"):
+//
+//	go test -run XXX -bench RangeDense32 -benchtime 20x ./engine/
+func BenchmarkRangeDense32(b *testing.B) {
+	const n = 10_000_000
+	r := rand.New(rand.NewPCG(3, 4))
+	col := make([]int32, n)
+	for i := range col {
+		col[i] = 20000 + int32(r.IntN(1000))
+	}
+	for b.Loop() {
+		rangeDense32(col, 20100, 20199)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/friend")
+}
