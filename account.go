@@ -178,6 +178,9 @@ type Store interface {
 	// Integrations says which of shopify, hubspot and klaviyo are connected.
 	Integrations(ctx context.Context, account *Account) (map[string]bool, error)
 	FindFriend(ctx context.Context, account *Account, lineUserID string) (*Friend, error)
+	// FriendsFacts reads several friends' facts in one snapshot; names
+	// that are not friends are left out.
+	FriendsFacts(ctx context.Context, account *Account, lineUserIDs []string) ([]*FriendFacts, error)
 	ListFriends(ctx context.Context, account *Account, q FriendQuery) (*FriendPage, error)
 	// TagFriends adds and removes friend tags of the friends named by LINE
 	// user ID, creating added tags the account lacks. An unknown friend is

@@ -106,30 +106,30 @@ func (m Matcher) SegmentsOf(segs []*Segment, fr *Friend) []*Segment {
 	return out
 }
 
-// FriendFinder reads one friend of an account.
-type FriendFinder interface {
-	FindFriend(ctx context.Context, account *Account, lineUserID string) (*Friend, error)
+// FactsReader reads several friends' facts in one snapshot.
+type FactsReader interface {
+	FriendsFacts(ctx context.Context, account *Account, lineUserIDs []string) ([]*FriendFacts, error)
 }
 
 // MembersAmong reports which of the friends (LINE user IDs, a page of a
-// friend list) are in the segment at m.Now: one friend read each. A
-// segment whose stored filter no longer parses holds nobody.
-func (m Matcher) MembersAmong(ctx context.Context, st FriendFinder, a *Account, seg *Segment, ids []string) (map[string]bool, error) {
+// friend list) are in the segment at m.Now, reading them at once. A friend
+// gone since the page was read is not a member; a segment whose stored
+// filter no longer parses holds nobody.
+func (m Matcher) MembersAmong(ctx context.Context, st FactsReader, a *Account, seg *Segment, ids []string) (map[string]bool, error) {
 	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		out[id] = false
+	}
 	f, err := ParseFilter(seg.Filter)
 	if err != nil {
 		return out, nil
 	}
-	for _, id := range ids {
-		fr, err := st.FindFriend(ctx, a, id)
-		switch {
-		case ErrorCode(err) == ENOTFOUND: // deleted since the page was read
-			out[id] = false
-		case err != nil:
-			return nil, err
-		default:
-			out[id] = m.Match(f, fr)
-		}
+	facts, err := st.FriendsFacts(ctx, a, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, ff := range facts {
+		out[ff.LineUserID] = m.MatchFacts(f, ff)
 	}
 	return out, nil
 }

@@ -98,44 +98,70 @@ func (db *DB) FriendChanges(ctx context.Context, a *kizuna.Account, since int64,
 		out.Rebuild = true
 		return out, nil
 	}
+	if out.Friends, out.Gone, err = db.factsOf(ctx, tx, a, ids); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if out.TagNames, err = db.tagNames(ctx, tx, a); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return out, nil
+}
+
+// factsOf reads, in tx, the facts of the account's friends named by LINE
+// user ID (in friend ID order), and which of the names are not friends.
+func (db *DB) factsOf(ctx context.Context, tx *sql.Tx, a *kizuna.Account, ids []string) (facts []*kizuna.FriendFacts, gone []string, err error) {
 	// The friends' row IDs, in order: the scan reads them in that order.
 	found := make(map[string]bool, len(ids))
 	var rowIDs []int64
 	sel, arg := db.inList(ids)
 	rows, err := tx.QueryContext(ctx, db.q(`SELECT id, line_user_id FROM friends WHERE account_id = ? AND line_user_id `+sel), a.ID, arg)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+		return nil, nil, err
 	}
 	for rows.Next() {
 		var id int64
 		var lineID string
 		if err := rows.Scan(&id, &lineID); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("%s: %w", op, err)
+			return nil, nil, err
 		}
 		rowIDs = append(rowIDs, id)
 		found[lineID] = true
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+		return nil, nil, err
 	}
 	for _, id := range ids {
 		if !found[id] {
-			out.Gone = append(out.Gone, id)
+			gone = append(gone, id)
 		}
 	}
 	slices.Sort(rowIDs)
-	if err := db.scanIDs(ctx, tx, a, rowIDs, func(f *kizuna.FriendFacts) error {
-		out.Friends = append(out.Friends, f)
+	err = db.scanIDs(ctx, tx, a, rowIDs, func(f *kizuna.FriendFacts) error {
+		facts = append(facts, f)
 		return nil
-	}); err != nil {
-		return nil, err
+	})
+	return facts, gone, err
+}
+
+// FriendsFacts reads the facts of the account's friends named by LINE user
+// ID in one snapshot (a page of a friend list, to tell who is in a
+// segment); names that are not friends are left out.
+func (db *DB) FriendsFacts(ctx context.Context, a *kizuna.Account, ids []string) ([]*kizuna.FriendFacts, error) {
+	if len(ids) == 0 {
+		return nil, nil
 	}
-	if out.TagNames, err = db.tagNames(ctx, tx, a); err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: db.snapshot()})
+	if err != nil {
+		return nil, fmt.Errorf("friends' facts: %w", err)
 	}
-	return out, nil
+	defer tx.Rollback()
+	facts, _, err := db.factsOf(ctx, tx, a, ids)
+	if err != nil {
+		return nil, fmt.Errorf("friends' facts: %w", err)
+	}
+	return facts, nil
 }
 
 // changedIDs returns the LINE user IDs written by versions since+1 to
