@@ -12,12 +12,7 @@ import (
 )
 
 // editor shows the segment editor: a new segment, or {id}'s.
-func (s *Server) editor(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
-		return
-	}
+func (s *Server) editor(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	p := &page{}
 	if idText := r.PathValue("id"); idText != "" {
 		id, err := strconv.ParseInt(idText, 10, 64)
@@ -80,12 +75,7 @@ func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, ss *sessio
 // saveSegment creates a segment, or saves {id}'s edits, from the editor's
 // form; a new folder named there is created first. Refusals show the
 // editor again with the message, changing nothing.
-func (s *Server) saveSegment(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
-		return
-	}
+func (s *Server) saveSegment(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	ctx := r.Context()
 	name, filter := r.PostFormValue("name"), r.PostFormValue("filter")
 	folderID, _ := strconv.ParseInt(r.PostFormValue("folder"), 10, 64)

@@ -13,12 +13,7 @@ import (
 
 // friends is the friend list: search by name or LINE user ID, a tag filter,
 // pages of 50.
-func (s *Server) friends(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
-		return
-	}
+func (s *Server) friends(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	lang := s.lang(r, ss.user)
 	q := r.URL.Query()
 	fq := kizuna.FriendQuery{Search: strings.TrimSpace(q.Get("q")), Tag: q.Get("tag"), After: q.Get("after"), Limit: 50}
@@ -66,31 +61,25 @@ func (s *Server) friends(w http.ResponseWriter, r *http.Request, ss *session) {
 	s.render(w, r, http.StatusOK, "friends", p)
 }
 
-// accountFriend returns the account and the friend of the path, or answers
-// "not found" (an account the user is not a member of, an unknown friend)
-// and reports false.
-func (s *Server) accountFriend(w http.ResponseWriter, r *http.Request, ss *session) (*kizuna.Account, *kizuna.Friend, bool) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
-		return nil, nil, false
-	}
+// pathFriend returns the account's friend of the path, or answers "not
+// found" and reports false.
+func (s *Server) pathFriend(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) (*kizuna.Friend, bool) {
 	fr, err := s.Store.FindFriend(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		s.failOrNotFound(w, r, ss, err)
-		return nil, nil, false
+		return nil, false
 	}
-	return a, fr, true
+	return fr, true
 }
 
 // friend is a friend's page: profile, tags (added and removed here), the
 // integrations' data, and the segments the friend is in now.
-func (s *Server) friend(w http.ResponseWriter, r *http.Request, ss *session) {
-	s.friendPage(w, r, ss, "")
+func (s *Server) friend(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
+	s.friendPage(w, r, ss, a, "")
 }
 
-func (s *Server) friendPage(w http.ResponseWriter, r *http.Request, ss *session, errMsg string) {
-	a, fr, ok := s.accountFriend(w, r, ss)
+func (s *Server) friendPage(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, errMsg string) {
+	fr, ok := s.pathFriend(w, r, ss, a)
 	if !ok {
 		return
 	}
@@ -125,12 +114,7 @@ func (s *Server) friendPage(w http.ResponseWriter, r *http.Request, ss *session,
 
 // friendTags adds or removes one of the friend's tags (the form's "add" or
 // "remove"), then shows the friend's page again.
-func (s *Server) friendTags(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
-		return
-	}
+func (s *Server) friendTags(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	id := r.PathValue("id")
 	var add, remove []string
 	if v := strings.TrimSpace(r.PostFormValue("add")); v != "" {
@@ -144,7 +128,7 @@ func (s *Server) friendTags(w http.ResponseWriter, r *http.Request, ss *session)
 		case kizuna.ENOTFOUND:
 			s.notFound(w, r, ss)
 		case kizuna.EINVALID:
-			s.friendPage(w, r, ss, kizuna.ErrorMessage(err))
+			s.friendPage(w, r, ss, a, kizuna.ErrorMessage(err))
 		default:
 			s.fail(w, r, err)
 		}
@@ -154,8 +138,8 @@ func (s *Server) friendTags(w http.ResponseWriter, r *http.Request, ss *session)
 }
 
 // why explains why the friend is in or out of a segment now.
-func (s *Server) why(w http.ResponseWriter, r *http.Request, ss *session) {
-	a, fr, ok := s.accountFriend(w, r, ss)
+func (s *Server) why(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
+	fr, ok := s.pathFriend(w, r, ss, a)
 	if !ok {
 		return
 	}

@@ -73,26 +73,21 @@ func (s *Server) backToList(w http.ResponseWriter, r *http.Request, ss *session,
 	s.failOrNotFound(w, r, ss, err)
 }
 
-// accountSegment returns the account and the segment ID of the path, or
+// pathID returns the path's {id} (a segment, a token, a member), or
 // answers "not found" and reports false.
-func (s *Server) accountSegment(w http.ResponseWriter, r *http.Request, ss *session) (*kizuna.Account, int64, bool) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
-		return nil, 0, false
-	}
+func (s *Server) pathID(w http.ResponseWriter, r *http.Request, ss *session) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		s.notFound(w, r, ss)
-		return nil, 0, false
+		return 0, false
 	}
-	return a, id, true
+	return id, true
 }
 
 // duplicateSegment saves a copy of a segment, in the same folder, under the
 // first free name of "NAME (copy)", "NAME (copy 2)", ... (kizuna.CopyName).
-func (s *Server) duplicateSegment(w http.ResponseWriter, r *http.Request, ss *session) {
-	a, id, ok := s.accountSegment(w, r, ss)
+func (s *Server) duplicateSegment(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
+	id, ok := s.pathID(w, r, ss)
 	if !ok {
 		return
 	}
@@ -111,8 +106,8 @@ func (s *Server) duplicateSegment(w http.ResponseWriter, r *http.Request, ss *se
 
 // deleteSegment deletes a segment softly: the deleted segments page
 // restores it within kizuna.RestoreWindow.
-func (s *Server) deleteSegment(w http.ResponseWriter, r *http.Request, ss *session) {
-	a, id, ok := s.accountSegment(w, r, ss)
+func (s *Server) deleteSegment(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
+	id, ok := s.pathID(w, r, ss)
 	if !ok {
 		return
 	}
@@ -138,8 +133,8 @@ func (s *Server) folderID(r *http.Request, a *kizuna.Account, name string) (int6
 }
 
 // moveSegment moves a segment into the folder the form names ("" for none).
-func (s *Server) moveSegment(w http.ResponseWriter, r *http.Request, ss *session) {
-	a, id, ok := s.accountSegment(w, r, ss)
+func (s *Server) moveSegment(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
+	id, ok := s.pathID(w, r, ss)
 	if !ok {
 		return
 	}
@@ -151,23 +146,13 @@ func (s *Server) moveSegment(w http.ResponseWriter, r *http.Request, ss *session
 }
 
 // createFolder makes a folder from the list's form.
-func (s *Server) createFolder(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
-		return
-	}
+func (s *Server) createFolder(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	_, err := s.Store.CreateFolder(r.Context(), a, r.PostFormValue("name"))
 	s.backToList(w, r, ss, a, err)
 }
 
 // renameFolder renames the folder the form names ("folder") to "name".
-func (s *Server) renameFolder(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
-		return
-	}
+func (s *Server) renameFolder(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	id, err := s.folderID(r, a, r.PostFormValue("folder"))
 	if err == nil && id == 0 {
 		err = kizuna.Errorf(kizuna.ENOTFOUND, "no folder named")
@@ -180,12 +165,7 @@ func (s *Server) renameFolder(w http.ResponseWriter, r *http.Request, ss *sessio
 
 // deleteFolder deletes the folder the form names; the store refuses one
 // that holds live segments.
-func (s *Server) deleteFolder(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
-		return
-	}
+func (s *Server) deleteFolder(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	id, err := s.folderID(r, a, r.PostFormValue("folder"))
 	if err == nil && id == 0 {
 		err = kizuna.Errorf(kizuna.ENOTFOUND, "no folder named")
@@ -208,12 +188,7 @@ type deletedRow struct {
 
 // deletedSegments lists the segments deleted within kizuna.RestoreWindow,
 // each with a Restore button.
-func (s *Server) deletedSegments(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
-		return
-	}
+func (s *Server) deletedSegments(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	s.deletedPage(w, r, ss, a, http.StatusOK, "")
 }
 
@@ -241,8 +216,8 @@ func (s *Server) deletedPage(w http.ResponseWriter, r *http.Request, ss *session
 // restoreSegment brings a deleted segment back and goes to the list. A
 // refusal (its name taken meanwhile, or deleted too long ago) shows the
 // deleted segments page with the store's message.
-func (s *Server) restoreSegment(w http.ResponseWriter, r *http.Request, ss *session) {
-	a, id, ok := s.accountSegment(w, r, ss)
+func (s *Server) restoreSegment(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
+	id, ok := s.pathID(w, r, ss)
 	if !ok {
 		return
 	}
@@ -277,8 +252,8 @@ type historyRow struct {
 // segmentHistory shows a segment's recorded changes, newest first: when (in
 // the account's time zone), who, what, the name and the conditions before
 // and after (as the preview's plain-language summary, as of the change).
-func (s *Server) segmentHistory(w http.ResponseWriter, r *http.Request, ss *session) {
-	a, id, ok := s.accountSegment(w, r, ss)
+func (s *Server) segmentHistory(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
+	id, ok := s.pathID(w, r, ss)
 	if !ok {
 		return
 	}

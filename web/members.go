@@ -11,9 +11,8 @@ import (
 
 // inviteMember adds a member by e-mail address. A new user's first
 // password is shown once, on the page this POST answers.
-func (s *Server) inviteMember(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := s.ownerAccount(w, r, ss)
-	if a == nil {
+func (s *Server) inviteMember(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
+	if !s.isOwner(w, r, ss, a) {
 		return
 	}
 	inv, err := s.Store.InviteMember(r.Context(), a, r.PostFormValue("email"), r.PostFormValue("role"))
@@ -25,8 +24,11 @@ func (s *Server) inviteMember(w http.ResponseWriter, r *http.Request, ss *sessio
 }
 
 // setMemberRole changes a member's role; the last owner stays an owner.
-func (s *Server) setMemberRole(w http.ResponseWriter, r *http.Request, ss *session) {
-	a, id, ok := s.ownerAccountID(w, r, ss)
+func (s *Server) setMemberRole(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
+	if !s.isOwner(w, r, ss, a) {
+		return
+	}
+	id, ok := s.pathID(w, r, ss)
 	if !ok {
 		return
 	}
@@ -42,8 +44,11 @@ func (s *Server) setMemberRole(w http.ResponseWriter, r *http.Request, ss *sessi
 }
 
 // removeMember takes a member out of the account; the last owner stays.
-func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, ss *session) {
-	a, id, ok := s.ownerAccountID(w, r, ss)
+func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
+	if !s.isOwner(w, r, ss, a) {
+		return
+	}
+	id, ok := s.pathID(w, r, ss)
 	if !ok {
 		return
 	}
@@ -60,12 +65,7 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, ss *sessio
 
 // changePassword sets the user's password after checking the current one;
 // the user's other sessions end, this one stays.
-func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
-		return
-	}
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	keep := ""
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		keep = c.Value

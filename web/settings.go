@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/kizuna-line/kizuna"
 )
@@ -35,12 +34,7 @@ func (ss *session) role(name string) string {
 // settings shows the settings page: the language for everyone; API
 // tokens for owners (a member reads that only owners manage them, and
 // gets 403 from the token forms).
-func (s *Server) settings(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
-		return
-	}
+func (s *Server) settings(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	s.settingsPage(w, r, ss, a, http.StatusOK, "", "")
 }
 
@@ -73,41 +67,20 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, ss *sess
 	s.render(w, r, status, "settings", p)
 }
 
-// ownerAccount returns the account of the path if the user owns it; a
-// member gets the settings page with 403, anyone else "not found".
-func (s *Server) ownerAccount(w http.ResponseWriter, r *http.Request, ss *session) *kizuna.Account {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
-		return nil
-	}
+// isOwner reports whether the user owns the account; a member gets the
+// settings page with 403.
+func (s *Server) isOwner(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) bool {
 	if ss.role(a.Name) != kizuna.RoleOwner {
 		s.settingsPage(w, r, ss, a, http.StatusForbidden, "", "")
-		return nil
+		return false
 	}
-	return a
-}
-
-// ownerAccountID is ownerAccount with the path's {id} (a token, a member):
-// "not found" when it is not a number.
-func (s *Server) ownerAccountID(w http.ResponseWriter, r *http.Request, ss *session) (*kizuna.Account, int64, bool) {
-	a := s.ownerAccount(w, r, ss)
-	if a == nil {
-		return nil, 0, false
-	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.notFound(w, r, ss)
-		return nil, 0, false
-	}
-	return a, id, true
+	return true
 }
 
 // createToken makes an API token and shows it once, on the page this POST
 // answers (never in a URL, a redirect or a cookie).
-func (s *Server) createToken(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := s.ownerAccount(w, r, ss)
-	if a == nil {
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
+	if !s.isOwner(w, r, ss, a) {
 		return
 	}
 	token, err := s.Store.CreateToken(r.Context(), a)
@@ -119,8 +92,11 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, ss *session
 }
 
 // revokeToken deletes one of the account's API tokens.
-func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, ss *session) {
-	a, id, ok := s.ownerAccountID(w, r, ss)
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
+	if !s.isOwner(w, r, ss, a) {
+		return
+	}
+	id, ok := s.pathID(w, r, ss)
 	if !ok {
 		return
 	}
@@ -134,12 +110,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, ss *session
 // saveLang saves the user's language ("en", "ja", or "" for the
 // browser's), and sets this browser's language cookie to match (or clears
 // it, for the browser's).
-func (s *Server) saveLang(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
-		return
-	}
+func (s *Server) saveLang(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	lang := r.PostFormValue("lang")
 	if err := s.Users.SetUserLang(r.Context(), ss.user, lang); err != nil {
 		if kizuna.ErrorCode(err) == kizuna.EINVALID {

@@ -26,12 +26,7 @@ func tagsURL(a *kizuna.Account) string {
 // tags shows the tags page. After "apply a tag to a segment" it says how
 // many friends carry the tag (?tagged=N&tag=T&segment=ID, shown only when
 // the tag and the segment are the account's).
-func (s *Server) tags(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
-		return
-	}
+func (s *Server) tags(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	s.tagsPage(w, r, ss, a, http.StatusOK, "")
 }
 
@@ -86,45 +81,25 @@ func (s *Server) tagDone(w http.ResponseWriter, r *http.Request, ss *session, a 
 	}
 }
 
-func (s *Server) createTag(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
-		return
-	}
+func (s *Server) createTag(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	s.tagDone(w, r, ss, a, s.Store.CreateTag(r.Context(), a, r.PostFormValue("name")), tagsURL(a))
 }
 
 // renameTag renames the tag "from" to "to"; the store rewrites the saved
 // segments that test it.
-func (s *Server) renameTag(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
-		return
-	}
+func (s *Server) renameTag(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	err := s.Store.RenameTag(r.Context(), a, ss.user.Email, r.PostFormValue("from"), r.PostFormValue("to"))
 	s.tagDone(w, r, ss, a, err, tagsURL(a))
 }
 
 // deleteTag deletes a tag from the account and its friends; the store
 // refuses while a live segment uses it, naming the segments.
-func (s *Server) deleteTag(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
-		return
-	}
+func (s *Server) deleteTag(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	s.tagDone(w, r, ss, a, s.Store.DeleteTag(r.Context(), a, r.PostFormValue("name")), tagsURL(a))
 }
 
 // applyTag gives a tag to every member of a segment now, then says how many.
-func (s *Server) applyTag(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
-		return
-	}
+func (s *Server) applyTag(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	id, err := strconv.ParseInt(r.PostFormValue("segment"), 10, 64)
 	if err != nil {
 		s.notFound(w, r, ss)

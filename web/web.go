@@ -94,41 +94,41 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /lang", s.setLang)
 	mux.HandleFunc("GET /switch", s.signedIn(s.switchAccount))
 	mux.HandleFunc("GET /{$}", s.signedIn(s.home))
-	mux.HandleFunc("GET /a/{account}/segments", s.signedIn(s.segments))
-	mux.HandleFunc("GET /a/{account}/segments/new", s.signedIn(s.editor))
-	mux.HandleFunc("GET /a/{account}/segments/{id}/edit", s.signedIn(s.editor))
-	mux.HandleFunc("POST /a/{account}/segments", s.signedIn(s.saveSegment))
-	mux.HandleFunc("POST /a/{account}/segments/{id}", s.signedIn(s.saveSegment))
+	mux.HandleFunc("GET /a/{account}/segments", s.inAccount(s.segments))
+	mux.HandleFunc("GET /a/{account}/segments/new", s.inAccount(s.editor))
+	mux.HandleFunc("GET /a/{account}/segments/{id}/edit", s.inAccount(s.editor))
+	mux.HandleFunc("POST /a/{account}/segments", s.inAccount(s.saveSegment))
+	mux.HandleFunc("POST /a/{account}/segments/{id}", s.inAccount(s.saveSegment))
 	mux.HandleFunc("POST /a/{account}/preview", s.signedIn(s.preview))
 	mux.HandleFunc("POST /a/{account}/explain", s.signedIn(s.explain))
-	mux.HandleFunc("GET /a/{account}/friends", s.signedIn(s.friends))
-	mux.HandleFunc("GET /a/{account}/friends/{id}", s.signedIn(s.friend))
-	mux.HandleFunc("POST /a/{account}/friends/{id}/tags", s.signedIn(s.friendTags))
-	mux.HandleFunc("GET /a/{account}/friends/{id}/why", s.signedIn(s.why))
+	mux.HandleFunc("GET /a/{account}/friends", s.inAccount(s.friends))
+	mux.HandleFunc("GET /a/{account}/friends/{id}", s.inAccount(s.friend))
+	mux.HandleFunc("POST /a/{account}/friends/{id}/tags", s.inAccount(s.friendTags))
+	mux.HandleFunc("GET /a/{account}/friends/{id}/why", s.inAccount(s.why))
 	// Segment list actions, deleted segments and history (manage.go), tags
 	// (tags.go), settings: API tokens and the language (settings.go).
-	mux.HandleFunc("POST /a/{account}/segments/{id}/duplicate", s.signedIn(s.duplicateSegment))
-	mux.HandleFunc("POST /a/{account}/segments/{id}/delete", s.signedIn(s.deleteSegment))
-	mux.HandleFunc("POST /a/{account}/segments/{id}/move", s.signedIn(s.moveSegment))
-	mux.HandleFunc("POST /a/{account}/segments/{id}/restore", s.signedIn(s.restoreSegment))
-	mux.HandleFunc("GET /a/{account}/segments/deleted", s.signedIn(s.deletedSegments))
-	mux.HandleFunc("GET /a/{account}/segments/{id}/history", s.signedIn(s.segmentHistory))
-	mux.HandleFunc("POST /a/{account}/folders", s.signedIn(s.createFolder))
-	mux.HandleFunc("POST /a/{account}/folders/rename", s.signedIn(s.renameFolder))
-	mux.HandleFunc("POST /a/{account}/folders/delete", s.signedIn(s.deleteFolder))
-	mux.HandleFunc("GET /a/{account}/tags", s.signedIn(s.tags))
-	mux.HandleFunc("POST /a/{account}/tags", s.signedIn(s.createTag))
-	mux.HandleFunc("POST /a/{account}/tags/rename", s.signedIn(s.renameTag))
-	mux.HandleFunc("POST /a/{account}/tags/delete", s.signedIn(s.deleteTag))
-	mux.HandleFunc("POST /a/{account}/tags/apply", s.signedIn(s.applyTag))
-	mux.HandleFunc("GET /a/{account}/settings", s.signedIn(s.settings))
-	mux.HandleFunc("POST /a/{account}/settings/tokens", s.signedIn(s.createToken))
-	mux.HandleFunc("POST /a/{account}/settings/tokens/{id}/revoke", s.signedIn(s.revokeToken))
-	mux.HandleFunc("POST /a/{account}/settings/lang", s.signedIn(s.saveLang))
-	mux.HandleFunc("POST /a/{account}/settings/members", s.signedIn(s.inviteMember))
-	mux.HandleFunc("POST /a/{account}/settings/members/{id}/role", s.signedIn(s.setMemberRole))
-	mux.HandleFunc("POST /a/{account}/settings/members/{id}/remove", s.signedIn(s.removeMember))
-	mux.HandleFunc("POST /a/{account}/settings/password", s.signedIn(s.changePassword))
+	mux.HandleFunc("POST /a/{account}/segments/{id}/duplicate", s.inAccount(s.duplicateSegment))
+	mux.HandleFunc("POST /a/{account}/segments/{id}/delete", s.inAccount(s.deleteSegment))
+	mux.HandleFunc("POST /a/{account}/segments/{id}/move", s.inAccount(s.moveSegment))
+	mux.HandleFunc("POST /a/{account}/segments/{id}/restore", s.inAccount(s.restoreSegment))
+	mux.HandleFunc("GET /a/{account}/segments/deleted", s.inAccount(s.deletedSegments))
+	mux.HandleFunc("GET /a/{account}/segments/{id}/history", s.inAccount(s.segmentHistory))
+	mux.HandleFunc("POST /a/{account}/folders", s.inAccount(s.createFolder))
+	mux.HandleFunc("POST /a/{account}/folders/rename", s.inAccount(s.renameFolder))
+	mux.HandleFunc("POST /a/{account}/folders/delete", s.inAccount(s.deleteFolder))
+	mux.HandleFunc("GET /a/{account}/tags", s.inAccount(s.tags))
+	mux.HandleFunc("POST /a/{account}/tags", s.inAccount(s.createTag))
+	mux.HandleFunc("POST /a/{account}/tags/rename", s.inAccount(s.renameTag))
+	mux.HandleFunc("POST /a/{account}/tags/delete", s.inAccount(s.deleteTag))
+	mux.HandleFunc("POST /a/{account}/tags/apply", s.inAccount(s.applyTag))
+	mux.HandleFunc("GET /a/{account}/settings", s.inAccount(s.settings))
+	mux.HandleFunc("POST /a/{account}/settings/tokens", s.inAccount(s.createToken))
+	mux.HandleFunc("POST /a/{account}/settings/tokens/{id}/revoke", s.inAccount(s.revokeToken))
+	mux.HandleFunc("POST /a/{account}/settings/lang", s.inAccount(s.saveLang))
+	mux.HandleFunc("POST /a/{account}/settings/members", s.inAccount(s.inviteMember))
+	mux.HandleFunc("POST /a/{account}/settings/members/{id}/role", s.inAccount(s.setMemberRole))
+	mux.HandleFunc("POST /a/{account}/settings/members/{id}/remove", s.inAccount(s.removeMember))
+	mux.HandleFunc("POST /a/{account}/settings/password", s.inAccount(s.changePassword))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.notFound(w, r, nil) })
 	return securityHeaders(mux)
 }
@@ -236,6 +236,19 @@ func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *session)) 
 // wantsJSON reports whether the request is one of the pages' JSON calls.
 func wantsJSON(r *http.Request) bool {
 	return strings.HasPrefix(r.Header.Get("Content-Type"), "application/json")
+}
+
+// inAccount runs h for a signed-in member of the path's account; anyone
+// else gets "not found", as for an account that does not exist.
+func (s *Server) inAccount(h func(http.ResponseWriter, *http.Request, *session, *kizuna.Account)) http.HandlerFunc {
+	return s.signedIn(func(w http.ResponseWriter, r *http.Request, ss *session) {
+		a := ss.account(r.PathValue("account"))
+		if a == nil {
+			s.notFound(w, r, ss)
+			return
+		}
+		h(w, r, ss, a)
+	})
 }
 
 func sameToken(a, b string) bool {
@@ -474,12 +487,7 @@ type segmentRow struct {
 
 // segments is the segment list: folders, then segments, each with its
 // current number of friends.
-func (s *Server) segments(w http.ResponseWriter, r *http.Request, ss *session) {
-	a := ss.account(r.PathValue("account"))
-	if a == nil {
-		s.notFound(w, r, ss)
-		return
-	}
+func (s *Server) segments(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	lang := s.lang(r, ss.user)
 	segs, err := s.Store.Segments(r.Context(), a)
 	if err != nil {
