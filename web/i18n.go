@@ -95,9 +95,24 @@ var messages = map[string][2]string{
 	"csrf":                    {"The form expired. Reload the page and try again.", "フォームの有効期限が切れました。ページを再読み込みしてください。"},
 }
 
+// catalogs are the message maps t reads, each kept in its own file by the
+// part of the application it serves. A key is defined in one of them only
+// (TestMessagesOnce).
+var catalogs = []map[string][2]string{messages, manageMessages}
+
+// lookup returns the English and Japanese text of key.
+func lookup(key string) ([2]string, bool) {
+	for _, c := range catalogs {
+		if m, ok := c[key]; ok {
+			return m, true
+		}
+	}
+	return [2]string{}, false
+}
+
 // t returns the message in lang ("ja" or English).
 func t(lang, key string) string {
-	m, ok := messages[key]
+	m, ok := lookup(key)
 	if !ok {
 		return key
 	}

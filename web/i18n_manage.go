@@ -2,7 +2,7 @@ package web
 
 // manageMessages are the words of the segment list's actions, the deleted
 // segments and history pages, the tags page and the settings page, in
-// English and Japanese; init merges them into messages.
+// English and Japanese.
 var manageMessages = map[string][2]string{
 	// Navigation.
 	"nav.tags":     {"Tags", "タグ"},
@@ -112,13 +112,4 @@ var manageMessages = map[string][2]string{
 	"password.changed":      {"Your password was changed. Your other sign-ins were ended.", "パスワードを変更しました。ほかの端末のログインは終了しました。"},
 	"password.wrong":        {"The current password is wrong.", "現在のパスワードが正しくありません。"},
 	"password.short":        {"The new password needs at least 10 characters.", "新しいパスワードは10文字以上にしてください。"},
-}
-
-func init() {
-	for k, v := range manageMessages {
-		if _, dup := messages[k]; dup {
-			panic("web: message " + k + " is defined twice (i18n.go and i18n_manage.go)")
-		}
-		messages[k] = v
-	}
 }
