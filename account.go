@@ -20,15 +20,49 @@ type Account struct {
 	Name      string    `json:"name"`
 	TimeZone  string    `json:"timezone"`
 	CreatedAt time.Time `json:"created_at"`
+
+	loc *time.Location // set by LoadLocation
 }
 
-// Location returns the account's time zone.
-func (a *Account) Location() *time.Location {
-	loc, err := time.LoadLocation(a.TimeZone)
+// LoadLocation loads the account's time zone once, for Location to return.
+// A store calls it whenever it reads an account, so that a zone this host
+// cannot load (no zone data, a name a newer database dropped) is an error
+// where the account enters, not days silently counted in another zone.
+func (a *Account) LoadLocation() error {
+	loc, err := loadZone(a.TimeZone)
 	if err != nil {
-		return time.UTC // unreachable: the zone was checked when the account was created
+		return fmt.Errorf("account %q: %w", a.Name, err)
+	}
+	a.loc = loc
+	return nil
+}
+
+// Location returns the account's time zone. It never falls back to UTC: an
+// account whose zone cannot be loaded panics here, and the stores refuse
+// such an account when they read it (LoadLocation), so the panic is only
+// reachable by an Account built by hand with a bad zone.
+func (a *Account) Location() *time.Location {
+	if a.loc != nil {
+		return a.loc
+	}
+	loc, err := loadZone(a.TimeZone)
+	if err != nil {
+		panic(fmt.Sprintf("kizuna: account %q: %v", a.Name, err))
 	}
 	return loc
+}
+
+// loadZone loads an IANA zone. "" and "Local" would load UTC and the host's
+// zone, neither of which an account means, so they are refused too.
+func loadZone(zone string) (*time.Location, error) {
+	if zone == "" || strings.EqualFold(zone, "local") {
+		return nil, fmt.Errorf("time zone %q is not an IANA zone name", zone)
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return nil, fmt.Errorf("time zone %q cannot be loaded: %w", zone, err)
+	}
+	return loc, nil
 }
 
 var accountNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
@@ -63,10 +97,13 @@ type ImportOptions struct {
 	Progress func(lines int64)
 }
 
-// LineError is one bad import line.
+// LineError is one bad import line: its number, what is wrong, and where
+// in the line (a path such as "added_at" or "shopify.checkouts[0].updated_at";
+// "$" for the line as a whole).
 type LineError struct {
 	Line    int64  `json:"line"`
 	Message string `json:"message"`
+	Path    string `json:"path,omitempty"`
 }
 
 // MaxReportedLineErrors is how many bad lines an import reports one by one;
@@ -153,6 +190,16 @@ type PreviewRequest struct {
 	// CountOnly asks for the count alone (a segment list's column): no
 	// sample, no summary.
 	CountOnly bool
+}
+
+// CheckNow refuses an evaluation instant outside TimeInRange (EINVALID at
+// "now"): counting days from it, or writing it back as evaluated_at,
+// would fail. The zero time means the server clock and passes.
+func (r PreviewRequest) CheckNow() error {
+	if r.Now.IsZero() {
+		return nil
+	}
+	return CheckTime(EINVALID, "now", r.Now)
 }
 
 // Store is what the command line and the HTTP API need from storage. Every

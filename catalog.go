@@ -1,8 +1,10 @@
 package kizuna
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Catalog gives names and types to the IDs that friend data refers to, so that
@@ -46,8 +48,13 @@ type CatalogOption struct {
 // property types and entries without an ID or name are refused with a path.
 func ParseCatalog(data []byte) (*Catalog, error) {
 	var c Catalog
+	if !utf8.Valid(data) {
+		return nil, at(Errorf(EINVALID, "catalog: the document is not valid UTF-8"), "$")
+	}
 	if err := strictUnmarshal(data, &c); err != nil {
-		return nil, &Error{Code: EINVALID, Message: "catalog: " + ErrorMessage(err)}
+		var e *Error
+		errors.As(err, &e)
+		return nil, &Error{Code: EINVALID, Message: "catalog: " + e.Message, Path: e.Path}
 	}
 	if c.HubSpot == nil && c.Klaviyo == nil {
 		return nil, &Error{Code: EINVALID, Message: "catalog names no integration: expected \"hubspot\" and/or \"klaviyo\""}
@@ -77,6 +84,12 @@ func ParseCatalog(data []byte) (*Catalog, error) {
 			if strings.TrimSpace(l.ID) == "" {
 				return &Error{Code: EINVALID, Message: "id is required", Path: p + ".id"}
 			}
+			if err := catalogText(p+".id", l.ID); err != nil {
+				return err
+			}
+			if err := catalogText(p+".name", l.Name); err != nil {
+				return err
+			}
 			if seen[l.ID] {
 				return &Error{Code: EINVALID, Message: fmt.Sprintf("id %q appears twice", l.ID), Path: p + ".id"}
 			}
@@ -87,6 +100,20 @@ func ParseCatalog(data []byte) (*Catalog, error) {
 			p := fmt.Sprintf("%s.properties[%d]", name, i)
 			if strings.TrimSpace(pr.Name) == "" {
 				return &Error{Code: EINVALID, Message: "name is required", Path: p + ".name"}
+			}
+			for _, t := range []struct{ path, text string }{{p + ".name", pr.Name}, {p + ".label", pr.Label}} {
+				if err := catalogText(t.path, t.text); err != nil {
+					return err
+				}
+			}
+			for j, o := range pr.Options {
+				op := fmt.Sprintf("%s.options[%d]", p, j)
+				if err := catalogText(op+".value", o.Value); err != nil {
+					return err
+				}
+				if err := catalogText(op+".label", o.Label); err != nil {
+					return err
+				}
 			}
 			if seen[pr.Name] {
 				return &Error{Code: EINVALID, Message: fmt.Sprintf("property %q appears twice", pr.Name), Path: p + ".name"}
@@ -105,6 +132,18 @@ func ParseCatalog(data []byte) (*Catalog, error) {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// catalogText refuses an ID, name, label or value of a catalog that cannot
+// be stored as written or is longer than MaxCatalogText characters.
+func catalogText(path, s string) error {
+	if err := CheckText(EINVALID, path, path, s); err != nil {
+		return err
+	}
+	if n := utf8.RuneCountInString(s); n > MaxCatalogText {
+		return at(Errorf(EINVALID, "%s has at most %d characters; this one has %d", path, MaxCatalogText, n), path)
+	}
+	return nil
 }
 
 // ListName returns the catalog name of a HubSpot segment (source "hubspot") or

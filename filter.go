@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Filter limits (spec section 2).
@@ -269,6 +270,15 @@ func (f *Filter) CheckTags(exists func(name string) bool) error {
 // whose Path names the offending value. Friend tag existence depends on the
 // account and is checked separately by CheckTags.
 func ParseFilter(data []byte) (*Filter, error) {
+	// A filter is stored as written: text PostgreSQL could not hold
+	// must not reach it, nor a second key that one decoder would keep
+	// and another drop.
+	if !utf8.Valid(data) {
+		return nil, filterErr("$", "the filter is not valid UTF-8")
+	}
+	if err := CheckDuplicateKeys(EINVALIDFILTER, data); err != nil {
+		return nil, err
+	}
 	var root map[string]json.RawMessage
 	if err := json.Unmarshal(data, &root); err != nil || root == nil {
 		return nil, filterErr("$", "the filter must be a JSON object with a \"groups\" list")
@@ -528,7 +538,7 @@ func needString(m map[string]json.RawMessage, key, prefix string, dst *string) e
 	if err := json.Unmarshal(raw, dst); err != nil || isNull(raw) {
 		return filterErr(prefix+key, key+" must be a string")
 	}
-	return nil
+	return CheckText(EINVALIDFILTER, prefix+key, key, *dst)
 }
 
 func sortedKeys(m map[string]valueShape) []string {
@@ -554,6 +564,9 @@ func parseValue(c *Condition, shape valueShape, raw json.RawMessage, path string
 		if shape == shapeNonEmptyString && s == "" {
 			return filterErr(path, fmt.Sprintf("op %s needs a non-empty string", c.Op))
 		}
+		if err := CheckText(EINVALIDFILTER, path, "value", s); err != nil {
+			return err
+		}
 		c.Strings = []string{s}
 	case shapeStringList:
 		var list []json.RawMessage
@@ -570,6 +583,9 @@ func parseValue(c *Condition, shape valueShape, raw json.RawMessage, path string
 			}
 			if c.Strings[i] == "" {
 				return filterErr(fmt.Sprintf("%s[%d]", path, i), "an item must not be empty")
+			}
+			if err := CheckText(EINVALIDFILTER, fmt.Sprintf("%s[%d]", path, i), "an item", c.Strings[i]); err != nil {
+				return err
 			}
 		}
 	case shapeDate:

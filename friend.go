@@ -3,10 +3,13 @@ package kizuna
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Friend statuses.
@@ -135,31 +138,40 @@ func ParseFriendLine(line []byte) (*Friend, error) {
 	f := &Friend{Status: StatusFollowing}
 	switch {
 	case raw.LineUserID == nil:
-		return nil, importErr("line_user_id is required")
+		return nil, importErrAt("line_user_id", "line_user_id is required")
 	case !ValidLineUserID(*raw.LineUserID):
-		return nil, importErr("line_user_id %q is not U followed by 32 hex digits", *raw.LineUserID)
+		return nil, importErrAt("line_user_id", "line_user_id %q is not U followed by 32 hex digits", *raw.LineUserID)
 	}
 	f.LineUserID = *raw.LineUserID
 	if raw.AddedAt == nil {
-		return nil, importErr("added_at is required")
+		return nil, importErrAt("added_at", "added_at is required")
 	}
-	t, ok := ParseTimestamp(*raw.AddedAt)
-	if !ok {
-		return nil, importErr("added_at %q is not an RFC 3339 timestamp with an offset", *raw.AddedAt)
+	var err error
+	if f.AddedAt, err = importTime("added_at", *raw.AddedAt); err != nil {
+		return nil, err
 	}
-	f.AddedAt = t
 	if raw.DisplayName != nil {
 		f.DisplayName = *raw.DisplayName
+		if err := CheckText(EINVALIDIMPORT, "display_name", "display_name", f.DisplayName); err != nil {
+			return nil, err
+		}
+		if n := utf8.RuneCountInString(f.DisplayName); n > MaxDisplayName {
+			return nil, importErrAt("display_name", "display_name has at most %d characters; this one has %d", MaxDisplayName, n)
+		}
 	}
 	if raw.Status != nil {
 		if *raw.Status != StatusFollowing && *raw.Status != StatusBlocked {
-			return nil, importErr("status %q is not following or blocked", *raw.Status)
+			return nil, importErrAt("status", "status %q is not following or blocked", *raw.Status)
 		}
 		f.Status = *raw.Status
 	}
-	var err error
 	if f.Tags, err = cleanList("tags", raw.Tags); err != nil {
 		return nil, err
+	}
+	for i, t := range f.Tags {
+		if err := CheckTagName(EINVALIDIMPORT, fmt.Sprintf("tags[%d]", i), t); err != nil {
+			return nil, err
+		}
 	}
 	if raw.Shopify != nil {
 		if f.Shopify, err = parseShopify(raw.Shopify); err != nil {
@@ -200,14 +212,14 @@ func parseShopify(s *shopifyLine) (*ShopifyCustomer, error) {
 	}
 	if s.OrdersCount != nil {
 		if *s.OrdersCount < 0 || *s.OrdersCount > maxExactInt {
-			return nil, importErr("shopify.orders_count %d is out of range (0 to 2^53)", *s.OrdersCount)
+			return nil, importErrAt("shopify.orders_count", "shopify.orders_count %d is out of range (0 to 2^53)", *s.OrdersCount)
 		}
 		c.OrdersCount = *s.OrdersCount
 	}
 	if s.LastOrderAt != nil {
-		t, ok := ParseTimestamp(*s.LastOrderAt)
-		if !ok {
-			return nil, importErr("shopify.last_order_at %q is not an RFC 3339 timestamp", *s.LastOrderAt)
+		t, err := importTime("shopify.last_order_at", *s.LastOrderAt)
+		if err != nil {
+			return nil, err
 		}
 		c.LastOrderAt = &t
 	}
@@ -216,18 +228,17 @@ func parseShopify(s *shopifyLine) (*ShopifyCustomer, error) {
 		if ch.ID != nil {
 			out.ID = *ch.ID
 		}
+		p := fmt.Sprintf("shopify.checkouts[%d]", i)
 		if ch.UpdatedAt == nil {
-			return nil, importErr("shopify.checkouts[%d].updated_at is required", i)
+			return nil, importErrAt(p+".updated_at", "shopify.checkouts[%d].updated_at is required", i)
 		}
-		t, ok := ParseTimestamp(*ch.UpdatedAt)
-		if !ok {
-			return nil, importErr("shopify.checkouts[%d].updated_at %q is not an RFC 3339 timestamp", i, *ch.UpdatedAt)
+		if out.UpdatedAt, err = importTime(p+".updated_at", *ch.UpdatedAt); err != nil {
+			return nil, err
 		}
-		out.UpdatedAt = t
 		if ch.CompletedAt != nil {
-			t, ok := ParseTimestamp(*ch.CompletedAt)
-			if !ok {
-				return nil, importErr("shopify.checkouts[%d].completed_at %q is not an RFC 3339 timestamp", i, *ch.CompletedAt)
+			t, err := importTime(p+".completed_at", *ch.CompletedAt)
+			if err != nil {
+				return nil, err
 			}
 			out.CompletedAt = &t
 		}
@@ -241,11 +252,14 @@ func cleanList(name string, in []string) ([]string, error) {
 	if len(in) == 0 {
 		return nil, nil
 	}
+	if len(in) > MaxFriendTags {
+		return nil, importErrAt(name, "%s has at most %d entries; this one has %d", name, MaxFriendTags, len(in))
+	}
 	out := make([]string, 0, len(in))
 	seen := make(map[string]bool, len(in))
 	for i, s := range in {
 		if strings.TrimSpace(s) == "" {
-			return nil, importErr("%s[%d] is empty", name, i)
+			return nil, importErrAt(fmt.Sprintf("%s[%d]", name, i), "%s[%d] is empty", name, i)
 		}
 		if !seen[s] {
 			seen[s] = true
@@ -257,20 +271,46 @@ func cleanList(name string, in []string) ([]string, error) {
 
 func isNull(b []byte) bool { return bytes.Equal(bytes.TrimSpace(b), []byte("null")) }
 
-func importErr(format string, args ...any) *Error {
-	return Errorf(EINVALIDIMPORT, format, args...)
+func importErrAt(path, format string, args ...any) *Error {
+	return at(Errorf(EINVALIDIMPORT, format, args...), path)
+}
+
+// importTime parses a timestamp of the import at path: RFC 3339 with an
+// offset, inside TimeInRange, so that no stored time breaks a page that
+// shows it in UTC or in the account's zone.
+func importTime(path, s string) (time.Time, error) {
+	t, ok := ParseTimestamp(s)
+	if !ok {
+		return time.Time{}, importErrAt(path, "%s %q is not an RFC 3339 timestamp with an offset", path, s)
+	}
+	if err := CheckTime(EINVALIDIMPORT, path, t); err != nil {
+		return time.Time{}, err
+	}
+	return t, nil
 }
 
 // strictUnmarshal decodes one JSON value into v, refusing unknown keys and
 // trailing data, and turns decoder errors into plain sentences.
 func strictUnmarshal(data []byte, v any) error {
+	if err := CheckDuplicateKeys(EINVALIDIMPORT, data); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return importErr("%s", describeJSONError(err))
+		path := "$"
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) && typ.Field != "" {
+			path = typ.Field
+		} else if k, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			if k, err := strconv.Unquote(k); err == nil {
+				path = firstKeyPath(data, k)
+			}
+		}
+		return importErrAt(path, "%s", describeJSONError(err))
 	}
 	if rest := bytes.TrimSpace(data[dec.InputOffset():]); len(rest) > 0 {
-		return importErr("unexpected data after the JSON object")
+		return importErrAt("$", "unexpected data after the JSON object")
 	}
 	return nil
 }

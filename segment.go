@@ -75,6 +75,8 @@ func CleanName(field, name string) (string, error) {
 		return "", &Error{Code: EINVALID, Message: "the name is empty", Path: field}
 	case !utf8.ValidString(name):
 		return "", &Error{Code: EINVALID, Message: "the name is not valid UTF-8", Path: field}
+	case strings.IndexByte(name, 0) >= 0:
+		return "", at(Errorf(EINVALID, "the name contains the character U+0000, which cannot be stored"), field)
 	case utf8.RuneCountInString(name) > MaxNameLength:
 		return "", &Error{Code: EINVALID, Message: "the name is longer than 100 characters", Path: field}
 	}
@@ -89,7 +91,30 @@ func CleanTagName(path, name string) (string, error) {
 	if name = strings.TrimSpace(name); name == "" {
 		return "", &Error{Code: EINVALID, Message: "a tag name is empty", Path: path}
 	}
+	if err := CheckTagName(EINVALID, path, name); err != nil {
+		return "", err
+	}
 	return name, nil
+}
+
+// CheckTagName refuses a friend tag name that cannot be stored as written
+// (CheckText) or is longer than MaxTagName characters; the import checks
+// its tags with it too, so every way in has the same rule.
+func CheckTagName(code, path, name string) error {
+	if err := CheckText(code, path, "a tag name", name); err != nil {
+		return err
+	}
+	if n := utf8.RuneCountInString(name); n > MaxTagName {
+		return at(Errorf(code, "a tag name has at most %d characters; this one has %d", MaxTagName, n), path)
+	}
+	return nil
+}
+
+// CheckTagLookup refuses a tag name that names an existing tag (to remove,
+// delete, rename or filter a list by) when no tag can have it, so that the
+// database is never asked about text it cannot hold.
+func CheckTagLookup(path, name string) error {
+	return CheckText(EINVALID, path, "a tag name", name)
 }
 
 // SegmentsOf returns the segments the friend is in at m.Now. A segment

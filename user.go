@@ -35,6 +35,12 @@ const MinPasswordLength = 10
 // compared: trimmed, lower case.
 func CleanEmail(email string) (string, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
+	if err := CheckText(EINVALID, "email", "the e-mail address", email); err != nil {
+		return "", err
+	}
+	if n := utf8.RuneCountInString(email); n > MaxEmail {
+		return "", at(Errorf(EINVALID, "an e-mail address has at most %d characters", MaxEmail), "email")
+	}
 	addr, err := mail.ParseAddress(email)
 	if err != nil || addr.Address != email || !strings.Contains(email[strings.IndexByte(email, '@')+1:], ".") {
 		return "", &Error{Code: EINVALID, Message: "enter an e-mail address such as name@example.com", Path: "email"}

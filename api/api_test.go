@@ -865,7 +865,7 @@ func TestAPI(t *testing.T) {
 				`{"hubspot": {"segments": [], "properties": [{"name": "x", "label": "X", "type": "money"}]}}`)).
 				mustError(t, http.StatusBadRequest, kizuna.EINVALID, "hubspot.properties[0].type")
 			e.do("PUT", "/api/v1/accounts/shop-a/catalog", e.tokenA, jsonType, strings.NewReader(`{"mailchimp": {}}`)).
-				mustError(t, http.StatusBadRequest, kizuna.EINVALID, "")
+				mustError(t, http.StatusBadRequest, kizuna.EINVALID, "mailchimp")
 		}},
 
 		{"friend and tags", func(t *testing.T, backend string) {

@@ -133,6 +133,9 @@ func (s *Server) readJSONObject(w http.ResponseWriter, r *http.Request) ([]byte,
 	if obj == nil {
 		return nil, nil, kizuna.Errorf(kizuna.EINVALID, "the request body must be a JSON object, not null")
 	}
+	if err := kizuna.CheckDuplicateKeys(kizuna.EINVALID, data); err != nil {
+		return nil, nil, err
+	}
 	return data, obj, nil
 }
 
@@ -231,6 +234,9 @@ func parsePreviewRequest(obj map[string]json.RawMessage) (kizuna.PreviewRequest,
 			return req, badNow
 		}
 		req.Now = now
+		if err := req.CheckNow(); err != nil {
+			return req, err
+		}
 	}
 	if raw, ok := obj["lang"]; ok && !isNull(raw) {
 		if json.Unmarshal(raw, &req.Lang) != nil || (req.Lang != "en" && req.Lang != "ja") {

@@ -348,6 +348,9 @@ func (e *Engine) followOnce() {
 // store's SQL path otherwise; AnsweredBy says which.
 func (e *Engine) Preview(ctx context.Context, a *kizuna.Account, req kizuna.PreviewRequest) (*kizuna.Preview, error) {
 	start := time.Now()
+	if err := req.CheckNow(); err != nil {
+		return nil, err
+	}
 	idx, err := e.index(ctx, a)
 	if err != nil {
 		return nil, err

@@ -25,6 +25,9 @@ func (db *DB) CreateAccount(ctx context.Context, name, zone string) (*kizuna.Acc
 		return nil, err
 	}
 	a := &kizuna.Account{Name: name, TimeZone: zone, CreatedAt: db.Now().UTC().Truncate(time.Microsecond)}
+	if err := a.LoadLocation(); err != nil {
+		return nil, fmt.Errorf("create account: %w", err)
+	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("create account: %w", err)
@@ -46,6 +49,9 @@ func (db *DB) CreateAccount(ctx context.Context, name, zone string) (*kizuna.Acc
 
 // FindAccount returns the account with that name, or ENOTFOUND.
 func (db *DB) FindAccount(ctx context.Context, name string) (*kizuna.Account, error) {
+	if kizuna.CheckText(kizuna.ENOTFOUND, "account", "the account name", name) != nil {
+		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "no account is named %q", name)
+	}
 	a, err := scanAccount(db.read.QueryRowContext(ctx, db.q(`SELECT id, name, timezone, created_at_us FROM accounts WHERE name = ?`), name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "no account is named %q", name)
@@ -64,6 +70,9 @@ func scanAccount(row interface{ Scan(...any) error }, extra ...any) (*kizuna.Acc
 		return nil, err
 	}
 	a.CreatedAt = time.UnixMicro(created).UTC()
+	if err := a.LoadLocation(); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 

@@ -149,7 +149,7 @@ func (db *DB) factsOf(ctx context.Context, tx *sql.Tx, a *kizuna.Account, ids []
 // ID in one snapshot (a page of a friend list, to tell who is in a
 // segment); names that are not friends are left out.
 func (db *DB) FriendsFacts(ctx context.Context, a *kizuna.Account, ids []string) ([]*kizuna.FriendFacts, error) {
-	if len(ids) == 0 {
+	if ids = validIDs(ids); len(ids) == 0 {
 		return nil, nil
 	}
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: db.snapshot()})

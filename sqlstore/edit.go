@@ -60,12 +60,20 @@ func (db *DB) TagFriends(ctx context.Context, a *kizuna.Account, lineUserIDs, ad
 		if strings.TrimSpace(t) == "" {
 			return &kizuna.Error{Code: kizuna.EINVALID, Message: "a tag name is empty", Path: fmt.Sprintf("remove[%d]", i)}
 		}
+		if err := kizuna.CheckTagLookup(fmt.Sprintf("remove[%d]", i), t); err != nil {
+			return err
+		}
 		if adding[t] {
 			return &kizuna.Error{Code: kizuna.EINVALID, Message: fmt.Sprintf("tag %q is both added and removed", t), Path: fmt.Sprintf("remove[%d]", i)}
 		}
 	}
 	if len(lineUserIDs) == 0 || len(add)+len(remove) == 0 {
 		return nil
+	}
+	for _, id := range lineUserIDs {
+		if !kizuna.ValidLineUserID(id) {
+			return kizuna.Errorf(kizuna.ENOTFOUND, "no friend %q in account %q", id, a.Name)
+		}
 	}
 	tx, err := db.beginWrite(ctx, a)
 	if err != nil {
@@ -99,6 +107,13 @@ func (db *DB) TagFriends(ctx context.Context, a *kizuna.Account, lineUserIDs, ad
 		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM friend_tags WHERE friend_id IN (`+friends+`)
 			AND tag_id IN (SELECT id FROM tags WHERE account_id = ? AND name = ?)`), a.ID, arg, a.ID, t); err != nil {
 			return fmt.Errorf("%s: %w", op, err)
+		}
+	}
+	if len(add) > 0 {
+		if over, err := db.overTagLimit(ctx, tx, `f.account_id = ? AND f.line_user_id `+sel, a.ID, arg); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		} else if over != "" {
+			return tagLimitErr("add", over)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, db.q(`UPDATE friends SET updated_at_us = ? WHERE account_id = ? AND line_user_id `+sel),
@@ -144,7 +159,7 @@ func (db *DB) firstMissing(ctx context.Context, tx *sql.Tx, a *kizuna.Account, i
 // DeleteFriends deletes the named friends and everything stored about them.
 func (db *DB) DeleteFriends(ctx context.Context, a *kizuna.Account, lineUserIDs []string) (int, error) {
 	const op = "delete friends"
-	if len(lineUserIDs) == 0 {
+	if lineUserIDs = validIDs(lineUserIDs); len(lineUserIDs) == 0 {
 		return 0, nil
 	}
 	tx, err := db.beginWrite(ctx, a)

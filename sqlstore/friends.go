@@ -16,6 +16,9 @@ import (
 // FindFriend returns one friend of the account with all its data, or ENOTFOUND.
 func (db *DB) FindFriend(ctx context.Context, a *kizuna.Account, lineUserID string) (*kizuna.Friend, error) {
 	const op = "find friend"
+	if !kizuna.ValidLineUserID(lineUserID) {
+		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "no friend %q in account %q", lineUserID, a.Name)
+	}
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: db.snapshot()})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
@@ -168,6 +171,12 @@ func (db *DB) ListFriends(ctx context.Context, a *kizuna.Account, q kizuna.Frien
 	limit := q.Limit
 	if limit <= 0 || limit > kizuna.MaxFriendPage {
 		limit = kizuna.MaxFriendPage
+	}
+	if err := kizuna.CheckSearch("q", q.Search); err != nil {
+		return nil, err
+	}
+	if err := kizuna.CheckTagLookup("tag", q.Tag); err != nil {
+		return nil, err
 	}
 	where := `f.account_id = ?`
 	args := []any{a.ID}

@@ -76,7 +76,7 @@ func (db *DB) ImportFriends(ctx context.Context, a *kizuna.Account, r io.Reader,
 			if pl.err != nil {
 				res.Invalid++
 				if len(res.Errors) < kizuna.MaxReportedLineErrors {
-					res.Errors = append(res.Errors, kizuna.LineError{Line: pl.no, Message: kizuna.ErrorMessage(pl.err)})
+					res.Errors = append(res.Errors, lineError(pl.no, pl.err))
 				}
 				continue
 			}
@@ -213,6 +213,16 @@ func parseLines(ctx context.Context, r io.Reader, loc *time.Location, out chan<-
 }
 
 var errLineTooLong = errors.New("line too long")
+
+// lineError reports a bad line with the path its error names.
+func lineError(no int64, err error) kizuna.LineError {
+	le := kizuna.LineError{Line: no, Message: kizuna.ErrorMessage(err), Path: "$"}
+	var e *kizuna.Error
+	if errors.As(err, &e) && e.Path != "" {
+		le.Path = e.Path
+	}
+	return le
+}
 
 // readLine returns the next line without its line ending ("\n" or "\r\n").
 // A line longer than MaxImportLine bytes, not counting its ending, is

@@ -18,6 +18,9 @@ const SampleSize = 10
 // added, ties by LINE user ID, with the summary sentence.
 func (db *DB) Preview(ctx context.Context, a *kizuna.Account, req kizuna.PreviewRequest) (*kizuna.Preview, error) {
 	start := time.Now()
+	if err := req.CheckNow(); err != nil {
+		return nil, err
+	}
 	f, err := kizuna.ParseFilter(req.Filter)
 	if err != nil {
 		return nil, err

@@ -70,6 +70,9 @@ func (db *DB) RenameTag(ctx context.Context, a *kizuna.Account, actor, from, to 
 	if err != nil {
 		return err
 	}
+	if err := kizuna.CheckTagLookup("from", from); err != nil {
+		return err
+	}
 	return db.segmentWrite(ctx, a, "rename tag", func(tx *sql.Tx) error {
 		id, ok, err := db.tagID(ctx, tx, a, from)
 		if err != nil {
@@ -170,6 +173,9 @@ func (db *DB) rewriteSegments(ctx context.Context, tx *sql.Tx, a *kizuna.Account
 // DeleteTag deletes a friend tag from the account and from every friend.
 // It is refused (ECONFLICT, naming them) while live segments test it.
 func (db *DB) DeleteTag(ctx context.Context, a *kizuna.Account, name string) error {
+	if err := kizuna.CheckTagLookup("name", name); err != nil {
+		return err
+	}
 	return db.segmentWrite(ctx, a, "delete tag", func(tx *sql.Tx) error {
 		id, ok, err := db.tagID(ctx, tx, a, name)
 		if err != nil {
@@ -256,6 +262,11 @@ func (db *DB) TagSegmentMembers(ctx context.Context, a *kizuna.Account, segmentI
 		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO friend_tags (friend_id, tag_id) SELECT f.id, ? FROM friends f WHERE `+where+` ON CONFLICT (friend_id, tag_id) DO NOTHING`),
 			append([]any{id}, args...)...); err != nil {
 			return err
+		}
+		if over, err := db.overTagLimit(ctx, tx, `f.account_id = ? AND f.id IN (SELECT friend_id FROM friend_tags WHERE tag_id = ?)`, a.ID, id); err != nil {
+			return err
+		} else if over != "" {
+			return tagLimitErr("tag", over)
 		}
 		return db.logChange(ctx, tx, a, changed)
 	})

@@ -168,6 +168,10 @@ func (s *Server) jsonRequest(w http.ResponseWriter, r *http.Request, ss *session
 		return nil, false
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err := kizuna.CheckDuplicateKeys(kizuna.EINVALID, body); err != nil {
+		s.jsonError(w, http.StatusBadRequest, err)
+		return nil, false
+	}
 	if err := json.Unmarshal(body, dst); err != nil {
 		s.jsonError(w, http.StatusBadRequest, kizuna.Errorf(kizuna.EINVALID, "the request is not JSON"))
 		return nil, false
