@@ -34,10 +34,11 @@ const MinPasswordLength = 10
 // CleanEmail checks an e-mail address and returns it in the form stored and
 // compared: trimmed, lower case.
 func CleanEmail(email string) (string, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
+	// Checked before lower-casing, which would turn invalid bytes into U+FFFD.
 	if err := CheckText(EINVALID, "email", "the e-mail address", email); err != nil {
 		return "", err
 	}
+	email = strings.ToLower(strings.TrimSpace(email))
 	if n := utf8.RuneCountInString(email); n > MaxEmail {
 		return "", at(Errorf(EINVALID, "an e-mail address has at most %d characters", MaxEmail), "email")
 	}

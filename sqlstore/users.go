@@ -60,12 +60,12 @@ func isUniqueViolation(err error) bool {
 // mismatch is the same EUNAUTHORIZED, and an unknown address costs a hash
 // like a known one, so that answers do not tell which addresses exist.
 func (db *DB) Authenticate(ctx context.Context, email, pw string) (*kizuna.User, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
 	if kizuna.CheckText(kizuna.EINVALID, "email", "the e-mail address", email) != nil {
 		// No user can have this address; PostgreSQL could not even look it up.
 		password.Check(dummyHash(), pw)
 		return nil, kizuna.Errorf(kizuna.EUNAUTHORIZED, "the e-mail address or the password is wrong")
 	}
+	email = strings.ToLower(strings.TrimSpace(email))
 	u := &kizuna.User{}
 	var hash string
 	var created int64
