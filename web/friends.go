@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -18,6 +19,15 @@ func (s *Server) friends(w http.ResponseWriter, r *http.Request, ss *session, a 
 	q := r.URL.Query()
 	fq := kizuna.FriendQuery{Search: strings.TrimSpace(q.Get("q")), Tag: q.Get("tag"), After: q.Get("after"), Limit: 50}
 	list, err := s.Store.ListFriends(r.Context(), a, fq)
+	status, refused := http.StatusOK, ""
+	var e *kizuna.Error
+	if errors.As(err, &e) && e.Code == kizuna.EINVALID && (e.Path == "q" || e.Path == "tag") {
+		// A search the store refuses (U+0000, too long): the list without
+		// it, saying why.
+		status, refused = http.StatusBadRequest, e.Message
+		fq.Search, fq.Tag, fq.After = "", "", ""
+		list, err = s.Store.ListFriends(r.Context(), a, fq)
+	}
 	if err != nil {
 		if kizuna.ErrorCode(err) == kizuna.EINVALID { // a stale cursor: start over
 			fq.After = ""
@@ -39,7 +49,7 @@ func (s *Server) friends(w http.ResponseWriter, r *http.Request, ss *session, a 
 		return
 	}
 	p := &page{Lang: lang, Title: t(lang, "friends"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
-		AccountName: a.Name, Query: fq.Search, Tag: fq.Tag, Next: list.Next, Friends: list.Friends, Tags: tags, Segments: segs}
+		AccountName: a.Name, Query: fq.Search, Tag: fq.Tag, Next: list.Next, Friends: list.Friends, Tags: tags, Segments: segs, Error: refused}
 	// With a segment chosen, each friend on the page is marked in or out of
 	// it, linking to why.
 	if id, err := strconv.ParseInt(q.Get("segment"), 10, 64); err == nil {
@@ -58,7 +68,7 @@ func (s *Server) friends(w http.ResponseWriter, r *http.Request, ss *session, a 
 			return
 		}
 	}
-	s.render(w, r, http.StatusOK, "friends", p)
+	s.render(w, r, status, "friends", p)
 }
 
 // pathFriend returns the account's friend of the path, or answers "not
