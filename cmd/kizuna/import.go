@@ -58,6 +58,10 @@ func (c *cmd) importFriends(ctx context.Context, args []string) error {
 
 func reportLineErrors(w io.Writer, res *kizuna.ImportResult) {
 	for _, le := range res.Errors {
+		if le.Path != "" && le.Path != "$" {
+			fmt.Fprintf(w, "line %d: %s (at %s)\n", le.Line, le.Message, le.Path)
+			continue
+		}
 		fmt.Fprintf(w, "line %d: %s\n", le.Line, le.Message)
 	}
 	if more := res.Invalid - int64(len(res.Errors)); more > 0 {
