@@ -57,7 +57,7 @@ func ParseCatalog(data []byte) (*Catalog, error) {
 		return nil, &Error{Code: EINVALID, Message: "catalog: " + e.Message, Path: e.Path}
 	}
 	if c.HubSpot == nil && c.Klaviyo == nil {
-		return nil, &Error{Code: EINVALID, Message: "catalog names no integration: expected \"hubspot\" and/or \"klaviyo\""}
+		return nil, &Error{Code: EINVALID, Message: "catalog names no integration: expected \"hubspot\" and/or \"klaviyo\"", Path: "$"}
 	}
 	check := func(name string, s *CatalogSection, listKey string) error {
 		if s == nil {
