@@ -29,29 +29,55 @@ func UnmarshalStrict(code string, data []byte, v any) error {
 	return json.Unmarshal(data, v)
 }
 
-// keyFrame is one open object or array while duplicateKey walks a document.
+// keyFrame is one open object or array while walkKeys walks a document.
+// Keys are subslices of the document (decoded only when escaped), and a
+// path is only built when a caller asks for one, so a clean document costs
+// few allocations.
 type keyFrame struct {
 	object bool
-	path   string
-	keys   map[string]struct{}
-	key    string // the object's current key
-	index  int    // the array's current element
+	keys   [][]byte            // the object's keys so far, for small objects
+	set    map[string]struct{} // the same, once there are many
+	key    []byte              // the object's current key
+	index  int                 // the array's current element
 }
 
-// duplicateKey walks valid JSON with an explicit stack (no recursion, so
-// nesting costs memory, not goroutine stack) and returns the path and
-// name of the first key that an object repeats. Keys are compared after
-// decoding their escapes, as encoding/json compares them ("\u0061" is "a").
-func duplicateKey(data []byte) (path, key string, found bool) {
-	walkKeys(data, func(top *keyFrame, k string) bool {
-		if _, dup := top.keys[k]; dup {
-			path, key, found = joinKey(top.path, k), k, true
+// manyKeys is where an object's keys move from a list to a map.
+const manyKeys = 16
+
+// seen records key in the object and reports whether it was there.
+func (f *keyFrame) seen(key []byte) bool {
+	if f.set != nil {
+		if _, ok := f.set[string(key)]; ok {
 			return true
 		}
-		if top.keys == nil {
-			top.keys = map[string]struct{}{}
+		f.set[string(key)] = struct{}{}
+		return false
+	}
+	for _, k := range f.keys {
+		if bytes.Equal(k, key) {
+			return true
 		}
-		top.keys[k] = struct{}{}
+	}
+	f.keys = append(f.keys, key)
+	if len(f.keys) > manyKeys {
+		f.set = make(map[string]struct{}, 2*manyKeys)
+		for _, k := range f.keys {
+			f.set[string(k)] = struct{}{}
+		}
+		f.keys = nil
+	}
+	return false
+}
+
+// duplicateKey returns the path and name of the first key that an object
+// of data repeats. Keys are compared after decoding their escapes, as
+// encoding/json compares them ("\u0061" is "a").
+func duplicateKey(data []byte) (path, key string, found bool) {
+	walkKeys(data, func(stack []keyFrame, k []byte) bool {
+		if stack[len(stack)-1].seen(k) {
+			path, key, found = joinKey(stackPath(stack), string(k)), string(k), true
+			return true
+		}
 		return false
 	})
 	return path, key, found
@@ -62,9 +88,9 @@ func duplicateKey(data []byte) (path, key string, found bool) {
 // encoding/json names without saying where.
 func firstKeyPath(data []byte, key string) string {
 	path := "$"
-	walkKeys(data, func(top *keyFrame, k string) bool {
-		if k == key {
-			path = joinKey(top.path, k)
+	walkKeys(data, func(stack []keyFrame, k []byte) bool {
+		if string(k) == key {
+			path = joinKey(stackPath(stack), key)
 			return true
 		}
 		return false
@@ -73,17 +99,26 @@ func firstKeyPath(data []byte, key string) string {
 }
 
 // walkKeys calls fn with each object key of valid JSON data, in order,
-// and the object that holds it, until fn returns true.
-func walkKeys(data []byte, fn func(top *keyFrame, key string) bool) {
+// and the stack of open containers (the key's object on top), until fn
+// returns true. It uses an explicit stack, not recursion, so nesting costs
+// memory, not goroutine stack.
+func walkKeys(data []byte, fn func(stack []keyFrame, key []byte) bool) {
 	if !json.Valid(data) {
 		return
 	}
-	var stack []keyFrame
+	stack := make([]keyFrame, 0, 8)
 	expectKey := false
 	for i := 0; i < len(data); {
 		switch c := data[i]; c {
 		case '{', '[':
-			stack = append(stack, keyFrame{object: c == '{', path: childPath(stack)})
+			// A closed container's key list is reused by the next one at
+			// its depth.
+			if n := len(stack); n < cap(stack) {
+				stack = stack[:n+1]
+				stack[n] = keyFrame{object: c == '{', keys: stack[n].keys[:0]}
+			} else {
+				stack = append(stack, keyFrame{object: c == '{'})
+			}
 			expectKey = c == '{'
 			i++
 		case '}', ']':
@@ -101,12 +136,11 @@ func walkKeys(data []byte, fn func(top *keyFrame, key string) bool) {
 		case '"':
 			end := stringEnd(data, i)
 			if expectKey {
-				top := &stack[len(stack)-1]
 				k := decodeKey(data[i:end])
-				if fn(top, k) {
+				if fn(stack, k) {
 					return
 				}
-				top.key = k
+				stack[len(stack)-1].key = k
 				expectKey = false
 			}
 			i = end
@@ -130,26 +164,28 @@ func stringEnd(data []byte, start int) int {
 	return len(data)
 }
 
-func decodeKey(raw []byte) string {
+// decodeKey returns a quoted key's text: a subslice of the document, or
+// its decoded escapes.
+func decodeKey(raw []byte) []byte {
 	if bytes.IndexByte(raw, '\\') < 0 {
-		return string(raw[1 : len(raw)-1])
+		return raw[1 : len(raw)-1]
 	}
 	var s string
 	json.Unmarshal(raw, &s) // valid JSON: cannot fail
-	return s
+	return []byte(s)
 }
 
-// childPath is the path of a value that starts inside the innermost open
-// container of stack.
-func childPath(stack []keyFrame) string {
-	if len(stack) == 0 {
-		return ""
+// stackPath is the path of the innermost open container of stack.
+func stackPath(stack []keyFrame) string {
+	path := ""
+	for _, f := range stack[:len(stack)-1] {
+		if f.object {
+			path = joinKey(path, string(f.key))
+		} else {
+			path = fmt.Sprintf("%s[%d]", path, f.index)
+		}
 	}
-	top := &stack[len(stack)-1]
-	if top.object {
-		return joinKey(top.path, top.key)
-	}
-	return fmt.Sprintf("%s[%d]", top.path, top.index)
+	return path
 }
 
 // joinKey appends an object key to a path: ".key" for a plain key, and
