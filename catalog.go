@@ -51,7 +51,7 @@ func ParseCatalog(data []byte) (*Catalog, error) {
 	if !utf8.Valid(data) {
 		return nil, at(Errorf(EINVALID, "catalog: the document is not valid UTF-8"), "$")
 	}
-	if err := strictUnmarshal(data, &c); err != nil {
+	if err := strictUnmarshal(data, &c, ""); err != nil {
 		var e *Error
 		errors.As(err, &e)
 		return nil, &Error{Code: EINVALID, Message: "catalog: " + e.Message, Path: e.Path}

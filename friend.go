@@ -132,7 +132,7 @@ type klaviyoLine struct {
 // data. The returned error is an *Error whose message says what is wrong.
 func ParseFriendLine(line []byte) (*Friend, error) {
 	var raw friendLine
-	if err := strictUnmarshal(line, &raw); err != nil {
+	if err := strictUnmarshal(line, &raw, "properties"); err != nil {
 		return nil, err
 	}
 	f := &Friend{Status: StatusFollowing}
@@ -289,10 +289,13 @@ func importTime(path, s string) (time.Time, error) {
 	return t, nil
 }
 
-// strictUnmarshal decodes one JSON value into v, refusing unknown keys and
-// trailing data, and turns decoder errors into plain sentences.
-func strictUnmarshal(data []byte, v any) error {
-	if err := CheckDuplicateKeys(EINVALIDIMPORT, data); err != nil {
+// strictUnmarshal decodes one JSON value into v, refusing unknown keys,
+// duplicate keys and trailing data, and turns decoder errors into plain
+// sentences. Keys under an object key named freeMap (property names) are
+// the data's own; every other key must be written exactly as the format
+// spells it.
+func strictUnmarshal(data []byte, v any, freeMap string) error {
+	if err := formatKeysOnly(data, freeMap); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -349,4 +352,43 @@ func jsonKind(k string) string {
 		return "true or false"
 	}
 	return k
+}
+
+// formatKeys are the keys of the import format and the catalog, spelled
+// as they must be written.
+var formatKeys = map[string]bool{
+	"line_user_id": true, "display_name": true, "added_at": true, "status": true, "tags": true,
+	"shopify": true, "hubspot": true, "klaviyo": true, "customer_id": true, "orders_count": true,
+	"last_order_at": true, "checkouts": true, "id": true, "updated_at": true, "completed_at": true,
+	"contact_id": true, "segments": true, "properties": true, "profile_id": true, "lists": true,
+	"name": true, "label": true, "type": true, "options": true, "value": true,
+}
+
+// formatKeysOnly refuses, in one walk, a key an object repeats (as
+// CheckDuplicateKeys) and a key that is not one of formatKeys as written:
+// encoding/json matches struct fields ignoring case, so without it "Tags"
+// would be read as "tags" (and next to "tags", silently win or lose).
+// Keys inside an object held under the key freeMap are the data's own and
+// only checked for repeats.
+func formatKeysOnly(data []byte, freeMap string) error {
+	var err error
+	walkKeys(data, func(stack []keyFrame, k []byte) bool {
+		if stack[len(stack)-1].seen(k) {
+			key := string(k)
+			err = importErrAt(joinKey(stackPath(stack), key), "the key %q appears twice in one object", key)
+			return true
+		}
+		for _, f := range stack[:len(stack)-1] {
+			if freeMap != "" && f.object && string(f.key) == freeMap {
+				return false
+			}
+		}
+		if !formatKeys[string(k)] {
+			key := string(k)
+			err = importErrAt(joinKey(stackPath(stack), key), "unknown key %q", key)
+			return true
+		}
+		return false
+	})
+	return err
 }

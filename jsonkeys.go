@@ -15,7 +15,7 @@ import (
 // what is wrong with it in its own words.
 func CheckDuplicateKeys(code string, data []byte) error {
 	if path, key, ok := duplicateKey(data); ok {
-		return &Error{Code: code, Message: fmt.Sprintf("the key %q appears twice in one object", key), Path: path}
+		return at(Errorf(code, "the key %q appears twice in one object", key), path)
 	}
 	return nil
 }

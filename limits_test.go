@@ -72,6 +72,9 @@ func TestParseFriendLineLimits(t *testing.T) {
 		{`{` + id + `, ` + added + `, "hubspot": {"properties": {"plan": "a", "plan": "b"}}}`, "hubspot.properties.plan"},
 		{`{` + id + `, ` + added + `, "shopify": {"tagz": []}}`, "shopify.tagz"},
 		{`{` + id + `, ` + added + `, "tags": "VIP"}`, "tags"},
+		{`{` + id + `, ` + added + `, "Tags": ["VIP"]}`, "Tags"},
+		{`{` + id + `, ` + added + `, "tags": ["a"], "TAGS": ["b"]}`, "TAGS"},
+		{`{` + id + `, ` + added + `, "shopify": {"Orders_Count": 3}}`, "shopify.Orders_Count"},
 		{`not json`, "$"},
 	} {
 		_, err := kizuna.ParseFriendLine([]byte(tc.line))
@@ -86,6 +89,7 @@ func TestParseFriendLineLimits(t *testing.T) {
 		`{` + id + `, "added_at": "0001-01-02T00:00:00Z"}`,
 		`{` + id + `, ` + added + `, "display_name": "` + strings.Repeat("名", kizuna.MaxDisplayName) + `", "tags": ` + tags(kizuna.MaxFriendTags, "t") + `}`,
 		`{` + id + `, ` + added + `, "tags": ["` + strings.Repeat("タ", kizuna.MaxTagName) + `"]}`,
+		`{` + id + `, ` + added + `, "hubspot": {"properties": {"Plan": "gold", "plan": {"Tags": 1}}}}`, // property names are the data's
 	} {
 		if _, err := kizuna.ParseFriendLine([]byte(line)); err != nil {
 			t.Errorf("%.120s: %v", line, err)
@@ -162,6 +166,8 @@ func TestParseCatalogRefuses(t *testing.T) {
 		{`{"klaviyo":{"lists":[],"properties":[{"name":"p","label":"P","type":"string","options":[{"value":"a\u0000","label":"A"}]}]}}`, "klaviyo.properties[0].options[0].value"},
 		{"{\"hubspot\":{\"segments\":[{\"id\":\"1\",\"name\":\"a\xff\"}]}}", "$"},
 		{`{"mailchimp":{}}`, "mailchimp"},
+		{`{"HubSpot":{"segments":[],"properties":[]}}`, "HubSpot"},
+		{`{"hubspot":{"segments":[{"id":"1","Name":"a"}],"properties":[]}}`, "hubspot.segments[0].Name"},
 	} {
 		_, err := kizuna.ParseCatalog([]byte(tc.doc))
 		var e *kizuna.Error
