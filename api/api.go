@@ -156,7 +156,16 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		b := make([]byte, 8)
 		rand.Read(b) // never fails (crypto/rand)
 		id := hex.EncodeToString(b)
+		outer := r
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+		// The mux writes the route's pattern into the request it serves, this
+		// copy; give it back to the caller's, as a ServeMux would, so that
+		// middleware around the API (metrics) can label the request by route.
+		defer func() {
+			if r.Pattern != "" {
+				outer.Pattern = r.Pattern
+			}
+		}()
 		w.Header().Set("X-Request-ID", id)
 		rec := &recorder{ResponseWriter: w}
 		defer func() {
