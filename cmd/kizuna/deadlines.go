@@ -29,6 +29,7 @@ func (sc serveConfig) deadlines(next http.Handler) http.Handler {
 		deadline := time.Now().Add(timeout)
 		ctx, cancel := context.WithDeadline(r.Context(), deadline)
 		defer cancel()
+		r = r.WithContext(ctx) // a copy: the server's own request keeps its body
 		rc := http.NewResponseController(w)
 		rc.SetWriteDeadline(deadline.Add(writeGrace)) // fails only on writers without a connection (tests' recorders)
 		if r.Body != nil && r.Body != http.NoBody {
@@ -42,7 +43,7 @@ func (sc serveConfig) deadlines(next http.Handler) http.Handler {
 				}
 			}()
 		}
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r)
 	})
 }
 
