@@ -155,7 +155,23 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", "Bearer")
 	}
+	if r.ContentLength != 0 && unreadBody(status, body != nil) {
+		// Otherwise the server reads what is left of the body (up to 256 KiB)
+		// before it answers, waiting on a client that may be stalled.
+		w.Header().Set("Connection", "close")
+	}
 	s.respond(w, r, status, errorResponse{obj})
+}
+
+// unreadBody reports whether an answer with status may leave the request
+// body unread: refusals made before reading it, and failures to read it.
+func unreadBody(status int, bodyFailed bool) bool {
+	switch status {
+	case http.StatusUnauthorized, http.StatusNotFound, http.StatusRequestTimeout, http.StatusRequestEntityTooLarge,
+		http.StatusUnsupportedMediaType, http.StatusTooManyRequests:
+		return true
+	}
+	return bodyFailed
 }
 
 // isTimeout reports whether err is a read deadline expiring.
