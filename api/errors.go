@@ -24,7 +24,7 @@ const (
 	// (imports) is reached; Retry-After says when to try again.
 	codeTooManyRequests = "too_many_requests"
 	// codeRequestTimeout is the code of a 408: the request body stopped
-	// arriving and the server's read deadline cut it off.
+	// arriving (or came too slowly) and the server's read deadline cut it off.
 	codeRequestTimeout = "request_timeout"
 	// codeCanceled is the code of a request its client abandoned (the
 	// connection closed); nobody reads the answer, but the log line has it.
@@ -121,7 +121,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &tooLarge):
 		obj = errorObject{Code: kizuna.ETOOLARGE, Message: "the request body is over the limit of " + formatBytes(tooLarge.Limit)}
 	case errors.As(err, &body) && isTimeout(body.err):
-		obj = errorObject{Code: codeRequestTimeout, Message: "the request body stopped arriving, so the server stopped waiting for it; nothing was changed"}
+		obj = errorObject{Code: codeRequestTimeout, Message: "the request body stopped arriving or arrived too slowly, so the server stopped waiting for it; nothing was changed"}
 	case errors.As(err, &body):
 		obj = errorObject{Code: kizuna.EINVALID, Message: "the request body could not be read to its end"}
 	case r.Context().Err() == context.Canceled && errors.Is(err, context.Canceled):

@@ -33,7 +33,7 @@ func (sc serveConfig) deadlines(next http.Handler) http.Handler {
 		rc := http.NewResponseController(w)
 		rc.SetWriteDeadline(deadline.Add(writeGrace)) // fails only on writers without a connection (tests' recorders)
 		if r.Body != nil && r.Body != http.NoBody {
-			body := &idleBody{ReadCloser: r.Body, rc: rc, idle: sc.BodyIdleTimeout, deadline: deadline}
+			body := &idleBody{ReadCloser: r.Body, rc: rc, idle: sc.BodyIdleTimeout, minRate: sc.BodyMinRate, start: time.Now(), deadline: deadline}
 			r.Body = body
 			// The server reads what the handler left of a body (up to 256 KiB)
 			// after it returns; a stalled client must not hold it there.
@@ -48,11 +48,17 @@ func (sc serveConfig) deadlines(next http.Handler) http.Handler {
 }
 
 // idleBody renews the connection's read deadline before each read of a
-// request body.
+// request body: the next bytes must come within idle, and, past the first
+// idle, the body must keep up an average of minRate bytes a second, so
+// that a client trickling a byte now and then cannot hold its upload open
+// until the request's deadline.
 type idleBody struct {
 	io.ReadCloser
 	rc       *http.ResponseController
 	idle     time.Duration
+	minRate  int64 // bytes a second; 0: no minimum
+	start    time.Time
+	read     int64
 	deadline time.Time // the request's; the read deadline never passes it
 	done     bool
 }
@@ -60,12 +66,18 @@ type idleBody struct {
 func (b *idleBody) Read(p []byte) (int, error) {
 	if !b.done {
 		d := time.Now().Add(b.idle)
+		if b.minRate > 0 {
+			if m := b.start.Add(b.idle + time.Duration(float64(b.read)/float64(b.minRate)*float64(time.Second))); m.Before(d) {
+				d = m
+			}
+		}
 		if d.After(b.deadline) {
 			d = b.deadline
 		}
 		b.rc.SetReadDeadline(d)
 	}
 	n, err := b.ReadCloser.Read(p)
+	b.read += int64(n)
 	if err == io.EOF && !b.done {
 		// The body is read. The server now watches the connection for the
 		// client going away; a read deadline left set would look like that

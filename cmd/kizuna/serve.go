@@ -30,6 +30,11 @@ const (
 	// It is renewed while bytes arrive, so a large upload on a slow line
 	// still finishes.
 	DefaultBodyIdleTimeout = 30 * time.Second
+	// DefaultBodyMinRate is the average rate a request body must keep up
+	// once it has taken longer than the idle timeout (16 KiB/s, 128 kbit/s):
+	// a slow line uploads a large file faster, and a client that trickles a
+	// byte now and then to hold an import slot is cut off.
+	DefaultBodyMinRate = 16 << 10
 	// DefaultRequestTimeout bounds a request other than an import, reading
 	// included. It is long because a preview by SQL over ten million friends
 	// (before the account's index is loaded) takes minutes on SQLite.
@@ -43,6 +48,7 @@ const (
 // serveConfig is how serveWith serves; zero fields take the defaults.
 type serveConfig struct {
 	BodyIdleTimeout time.Duration
+	BodyMinRate     int64 // bytes a second
 	RequestTimeout  time.Duration
 	ImportTimeout   time.Duration
 	// MetricsAddr, when set, is where Prometheus metrics are served, on a
@@ -58,6 +64,9 @@ type serveConfig struct {
 func (sc *serveConfig) defaults() {
 	if sc.BodyIdleTimeout <= 0 {
 		sc.BodyIdleTimeout = DefaultBodyIdleTimeout
+	}
+	if sc.BodyMinRate <= 0 {
+		sc.BodyMinRate = DefaultBodyMinRate
 	}
 	if sc.RequestTimeout <= 0 {
 		sc.RequestTimeout = DefaultRequestTimeout

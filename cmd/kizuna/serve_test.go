@@ -292,3 +292,34 @@ func TestStalledUploadsDoNotBlockOtherAccounts(t *testing.T) {
 		})
 	}
 }
+
+// TestTricklingUploadIsCutOff sends an import body a byte at a time, often
+// enough that the idle timeout never passes but far below the minimum
+// rate: the server cuts it off with 408 instead of keeping an import slot
+// for it until the import's deadline (an hour by default).
+func TestTricklingUploadIsCutOff(t *testing.T) {
+	ts := startServer(t, "sqlite", serveConfig{BodyIdleTimeout: time.Second, BodyMinRate: 1024}, "other")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	u := openStalledUpload(t, ts, "other")
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			if _, err := u.conn.Write([]byte("0")); err != nil {
+				return
+			}
+		}
+	}()
+	select {
+	case s := <-u.status:
+		if !strings.Contains(s, " 408 ") && !strings.HasPrefix(s, "closed") {
+			t.Errorf("a trickling upload ended with %q, want 408", s)
+		}
+	case <-ctx.Done():
+		t.Fatal("a trickling upload was not cut off before the deadline")
+	}
+}
