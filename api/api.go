@@ -110,6 +110,7 @@ func (s *Server) fallback(mux *http.ServeMux) http.Handler {
 			mux.ServeHTTP(w, r) // ServeHTTP, not h, so that PathValue works
 			return
 		}
+		r.Pattern = "" // no route served it, whatever pattern led here
 		// The mux decides between 404 and 405 (and computes Allow) only
 		// inside its fallback handler, so ask it on a scratch writer.
 		probe := &probeWriter{header: http.Header{}}
@@ -160,12 +161,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 		// The mux writes the route's pattern into the request it serves, this
 		// copy; give it back to the caller's, as a ServeMux would, so that
-		// middleware around the API (metrics) can label the request by route.
-		defer func() {
-			if r.Pattern != "" {
-				outer.Pattern = r.Pattern
-			}
-		}()
+		// middleware around the API (metrics) can label the request by route
+		// ("" when no route matched).
+		defer func() { outer.Pattern = r.Pattern }()
 		w.Header().Set("X-Request-ID", id)
 		rec := &recorder{ResponseWriter: w}
 		defer func() {

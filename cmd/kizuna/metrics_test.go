@@ -110,6 +110,7 @@ func TestMetrics(t *testing.T) {
 			atLeast(`kizuna_http_request_duration_seconds_bucket{route="POST /api/v1/accounts/{account}/preview",status="200",le="+Inf"}`, 1)
 			atLeast(`kizuna_http_request_duration_seconds_count{route="GET /api/v1/accounts/{account}/friends/{line_user_id}",status="404"}`, 1)
 			atLeast(`kizuna_http_request_duration_seconds_count{route="POST /api/v1/accounts/{account}/friends/tags",status="200"}`, 1)
+			atLeast(`kizuna_http_request_duration_seconds_count{route="unmatched",status="404"}`, 1)
 			atLeast(`kizuna_http_request_duration_seconds_count{route="GET /signin",status="200"}`, 1)
 			atLeast(`kizuna_http_request_duration_seconds_count{route="POST /signin",status="429"}`, 1)
 			atLeast(`kizuna_http_request_duration_seconds_count{route="GET /readyz",status="200"}`, 1)
