@@ -64,18 +64,29 @@ type Server struct {
 	MaxImportBytes int64
 	// MaxJSONBytes is the largest JSON body (preview, catalog) accepted.
 	MaxJSONBytes int64
+	// MaxImports and MaxImportsPerAccount bound the imports in progress, in
+	// total and per account; more are refused with 429 and Retry-After.
+	MaxImports, MaxImportsPerAccount int
+	// TempDir is where import bodies are spooled; "" is os.TempDir().
+	TempDir string
+
+	importSlots *importSlots
 }
 
 // New returns a Server over store that logs to logger, with the default body
 // limits.
 func New(store kizuna.Store, logger *slog.Logger) *Server {
-	return &Server{Store: store, Logger: logger, MaxImportBytes: DefaultMaxImportBytes, MaxJSONBytes: DefaultMaxJSONBytes}
+	return &Server{Store: store, Logger: logger, MaxImportBytes: DefaultMaxImportBytes, MaxJSONBytes: DefaultMaxJSONBytes,
+		MaxImports: DefaultMaxImports, MaxImportsPerAccount: DefaultMaxImportsPerAccount}
 }
 
 // Handler returns all routes, wrapped so that every response carries an
 // X-Request-ID, every request is logged in one line, and a panic becomes a 500
 // in the error shape instead of a dropped connection.
 func (s *Server) Handler() http.Handler {
+	if s.importSlots == nil {
+		s.importSlots = &importSlots{byAccount: map[int64]int{}}
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/healthz", s.healthz)
 	mux.Handle("POST /api/v1/accounts/{account}/friends/import", s.account(s.importFriends))
@@ -99,6 +110,7 @@ func (s *Server) fallback(mux *http.ServeMux) http.Handler {
 			mux.ServeHTTP(w, r) // ServeHTTP, not h, so that PathValue works
 			return
 		}
+		r.Pattern = "" // no route served it, whatever pattern led here
 		// The mux decides between 404 and 405 (and computes Allow) only
 		// inside its fallback handler, so ask it on a scratch writer.
 		probe := &probeWriter{header: http.Header{}}
@@ -145,7 +157,13 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		b := make([]byte, 8)
 		rand.Read(b) // never fails (crypto/rand)
 		id := hex.EncodeToString(b)
+		outer := r
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+		// The mux writes the route's pattern into the request it serves, this
+		// copy; give it back to the caller's, as a ServeMux would, so that
+		// middleware around the API (metrics) can label the request by route
+		// ("" when no route matched).
+		defer func() { outer.Pattern = r.Pattern }()
 		w.Header().Set("X-Request-ID", id)
 		rec := &recorder{ResponseWriter: w}
 		defer func() {

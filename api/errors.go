@@ -2,18 +2,37 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"strconv"
 
 	"github.com/kizuna-line/kizuna"
 )
 
-// codeMethodNotAllowed is the code of a 405. It is the API's own: the domain
-// has no notion of HTTP methods.
-const codeMethodNotAllowed = "method_not_allowed"
+// The API's own codes: the domain has no notion of HTTP methods, of
+// clients or of the server's limits.
+const (
+	// codeMethodNotAllowed is the code of a 405.
+	codeMethodNotAllowed = "method_not_allowed"
+	// codeTooManyRequests is the code of a 429: a limit on work in progress
+	// (imports) is reached; Retry-After says when to try again.
+	codeTooManyRequests = "too_many_requests"
+	// codeRequestTimeout is the code of a 408: the request body stopped
+	// arriving (or came too slowly) and the server's read deadline cut it off.
+	codeRequestTimeout = "request_timeout"
+	// codeCanceled is the code of a request its client abandoned (the
+	// connection closed); nobody reads the answer, but the log line has it.
+	codeCanceled = "canceled"
+	// codeTimeout is the code of a 503: the request ran past the server's
+	// deadline for it.
+	codeTimeout = "timeout"
+)
 
 // httpStatus is the one place where an error code becomes an HTTP status.
 // Any code not listed is an internal error.
@@ -33,6 +52,14 @@ func httpStatus(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case kizuna.EUNSUPPORTED:
 		return http.StatusUnsupportedMediaType
+	case codeTooManyRequests:
+		return http.StatusTooManyRequests
+	case codeRequestTimeout:
+		return http.StatusRequestTimeout
+	case codeCanceled:
+		return http.StatusBadRequest
+	case codeTimeout:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -78,6 +105,8 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 
 // fail writes err in the error shape with the status of its code. Internal
 // errors are logged with the request ID and shown only as "internal error".
+// A client that went away or stopped sending is the client's doing, not the
+// server's: it gets a 400 or 408 and an info line, never a 500.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	obj := errorObject{Code: kizuna.ErrorCode(err), Message: kizuna.ErrorMessage(err)}
 	var (
@@ -91,8 +120,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &tooLarge):
 		obj = errorObject{Code: kizuna.ETOOLARGE, Message: "the request body is over the limit of " + formatBytes(tooLarge.Limit)}
+	case errors.As(err, &body) && isTimeout(body.err):
+		obj = errorObject{Code: codeRequestTimeout, Message: "the request body stopped arriving or arrived too slowly, so the server stopped waiting for it; nothing was changed"}
 	case errors.As(err, &body):
 		obj = errorObject{Code: kizuna.EINVALID, Message: "the request body could not be read to its end"}
+	case r.Context().Err() == context.Canceled && errors.Is(err, context.Canceled):
+		obj = errorObject{Code: codeCanceled, Message: "the request was canceled by the client"}
+	case r.Context().Err() == context.DeadlineExceeded && errors.Is(err, context.DeadlineExceeded):
+		obj = errorObject{Code: codeTimeout, Message: "the request took longer than the server allows; nothing was changed", RequestID: requestID(r.Context())}
 	case errors.As(err, &refused):
 		obj = errorObject{
 			Code:    kizuna.EINVALIDIMPORT,
@@ -104,6 +139,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		obj.Path = e.Path
 	}
 	status := httpStatus(obj.Code)
+	switch obj.Code {
+	case codeRequestTimeout, codeCanceled:
+		s.logger().InfoContext(r.Context(), "the client went away or stopped sending", "request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
+	case codeTimeout:
+		s.logger().WarnContext(r.Context(), "request deadline exceeded", "request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
+	case codeTooManyRequests:
+		w.Header().Set("Retry-After", strconv.Itoa(importRetryAfter))
+	}
 	if status == http.StatusInternalServerError {
 		id := requestID(r.Context())
 		s.logger().ErrorContext(r.Context(), "internal error", "request_id", id, "method", r.Method, "path", r.URL.Path, "err", err)
@@ -112,7 +155,29 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", "Bearer")
 	}
+	if r.ContentLength != 0 && unreadBody(status, body != nil) {
+		// Otherwise the server reads what is left of the body (up to 256 KiB)
+		// before it answers, waiting on a client that may be stalled.
+		w.Header().Set("Connection", "close")
+	}
 	s.respond(w, r, status, errorResponse{obj})
+}
+
+// unreadBody reports whether an answer with status may leave the request
+// body unread: refusals made before reading it, and failures to read it.
+func unreadBody(status int, bodyFailed bool) bool {
+	switch status {
+	case http.StatusUnauthorized, http.StatusNotFound, http.StatusRequestTimeout, http.StatusRequestEntityTooLarge,
+		http.StatusUnsupportedMediaType, http.StatusTooManyRequests:
+		return true
+	}
+	return bodyFailed
+}
+
+// isTimeout reports whether err is a read deadline expiring.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // respond writes v as JSON with status.

@@ -143,9 +143,12 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	s.respond(w, r, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// importFriends imports an NDJSON body (spec 5) in one store transaction. The
-// body is streamed to the store; when it runs over MaxImportBytes the store's
-// read fails before its commit, so a 413 has imported nothing.
+// importFriends imports an NDJSON body (spec 5) in one store transaction.
+// The body is first spooled to a temporary file, so that the transaction,
+// its lock and its connection are never held while waiting on the client;
+// a body over MaxImportBytes is refused (413) before the store is called,
+// so it has imported nothing. Imports in progress are bounded (MaxImports,
+// MaxImportsPerAccount): the excess is refused at once with 429.
 func (s *Server) importFriends(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
 	if err := checkBody(r, importTypes); err != nil {
 		return err
@@ -158,7 +161,17 @@ func (s *Server) importFriends(w http.ResponseWriter, r *http.Request, a *kizuna
 	if err != nil {
 		return err
 	}
-	res, err := s.Store.ImportFriends(r.Context(), a, body, kizuna.ImportOptions{SkipInvalid: skip})
+	release, err := s.acquireImport(a.ID)
+	if err != nil {
+		return err
+	}
+	defer release()
+	f, closeFile, err := s.spool(body)
+	if err != nil {
+		return err
+	}
+	defer closeFile()
+	res, err := s.Store.ImportFriends(r.Context(), a, f, kizuna.ImportOptions{SkipInvalid: skip})
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,7 @@ type Engine struct {
 
 	mu       sync.Mutex
 	accounts map[int64]*accountState
+	obs      Observer // nil: nobody listens; under mu
 }
 
 // FollowEvery is how often the engine checks each loaded account's friends
@@ -56,6 +57,8 @@ type accountState struct {
 	account  *kizuna.Account
 	idx      *Index // nil: not built, or being rebuilt
 	building bool
+	loaded   bool       // an index was ready once (readiness)
+	failed   error      // the last build's error, until a build succeeds
 	catchUp  sync.Mutex // one catch-up of the index at a time
 	last     CatchUp    // the last catch-up applied; under catchUp
 }
@@ -122,8 +125,10 @@ func (e *Engine) startBuild(st *accountState) {
 	e.wg.Go(func() {
 		var idx *Index
 		var err error
+		var start time.Time
 		select {
 		case e.builds <- struct{}{}:
+			start = time.Now()
 			idx, err = e.build(e.ctx, a)
 			<-e.builds
 		case <-e.ctx.Done():
@@ -132,11 +137,15 @@ func (e *Engine) startBuild(st *accountState) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		st.building = false
+		if e.obs != nil && !start.IsZero() && e.ctx.Err() == nil {
+			e.obs.IndexBuilt(time.Since(start), err)
+		}
 		if err != nil {
+			st.failed = err
 			e.logger.Error("engine: index build failed; previews use SQL", "account", a.Name, "err", err)
 			return
 		}
-		st.idx = idx
+		st.idx, st.loaded, st.failed = idx, true, nil
 	})
 }
 
@@ -279,6 +288,9 @@ func (e *Engine) catchUp(ctx context.Context, st *accountState, idx *Index) (*In
 	start = time.Now()
 	idx.Apply(ch)
 	st.last = CatchUp{Friends: len(ch.Friends) + len(ch.Gone), Read: read, Apply: time.Since(start)}
+	if o := e.observer(); o != nil {
+		o.CaughtUp(st.last)
+	}
 	e.logger.Debug("engine: applied changes", "account", a.Name, "version", ch.Version, "friends", st.last.Friends,
 		"read", st.last.Read, "apply", st.last.Apply)
 	return idx, nil
@@ -356,7 +368,11 @@ func (e *Engine) Preview(ctx context.Context, a *kizuna.Account, req kizuna.Prev
 		return nil, err
 	}
 	if idx == nil {
-		return e.Store.Preview(ctx, a, req)
+		p, err := e.Store.Preview(ctx, a, req)
+		if o := e.observer(); o != nil && err == nil {
+			o.Previewed(p.AnsweredBy, time.Since(start))
+		}
+		return p, err
 	}
 	f, err := kizuna.ParseFilter(req.Filter)
 	if err != nil {
@@ -381,13 +397,17 @@ func (e *Engine) Preview(ctx context.Context, a *kizuna.Account, req kizuna.Prev
 		}
 		summary = kizuna.Summarize(f, cat, a.Location(), now, req.Lang)
 	}
+	took := time.Since(start)
+	if o := e.observer(); o != nil {
+		o.Previewed("engine", took)
+	}
 	return &kizuna.Preview{
 		Count:       int64(r.Count),
 		Sample:      r.Sample,
 		Summary:     summary,
 		EvaluatedAt: now,
 		AnsweredBy:  "engine",
-		TookMS:      float64(time.Since(start).Microseconds()) / 1000,
+		TookMS:      float64(took.Microseconds()) / 1000,
 	}, nil
 }
 

@@ -43,14 +43,30 @@ var (
 	postgresDialect = dialect{name: "postgres", position: "strpos", maxParams: 60000}
 )
 
+// PostgreSQL pool sizes: each of the two pools (writes, reads) has
+// pgPoolConns connections, and at most pgImportWriters of the write pool's
+// are held by imports.
+const (
+	pgPoolConns     = 8
+	pgImportWriters = 2
+)
+
 // DB is an open Kizuna database. It implements kizuna.Store.
 type DB struct {
 	d dialect
 	// write takes every write. On SQLite it has one connection, so writes are
 	// serialized in the process instead of fighting over the database lock.
 	write *sql.DB
-	// read serves queries; on SQLite, WAL lets them run during a write.
+	// read serves queries; on SQLite, WAL lets them run during a write. On
+	// PostgreSQL it is a pool of its own too, so that writers (an import
+	// holds a connection for its whole transaction) can never take the
+	// connections that sign-ins, sessions and previews read on.
 	read *sql.DB
+	// imports bounds the imports writing at once, each holding a write
+	// connection for its whole transaction, so that they leave write
+	// connections for everything else (sign-ins create sessions, tags are
+	// written). An import waits for a slot before it takes a connection.
+	imports chan struct{}
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -82,14 +98,18 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, fmt.Errorf("open %s: %w", file, err)
 		}
 		db.read.SetMaxOpenConns(4)
+		// One writer connection: a second import would only wait for it.
+		db.imports = make(chan struct{}, 1)
 	case strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://"):
 		db.d = postgresDialect
-		pg, err := sql.Open("pgx", dsn)
-		if err != nil {
-			return nil, fmt.Errorf("open postgres: %w", redact(err, dsn))
+		var err error
+		for _, p := range []**sql.DB{&db.write, &db.read} {
+			if *p, err = sql.Open("pgx", dsn); err != nil {
+				return nil, fmt.Errorf("open postgres: %w", redact(err, dsn))
+			}
+			(*p).SetMaxOpenConns(pgPoolConns)
 		}
-		pg.SetMaxOpenConns(16)
-		db.write, db.read = pg, pg
+		db.imports = make(chan struct{}, pgImportWriters)
 	default:
 		return nil, kizuna.Errorf(kizuna.EINVALID, "database %q: use sqlite:PATH or postgres://…", redactDSN(dsn))
 	}
@@ -106,10 +126,8 @@ func (db *DB) Dialect() string { return db.d.name }
 // Close closes the database.
 func (db *DB) Close() error {
 	err := db.write.Close()
-	if db.read != db.write {
-		if err2 := db.read.Close(); err == nil {
-			err = err2
-		}
+	if err2 := db.read.Close(); err == nil {
+		err = err2
 	}
 	return err
 }

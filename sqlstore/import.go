@@ -42,7 +42,19 @@ const maxLineEnding = 2
 // *kizuna.ImportError lists them; every line is still read so that all bad
 // lines are counted. A line replaces the friend's whole record, so importing
 // the same file twice leaves the same state.
+//
+// r is read while the transaction is open, so it should be a file or other
+// local stream: a caller serving a network client spools the body first
+// (the API does), lest a slow client hold the write lock.
 func (db *DB) ImportFriends(ctx context.Context, a *kizuna.Account, r io.Reader, opt kizuna.ImportOptions) (*kizuna.ImportResult, error) {
+	// Wait for an import slot before taking a connection, so that imports
+	// never hold every write connection (see DB.imports).
+	select {
+	case db.imports <- struct{}{}:
+		defer func() { <-db.imports }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("import: waiting for another import: %w", ctx.Err())
+	}
 	// On PostgreSQL the import holds its own connection, so that child rows
 	// can go through COPY on the transaction's connection.
 	var conn *sql.Conn

@@ -29,7 +29,7 @@ Usage:
   kizuna preview --account NAME --filter FILE|- [--now RFC3339] [--lang en|ja] [--json]
   kizuna token create --account NAME
   kizuna user create --email EMAIL [--account NAME] [--role owner|member] [--lang en|ja]   (password on stdin)
-  kizuna serve [--addr ADDR]
+  kizuna serve [--addr ADDR] [--metrics-addr ADDR] [--body-idle-timeout D] [--request-timeout D] [--import-timeout D]
   kizuna demo [--addr ADDR] [--friends N]
   kizuna demo generate --friends N [--seed N] [--now RFC3339] [--out FILE|-] [--catalog FILE]
   kizuna bench [--friends N] [--runs R] [--seed N] [--now RFC3339] [--account NAME] [--also-db DSN [--also-account NAME]]
