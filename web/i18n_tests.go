@@ -16,6 +16,7 @@ var testsMessages = map[string][2]string{
 		"A tag '%s' already exists that differs only in width or case: rename to '%s' anyway?",
 		"全角・半角や大文字・小文字だけが違うタグ「%s」がすでにあります。このまま「%s」に変更しますか？",
 	},
+	"tag.similar.cancel":         {"Cancel", "キャンセル"},
 	"tag.similar.use":            {"Use '%s'", "「%s」を使う"},
 	"tag.similar.create":         {"Create '%s' anyway", "「%s」をこのまま作成"},
 	"tag.similar.rename.confirm": {"Rename to '%s' anyway", "このまま「%s」に変更"},
