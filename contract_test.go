@@ -404,3 +404,17 @@ func TestMissingValues(t *testing.T) {
 		}
 	}
 }
+
+// TestNormalizeASCII checks Normalize's ASCII shortcut against the full
+// path: every ASCII byte alone and in a word folds as NFKC and full case
+// folding do.
+func TestNormalizeASCII(t *testing.T) {
+	for c := 0; c < 0x80; c++ {
+		s := string(rune(c)) + "Ab" + string(rune(c))
+		// A non-ASCII neighbour sends the same text down the full path.
+		full := kizuna.Normalize(s + "é")
+		if got := kizuna.Normalize(s) + "é"; got != full {
+			t.Errorf("Normalize(%q) = %q; the full path gives %q", s, got, full)
+		}
+	}
+}
