@@ -418,3 +418,47 @@ func TestNormalizeASCII(t *testing.T) {
 		}
 	}
 }
+
+// TestNumericOps checks spec 3's numeric ops on a number (strict lt and gt,
+// inclusive between) and that IntegerRange, which the SQL compiler and the
+// engine use for integer values, selects exactly the integers Test accepts.
+func TestNumericOps(t *testing.T) {
+	xs := []float64{4, 4.5, 5, 5.5, 6}
+	for _, tc := range []struct {
+		op   string
+		nums [2]float64
+		want []bool // for xs
+	}{
+		{"eq", [2]float64{5}, []bool{false, false, true, false, false}},
+		{"neq", [2]float64{5}, []bool{true, true, false, true, true}},
+		{"lt", [2]float64{5}, []bool{true, true, false, false, false}},
+		{"lte", [2]float64{5}, []bool{true, true, true, false, false}},
+		{"gt", [2]float64{5}, []bool{false, false, false, true, true}},
+		{"gte", [2]float64{5}, []bool{false, false, true, true, true}},
+		{"between", [2]float64{4.5, 5.5}, []bool{false, true, true, true, false}},
+		{"between", [2]float64{5, 5}, []bool{false, false, true, false, false}},
+	} {
+		n := kizuna.NumericTest{Op: tc.op, Nums: tc.nums}
+		for i, x := range xs {
+			if got := n.Test(x); got != tc.want[i] {
+				t.Errorf("%v %s %v = %v, want %v", x, tc.op, tc.nums, got, tc.want[i])
+			}
+		}
+	}
+	for _, op := range []string{"eq", "neq", "lt", "lte", "gt", "gte", "between"} {
+		for _, v := range []float64{-3, -2.5, 0, 2.5, 3} {
+			n := kizuna.NumericTest{Op: op, Nums: [2]float64{v, v + 2}}
+			lo, hi, ok := n.IntegerRange(kizuna.MaxCountOperand)
+			for x := int64(-8); x <= 8; x++ {
+				in := ok && x >= lo && x <= hi
+				want := n.Test(float64(x))
+				if op == "neq" {
+					want = !want // neq's range is eq's, its complement taken by the caller
+				}
+				if in != want {
+					t.Errorf("%s %v: IntegerRange [%d, %d] %v says %d is %v; Test says %v", op, n.Nums, lo, hi, ok, x, in, want)
+				}
+			}
+		}
+	}
+}
