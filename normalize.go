@@ -1,6 +1,8 @@
 package kizuna
 
 import (
+	"strings"
+
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
@@ -10,5 +12,20 @@ import (
 // keep a normalized copy written at import time so that no database has to
 // normalize.
 func Normalize(s string) string {
+	if isASCII(s) {
+		// NFKC leaves ASCII as it is, and full case folding maps only A-Z
+		// there: the common case (names, tags, IDs) without the Unicode
+		// tables' cost, which the import pays per friend.
+		return strings.ToLower(s)
+	}
 	return cases.Fold().String(norm.NFKC.String(s))
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -24,6 +24,9 @@ type Segment struct {
 	CreatedAt time.Time       `json:"created_at"`
 	UpdatedAt time.Time       `json:"updated_at"`
 	DeletedAt *time.Time      `json:"deleted_at,omitempty"`
+	// Version grows with every change of the name, filter, folder or
+	// deletion; an edit made from an older version is refused (SegmentEdit).
+	Version int64 `json:"version"`
 }
 
 // SegmentUse is a broadcast that uses a segment.
@@ -58,7 +61,16 @@ type SegmentEdit struct {
 	Name     *string
 	Filter   json.RawMessage
 	FolderID *int64
+	// Version, when not 0, is the version the edit was made from: if the
+	// segment changed since, the edit is refused (ECONFLICT at StalePath,
+	// naming who changed it and when) and changes nothing, so that a stale
+	// editor does not silently undo another person's change.
+	Version int64
 }
+
+// StalePath is the path of the ECONFLICT that refuses an edit made from an
+// old version of a segment.
+const StalePath = "version"
 
 // RestoreWindow is how long a deleted segment can be restored.
 const RestoreWindow = 30 * 24 * time.Hour

@@ -196,11 +196,14 @@ func (s *Server) editSegment(w http.ResponseWriter, r *http.Request, a *kizuna.A
 	if err != nil {
 		return err
 	}
-	obj, err := s.segmentBody(w, r, "name", "folder_id", "filter")
+	obj, err := s.segmentBody(w, r, "name", "folder_id", "filter", "version")
 	if err != nil {
 		return err
 	}
 	var edit kizuna.SegmentEdit
+	if edit.Version, err = versionField(r, obj); err != nil {
+		return err
+	}
 	if edit.Name, err = stringField(obj, "name"); err != nil {
 		return err
 	}

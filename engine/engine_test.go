@@ -104,9 +104,11 @@ func TestEngineEqualsSQL(t *testing.T) {
 					t.Fatal(err)
 				}
 				waitReady(t, e, a)
+				stored := gen.Observe(lines)
+				stored.Tags = gen.FriendTags
 				for k := 0; k < 120; k++ {
 					at := now.Add(time.Duration(r.IntN(48*60)-24*60) * time.Minute)
-					req := kizuna.PreviewRequest{Filter: gen.Filter(r, gen.FriendTags, at), Now: at}
+					req := kizuna.PreviewRequest{Filter: gen.FilterFor(r, stored, at), Now: at}
 					got, gerr := e.Preview(ctx, a, req)
 					want, werr := db.Preview(ctx, a, req)
 					if fmt.Sprint(gerr) != fmt.Sprint(werr) {

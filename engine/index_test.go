@@ -126,12 +126,15 @@ func TestIndexMatchesMatcher(t *testing.T) {
 		for seed := uint64(1); seed <= 3; seed++ {
 			r := rand.New(rand.NewPCG(seed, seed))
 			base := time.Date(2026, 11, 28, 0, 0, 0, 0, loc)
-			friends := parseLines(t, gen.Friends(r, 500, base))
+			lines := gen.Friends(r, 500, base)
+			friends := parseLines(t, lines)
+			stored := gen.Observe(lines)
+			stored.Tags = gen.FriendTags
 			idx := build(friends, loc, gen.FriendTags)
 			facts := factsOf(friends, loc)
 			for _, now := range []time.Time{base, base.Add(-time.Microsecond), base.Add(90 * time.Minute), time.Date(2026, 11, 1, 1, 30, 0, 0, loc), time.Date(2026, 3, 8, 3, 0, 0, 0, loc)} {
 				for k := 0; k < 150; k++ {
-					raw := gen.Filter(r, gen.FriendTags, now)
+					raw := gen.FilterFor(r, stored, now)
 					f, err := kizuna.ParseFilter(raw)
 					if err != nil {
 						t.Fatalf("generated filter refused: %v\n%s", err, raw)

@@ -181,9 +181,12 @@ func (db *DB) ListFriends(ctx context.Context, a *kizuna.Account, q kizuna.Frien
 	where := `f.account_id = ?`
 	args := []any{a.ID}
 	if q.Search != "" {
-		like := "%" + escapeLike(strings.ToLower(q.Search)) + "%"
-		where += ` AND (lower(f.display_name) LIKE ? ESCAPE '\' OR f.line_user_id LIKE ? ESCAPE '\')`
-		args = append(args, like, escapeLike(q.Search)+"%")
+		// Normalized text on both sides, as filters compare strings: 「ﾅｵｷ」
+		// finds 「ナオキ」 and "ＶＩＰ" finds "vip". LINE user IDs are ASCII,
+		// so lower() folds them the same way.
+		norm := kizuna.Normalize(strings.TrimSpace(q.Search))
+		where += ` AND (f.display_name_norm LIKE ? ESCAPE '\' OR lower(f.line_user_id) LIKE ? ESCAPE '\')`
+		args = append(args, "%"+escapeLike(norm)+"%", escapeLike(norm)+"%")
 	}
 	if q.Tag != "" {
 		where += ` AND EXISTS (SELECT 1 FROM friend_tags ft JOIN tags t ON t.id = ft.tag_id WHERE ft.friend_id = f.id AND t.account_id = ? AND t.name = ?)`

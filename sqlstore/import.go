@@ -507,7 +507,7 @@ func newFriendRow(f *kizuna.Friend, loc *time.Location) *friendRow {
 		}
 		row.props = appendProps(row.props, "klaviyo", k.Properties, loc)
 	}
-	row.cols = []any{f.DisplayName, f.Status, f.AddedAt.UnixMicro(), int64(kizuna.DayOf(f.AddedAt, loc)),
+	row.cols = []any{f.DisplayName, kizuna.Normalize(f.DisplayName), f.Status, f.AddedAt.UnixMicro(), int64(kizuna.DayOf(f.AddedAt, loc)),
 		shopLinked, custID, orders, lastUS, lastDay, abandoned, checkouts, hubLinked, contactID, klavLinked, profileID}
 	return row
 }
@@ -589,7 +589,7 @@ func (imp *importer) ensureTags(ctx context.Context) error {
 	})
 }
 
-const friendCols = 18
+const friendCols = 19
 
 // upsertFriends writes the batch's friend rows and returns their IDs by LINE
 // user ID. On PostgreSQL it also returns the IDs of the friends that were
@@ -608,11 +608,11 @@ func (imp *importer) upsertFriends(ctx context.Context) (map[string]int64, []any
 	if imp.conn != nil {
 		returning += `, xmax <> '0'::xid`
 	}
-	err := imp.insertRows(ctx, `INSERT INTO friends (account_id, line_user_id, display_name, status, added_at_us, added_day,
+	err := imp.insertRows(ctx, `INSERT INTO friends (account_id, line_user_id, display_name, display_name_norm, status, added_at_us, added_day,
 		shopify_linked, shopify_customer_id, shopify_orders_count, shopify_last_order_us, shopify_last_order_day, shopify_abandoned_us, shopify_checkouts,
 		hubspot_linked, hubspot_contact_id, klaviyo_linked, klaviyo_profile_id, updated_at_us) VALUES `,
 		` ON CONFLICT (account_id, line_user_id) DO UPDATE SET
-		display_name = excluded.display_name, status = excluded.status, added_at_us = excluded.added_at_us, added_day = excluded.added_day,
+		display_name = excluded.display_name, display_name_norm = excluded.display_name_norm, status = excluded.status, added_at_us = excluded.added_at_us, added_day = excluded.added_day,
 		shopify_linked = excluded.shopify_linked, shopify_customer_id = excluded.shopify_customer_id, shopify_orders_count = excluded.shopify_orders_count,
 		shopify_last_order_us = excluded.shopify_last_order_us, shopify_last_order_day = excluded.shopify_last_order_day,
 		shopify_abandoned_us = excluded.shopify_abandoned_us, shopify_checkouts = excluded.shopify_checkouts,

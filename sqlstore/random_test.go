@@ -185,6 +185,10 @@ func runDifferential(t *testing.T, db *sqlstore.DB, sc diffScenario, seed uint64
 	for _, tg := range tags {
 		tagNames = append(tagNames, tg.Name)
 	}
+	// Operands aim at the values the lines store, where a comparison that is
+	// off by its boundary (lt as lte) shows.
+	stored := gen.Observe(lines)
+	stored.Tags = tagNames
 	loc := a.Location()
 	r := rand.New(rand.NewPCG(seed, 2))
 	failures, empty, everyone := 0, 0, 0
@@ -196,7 +200,7 @@ func runDifferential(t *testing.T, db *sqlstore.DB, sc diffScenario, seed uint64
 	}
 	for i := range randomFilters() {
 		now := sc.nows[i%len(sc.nows)]
-		raw := gen.Filter(r, tagNames, now)
+		raw := gen.FilterFor(r, stored, now)
 		f, err := kizuna.ParseFilter(raw)
 		if err != nil {
 			t.Fatalf("seed %d: filter %d is not valid: %v\n%s", seed, i, err, raw)

@@ -16,14 +16,14 @@ import (
 // live segment has this name" hold when it commits, and records itself in
 // segment_changes with its actor.
 
-const segmentCols = `id, name, folder_id, filter, count, counted_at_us, created_at_us, updated_at_us, deleted_at_us`
+const segmentCols = `id, name, folder_id, filter, count, counted_at_us, created_at_us, updated_at_us, deleted_at_us, version`
 
 func scanSegment(row interface{ Scan(...any) error }, loc *time.Location) (*kizuna.Segment, error) {
 	var s kizuna.Segment
 	var folder, count, counted, deleted sql.NullInt64
 	var filter string
 	var created, updated int64
-	if err := row.Scan(&s.ID, &s.Name, &folder, &filter, &count, &counted, &created, &updated, &deleted); err != nil {
+	if err := row.Scan(&s.ID, &s.Name, &folder, &filter, &count, &counted, &created, &updated, &deleted, &s.Version); err != nil {
 		return nil, err
 	}
 	s.Filter = json.RawMessage(filter)
@@ -222,7 +222,11 @@ func (db *DB) EditSegment(ctx context.Context, a *kizuna.Account, actor string, 
 		if err != nil {
 			return err
 		}
+		if edit.Version != 0 && edit.Version != old.Version {
+			return db.staleSegment(ctx, tx, a, old, edit.Version)
+		}
 		now := db.Now().UnixMicro()
+		changed := false
 		if edit.Name != nil {
 			name, err := kizuna.CleanName("name", *edit.Name)
 			if err != nil {
@@ -238,6 +242,7 @@ func (db *DB) EditSegment(ctx context.Context, a *kizuna.Account, actor string, 
 				if err := db.recordChange(ctx, tx, id, kizuna.SegmentChange{Actor: actor, Action: "rename", NameBefore: old.Name, NameAfter: name}); err != nil {
 					return err
 				}
+				changed = true
 			}
 		}
 		if edit.Filter != nil {
@@ -253,6 +258,7 @@ func (db *DB) EditSegment(ctx context.Context, a *kizuna.Account, actor string, 
 				if err := db.recordChange(ctx, tx, id, kizuna.SegmentChange{Actor: actor, Action: "edit", FilterBefore: old.Filter, FilterAfter: json.RawMessage(canon)}); err != nil {
 					return err
 				}
+				changed = true
 			}
 		}
 		if edit.FolderID != nil && *edit.FolderID != folderOf(old) {
@@ -269,11 +275,45 @@ func (db *DB) EditSegment(ctx context.Context, a *kizuna.Account, actor string, 
 			if err := db.recordChange(ctx, tx, id, kizuna.SegmentChange{Actor: actor, Action: "move"}); err != nil {
 				return err
 			}
+			changed = true
+		}
+		// One version step for the whole edit, checked in the UPDATE that
+		// takes it (the account's write lock already orders edits, so the
+		// check above sees the same row; this keeps the rule where the row
+		// changes).
+		if changed {
+			from := old.Version
+			if edit.Version != 0 {
+				from = edit.Version
+			}
+			res, err := tx.ExecContext(ctx, db.q(`UPDATE segments SET version = version + 1 WHERE id = ? AND version = ?`), id, from)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n != 1 {
+				return db.staleSegment(ctx, tx, a, old, edit.Version)
+			}
 		}
 		s, err = db.segment(ctx, tx, a, id)
 		return err
 	})
 	return s, err
+}
+
+// staleSegment is the refusal of an edit made from an older version of s:
+// it names who changed the segment last, and when, in the account's zone.
+func (db *DB) staleSegment(ctx context.Context, tx *sql.Tx, a *kizuna.Account, s *kizuna.Segment, from int64) error {
+	var actor string
+	var at int64
+	err := tx.QueryRowContext(ctx, db.q(`SELECT actor, at_us FROM segment_changes WHERE segment_id = ? ORDER BY id DESC LIMIT 1`), s.ID).Scan(&actor, &at)
+	if err != nil {
+		return fmt.Errorf("last change of segment %d: %w", s.ID, err)
+	}
+	return &kizuna.Error{Code: kizuna.ECONFLICT, Path: kizuna.StalePath, Message: fmt.Sprintf(
+		"%s changed this segment at %s, after this edit started from version %d (now %d): reload it, and apply your change again",
+		actor, time.UnixMicro(at).In(a.Location()).Format("2006-01-02 15:04:05 MST"), from, s.Version)}
 }
 
 // folderOf returns a segment's folder ID, 0 for none.
@@ -303,7 +343,7 @@ func (db *DB) DeleteSegment(ctx context.Context, a *kizuna.Account, actor string
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, db.q(`UPDATE segments SET deleted_at_us = ? WHERE id = ?`), db.Now().UnixMicro(), id); err != nil {
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE segments SET deleted_at_us = ?, version = version + 1 WHERE id = ?`), db.Now().UnixMicro(), id); err != nil {
 			return err
 		}
 		return db.recordChange(ctx, tx, id, kizuna.SegmentChange{Actor: actor, Action: "delete", NameBefore: old.Name})
@@ -335,7 +375,7 @@ func (db *DB) RestoreSegment(ctx context.Context, a *kizuna.Account, actor strin
 			}
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, db.q(`UPDATE segments SET deleted_at_us = NULL, updated_at_us = ? WHERE id = ?`), db.Now().UnixMicro(), id); err != nil {
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE segments SET deleted_at_us = NULL, updated_at_us = ?, version = version + 1 WHERE id = ?`), db.Now().UnixMicro(), id); err != nil {
 			return err
 		}
 		if err := db.recordChange(ctx, tx, id, kizuna.SegmentChange{Actor: actor, Action: "restore", NameAfter: name}); err != nil {

@@ -120,7 +120,10 @@ func (s *Server) saveSegment(w http.ResponseWriter, r *http.Request, ss *session
 	if id == 0 {
 		_, err = s.Store.CreateSegment(ctx, a, actor, name, folderID, json.RawMessage(filter))
 	} else {
-		_, err = s.Store.EditSegment(ctx, a, actor, id, kizuna.SegmentEdit{Name: &name, Filter: json.RawMessage(filter), FolderID: &folderID})
+		// The form carries the version it was opened at: a save from an
+		// older one is refused rather than undoing someone else's change.
+		version, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+		_, err = s.Store.EditSegment(ctx, a, actor, id, kizuna.SegmentEdit{Name: &name, Filter: json.RawMessage(filter), FolderID: &folderID, Version: version})
 	}
 	if err != nil {
 		// A refused save changes nothing: the folder made for it goes
@@ -131,6 +134,10 @@ func (s *Server) saveSegment(w http.ResponseWriter, r *http.Request, ss *session
 				return
 			}
 			p.FolderID = 0
+		}
+		if isStale(err) {
+			s.refuseStale(w, r, ss, a, p, id)
+			return
 		}
 		refuse(err)
 		return

@@ -31,6 +31,11 @@ func (s *Server) tags(w http.ResponseWriter, r *http.Request, ss *session, a *ki
 }
 
 func (s *Server) tagsPage(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, status int, errMsg string) {
+	s.tagsPageWith(w, r, ss, a, status, errMsg, nil)
+}
+
+// tagsPageWith is tagsPage with a warning about a similar tag, if any.
+func (s *Server) tagsPageWith(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, status int, errMsg string, similar *similarTag) {
 	ctx := r.Context()
 	tags, err := s.Store.Tags(ctx, a)
 	if err != nil {
@@ -62,7 +67,7 @@ func (s *Server) tagsPage(w http.ResponseWriter, r *http.Request, ss *session, a
 		}
 	}
 	s.render(w, r, status, "tags", &page{Lang: lang, Title: t(lang, "nav.tags"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
-		AccountName: a.Name, Path: tagsURL(a), TagRows: rows, Segments: segs, Error: errMsg, Notice: notice})
+		AccountName: a.Name, Path: tagsURL(a), TagRows: rows, Segments: segs, Error: errMsg, Notice: notice, Similar: similar})
 }
 
 // tagDone goes back to the tags page after a change; a refusal shows the
@@ -82,12 +87,18 @@ func (s *Server) tagDone(w http.ResponseWriter, r *http.Request, ss *session, a 
 }
 
 func (s *Server) createTag(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
+	if s.warnSimilarTag(w, r, ss, a, "", r.PostFormValue("name")) {
+		return
+	}
 	s.tagDone(w, r, ss, a, s.Store.CreateTag(r.Context(), a, r.PostFormValue("name")), tagsURL(a))
 }
 
 // renameTag renames the tag "from" to "to"; the store rewrites the saved
 // segments that test it.
 func (s *Server) renameTag(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
+	if s.warnSimilarTag(w, r, ss, a, r.PostFormValue("from"), r.PostFormValue("to")) {
+		return
+	}
 	err := s.Store.RenameTag(r.Context(), a, ss.user.Email, r.PostFormValue("from"), r.PostFormValue("to"))
 	s.tagDone(w, r, ss, a, err, tagsURL(a))
 }

@@ -178,6 +178,7 @@ type page struct {
 	Tokens   []tokenRow
 	NewToken string
 	IsOwner  bool
+	Similar  *similarTag // the tags page: a new name equal to a tag after normalization
 	// Settings: the account's members, and a new member's first password.
 	AccountMembers []kizuna.Member
 	Invited        *kizuna.Invited
@@ -502,7 +503,7 @@ func (s *Server) segments(w http.ResponseWriter, r *http.Request, ss *session, a
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	if q != "" { // count only the segments the search shows
 		segs = slices.DeleteFunc(segs, func(seg *kizuna.Segment) bool {
-			return !strings.Contains(strings.ToLower(seg.Name), strings.ToLower(q))
+			return !strings.Contains(kizuna.Normalize(seg.Name), kizuna.Normalize(q))
 		})
 	}
 	if err := kizuna.Recount(r.Context(), s.Store, a, segs); err != nil {

@@ -353,7 +353,11 @@ func (g *generator) day(t time.Time) string {
 // which should be the tags that exist in the account; with none, no
 // condition tests friend tags.
 func Filter(r *rand.Rand, tags []string, now time.Time) json.RawMessage {
-	c := &filterGen{r: r, tags: tags, now: now}
+	return filter(&filterGen{r: r, tags: tags, now: now})
+}
+
+func filter(c *filterGen) json.RawMessage {
+	r := c.r
 	groups := make([]any, 1+r.IntN(4))
 	for i := range groups {
 		conds := make([]any, pick(r, []int{1, 1, 1, 2, 2, 3, 4}))
@@ -370,9 +374,10 @@ func Filter(r *rand.Rand, tags []string, now time.Time) json.RawMessage {
 }
 
 type filterGen struct {
-	r    *rand.Rand
-	tags []string
-	now  time.Time
+	r      *rand.Rand
+	tags   []string
+	now    time.Time
+	stored *Stored // nil: operands from the pools only
 }
 
 var fields = []string{
@@ -445,6 +450,10 @@ func (c *filterGen) condition() map[string]any {
 		return set(pick(r, []string{"member_of", "not_member_of"}), some(r, KlaviyoLists, 2))
 	}
 	// hubspot.property, klaviyo.property
+	if aimed := c.aimedProperty(m); aimed != nil {
+		return aimed
+	}
+	m["field"] = field
 	m["property"] = pick(r, PropertyNames)
 	if chance(r, 3) {
 		m["property"] = "never_set"
