@@ -27,7 +27,7 @@ func (db *DB) CreateTag(ctx context.Context, a *kizuna.Account, name string) err
 		if _, ok, err := db.tagID(ctx, tx, a, name); err != nil {
 			return err
 		} else if ok {
-			return &kizuna.Error{Code: kizuna.ECONFLICT, Message: fmt.Sprintf("a tag named %q already exists", name), Path: "name"}
+			return kizuna.ErrorAt(kizuna.ECONFLICT, "name", "a tag named %q already exists", name)
 		}
 		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO tags (account_id, name) VALUES (?, ?)`), a.ID, name); err != nil {
 			return err
@@ -83,7 +83,7 @@ func (db *DB) RenameTag(ctx context.Context, a *kizuna.Account, actor, from, to 
 		if _, taken, err := db.tagID(ctx, tx, a, to); err != nil {
 			return err
 		} else if taken {
-			return &kizuna.Error{Code: kizuna.ECONFLICT, Message: fmt.Sprintf("a tag named %q already exists", to), Path: "name"}
+			return kizuna.ErrorAt(kizuna.ECONFLICT, "name", "a tag named %q already exists", to)
 		}
 		if _, err := tx.ExecContext(ctx, db.q(`UPDATE tags SET name = ? WHERE id = ?`), to, id); err != nil {
 			return err
