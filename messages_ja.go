@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // LocalMessage returns the user-safe message of err in lang: for "ja", the
@@ -36,12 +38,27 @@ func LocalMessage(err error, lang string) string {
 	}
 	args := make([]any, len(e.args))
 	for i, a := range e.args {
-		if inner, ok := a.(error); ok {
-			a = LocalMessage(inner, lang)
+		switch v := a.(type) {
+		case error:
+			a = LocalMessage(v, lang)
+		case Names:
+			a = "「" + strings.Join(v, "」、「") + "」"
 		}
 		args[i] = a
 	}
 	return fmt.Sprintf(ja, args...)
+}
+
+// Names are names (of segments, tags) in a message: quoted and joined with
+// commas in English, 「」 and 、 in Japanese.
+type Names []string
+
+func (n Names) String() string {
+	q := make([]string, len(n))
+	for i, s := range n {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
 }
 
 // englishArgs returns args with each error replaced by its ErrorMessage, so
@@ -106,44 +123,44 @@ var messagesJA = map[string]string{
 	"between needs two dates [from, to]":                                  "期間には開始日と終了日の2つを入力してください。",
 	"between needs two numbers [lo, hi]":                                  "範囲には下限と上限の2つの数を入力してください。",
 	"value must be a date string YYYY-MM-DD":                              "日付を YYYY-MM-DD の形で入力してください。",
-	"%q is not a date that exists, written YYYY-MM-DD":                    "%q は存在する日付ではありません。YYYY-MM-DD の形で入力してください。",
+	"%q is not a date that exists, written YYYY-MM-DD":                    "「%s」は存在する日付ではありません。YYYY-MM-DD の形で入力してください。",
 	"value must be an integer (a JSON number, not a string)":              "整数を入力してください。",
 	"value must be a number (a JSON number, not a string)":                "数値を入力してください。",
 	"value is not a finite number":                                        "値が大きすぎるか、数値ではありません。",
 	"value must be an integer, got %s":                                    "整数を入力してください（入力された値：%s）。",
-	"no friend tag is named %q in this account":                           "このアカウントに %q というタグはありません。",
+	"no friend tag is named %q in this account":                           "このアカウントに「%s」というタグはありません。",
 
 	// Names, tags, folders and segments.
 	"the name is empty":                                              "名前を入力してください。",
 	"the name is not valid UTF-8":                                    "名前に使えない文字が含まれています。",
 	"the name is longer than 100 characters":                         "名前は100文字以内にしてください。",
 	"a tag name is empty":                                            "タグ名を入力してください。",
-	"tag %q is both added and removed":                               "タグ %q を追加と削除の両方に指定しています。",
-	"a tag named %q already exists":                                  "%q というタグはすでにあります。",
-	"a segment named %q already exists":                              "%q というセグメントはすでにあります。",
-	"a folder named %q already exists":                               "%q というフォルダはすでにあります。",
-	"no tag %q in account %q":                                        "アカウント %[2]q にタグ %[1]q はありません。",
-	"the tag %q is used by segment(s) %s: edit or delete them first": "タグ %[1]q はセグメント %[2]s で使われています。先にそのセグメントを編集するか削除してください。",
+	"tag %q is both added and removed":                               "タグ「%s」を追加と削除の両方に指定しています。",
+	"a tag named %q already exists":                                  "「%s」というタグはすでにあります。",
+	"a segment named %q already exists":                              "「%s」というセグメントはすでにあります。",
+	"a folder named %q already exists":                               "「%s」というフォルダはすでにあります。",
+	"no tag %q in account %q":                                        "アカウント「%[2]s」にタグ「%[1]s」はありません。",
+	"the tag %q is used by segment(s) %s: edit or delete them first": "タグ「%[1]s」はセグメント%[2]sで使われています。先にそのセグメントを編集するか削除してください。",
 	"no segment %d":                                                  "セグメント %d はありません。",
-	"no segment %d in account %q":                                    "アカウント %[2]q にセグメント %[1]d はありません。",
-	"no folder %d in account %q":                                     "アカウント %[2]q にフォルダ %[1]d はありません。",
-	"no folder %q":                                                   "フォルダ %q はありません。",
+	"no segment %d in account %q":                                    "アカウント「%[2]s」にセグメント %[1]d はありません。",
+	"no folder %d in account %q":                                     "アカウント「%[2]s」にフォルダ %[1]d はありません。",
+	"no folder %q":                                                   "フォルダ「%s」はありません。",
 	"no folder named":                                                "フォルダ名を指定してください。",
 	"the folder holds %d segment(s): move or delete them first":      "フォルダにセグメントが%d件あります。先に移動するか削除してください。",
-	"no deleted segment %d in account %q that can still be restored": "アカウント %[2]q に復元できる削除済みセグメント %[1]d はありません。",
+	"no deleted segment %d in account %q that can still be restored": "アカウント「%[2]s」に復元できる削除済みセグメント %[1]d はありません。",
 	"this segment cannot come back: %s (create the tag again first)": "このセグメントは復元できません：%s（先にタグを作成し直してください）",
-	"no friend %q in account %q":                                     "アカウント %[2]q に友だち %[1]q はいません。",
+	"no friend %q in account %q":                                     "アカウント「%[2]s」に友だち「%[1]s」はいません。",
 	"the page cursor is not one this server made":                    "ページの指定が正しくありません。最初のページからやり直してください。",
 
 	// Users, members and accounts.
 	"enter an e-mail address such as name@example.com":                   "name@example.com のような形でメールアドレスを入力してください。",
 	"the password needs at least 10 characters":                          "パスワードは10文字以上にしてください。",
 	"role must be \"owner\" or \"member\"":                               "権限は「オーナー」か「メンバー」を選んでください。",
-	"a user with the e-mail address %q already exists":                   "メールアドレス %q のユーザーはすでにいます。",
+	"a user with the e-mail address %q already exists":                   "メールアドレス「%s」のユーザーはすでにいます。",
 	"%s was just added by someone else; try again":                       "%s はたった今ほかの人が追加しました。もう一度お試しください。",
 	"%s is already a member of this account":                             "%s はすでにこのアカウントのメンバーです。",
 	"this is the account's only owner: make someone else an owner first": "このアカウントのオーナーはこの人だけです。先にほかの人をオーナーにしてください。",
-	"user %d is not a member of account %q":                              "ユーザー %[1]d はアカウント %[2]q のメンバーではありません。",
+	"user %d is not a member of account %q":                              "ユーザー %[1]d はアカウント「%[2]s」のメンバーではありません。",
 	"no user %d":                                                         "ユーザー %d はいません。",
 	"the current password is wrong":                                      "現在のパスワードが正しくありません。",
 	"the e-mail address or the password is wrong":                        "メールアドレスまたはパスワードが正しくありません。",
@@ -153,12 +170,12 @@ var messagesJA = map[string]string{
 	"account name %q must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit": "アカウント名 %q は、英字・数字・'.'・'_'・'-' の1〜63文字で、英字か数字で始めてください。",
 	"time zone %q is not an IANA zone name such as Asia/Tokyo":                                       "タイムゾーン %q は Asia/Tokyo のようなIANAのタイムゾーン名ではありません。",
 	"unknown time zone %q: use an IANA zone name such as Asia/Tokyo":                                 "不明なタイムゾーン %q です。Asia/Tokyo のようなIANAのタイムゾーン名にしてください。",
-	"an account named %q already exists":                                                             "%q というアカウントはすでにあります。",
-	"no account is named %q":                                                                         "%q というアカウントはありません。",
-	"no account named %q":                                                                            "%q というアカウントはありません。",
+	"an account named %q already exists":                                                             "「%s」というアカウントはすでにあります。",
+	"no account is named %q":                                                                         "「%s」というアカウントはありません。",
+	"no account named %q":                                                                            "「%s」というアカウントはありません。",
 	"invalid API token":                                                                              "APIトークンが正しくありません。",
 	"the API token is not valid":                                                                     "APIトークンが正しくありません。",
-	"no API token %d in account %q":                                                                  "アカウント %[2]q にAPIトークン %[1]d はありません。",
+	"no API token %d in account %q":                                                                  "アカウント「%[2]s」にAPIトークン %[1]d はありません。",
 
 	// The catalog of HubSpot and Klaviyo names.
 	"catalog: %s": "カタログ：%s",

@@ -202,6 +202,9 @@ func verbsOf(format string) []string {
 			next, _ = strconv.Atoi(strings.Trim(m[1], "[]"))
 		}
 		v := m[0][len(m[0])-1:]
+		if v == "q" { // Japanese may quote with 「%s」 where English has %q
+			v = "s"
+		}
 		out = append(out, fmt.Sprintf("%d:%s", next, v))
 		next++
 	}
@@ -222,10 +225,10 @@ func TestLocalMessage(t *testing.T) {
 	}{
 		{between, "between needs lo <= hi, got 10 > 2", "範囲は下限を上限以下にしてください（10 が 2 より大きくなっています）。", "groups[0].conditions[0].value"},
 		{&Error{Code: EINVALID, Message: "the name is empty", Path: "name"}, "the name is empty", "名前を入力してください。", "name"},
-		{ErrorAt(ENOTFOUND, "", "no tag %q in account %q", "VIP", "shop"), `no tag "VIP" in account "shop"`, `アカウント "shop" にタグ "VIP" はありません。`, ""},
+		{ErrorAt(ENOTFOUND, "", "no tag %q in account %q", "VIP", "shop"), `no tag "VIP" in account "shop"`, `アカウント「shop」にタグ「VIP」はありません。`, ""},
 		{Errorf(ECONFLICT, "this segment cannot come back: %s (create the tag again first)", inner),
 			`this segment cannot come back: no friend tag is named "VIP" in this account (create the tag again first)`,
-			`このセグメントは復元できません：このアカウントに "VIP" というタグはありません。（先にタグを作成し直してください）`, ""},
+			`このセグメントは復元できません：このアカウントに「VIP」というタグはありません。（先にタグを作成し直してください）`, ""},
 		{fmt.Errorf("wrapped: %w", between), "between needs lo <= hi, got 10 > 2", "範囲は下限を上限以下にしてください（10 が 2 より大きくなっています）。", "groups[0].conditions[0].value"},
 		{errors.New("disk on fire"), "internal error", "内部エラーが発生しました。", ""},
 		{&Error{Code: EINVALID, Message: "a message with no Japanese"}, "a message with no Japanese", "a message with no Japanese", ""},

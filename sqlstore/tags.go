@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/kizuna-line/kizuna"
@@ -182,11 +181,11 @@ func (db *DB) DeleteTag(ctx context.Context, a *kizuna.Account, name string) err
 			return err
 		}
 		if len(segs) > 0 {
-			names := make([]string, len(segs))
+			names := make(kizuna.Names, len(segs))
 			for i, s := range segs {
-				names[i] = fmt.Sprintf("%q", s.Name)
+				names[i] = s.Name
 			}
-			return kizuna.Errorf(kizuna.ECONFLICT, "the tag %q is used by segment(s) %s: edit or delete them first", name, strings.Join(names, ", "))
+			return kizuna.Errorf(kizuna.ECONFLICT, "the tag %q is used by segment(s) %s: edit or delete them first", name, names)
 		}
 		c, err := db.carriers(ctx, tx, id)
 		if err != nil {

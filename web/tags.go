@@ -73,9 +73,9 @@ func (s *Server) tagDone(w http.ResponseWriter, r *http.Request, ss *session, a 
 	case "":
 		http.Redirect(w, r, next, http.StatusSeeOther)
 	case kizuna.EINVALID, kizuna.EINVALIDFILTER:
-		s.tagsPage(w, r, ss, a, http.StatusBadRequest, kizuna.ErrorMessage(err))
+		s.tagsPage(w, r, ss, a, http.StatusBadRequest, s.refusal(r, ss, err))
 	case kizuna.ECONFLICT:
-		s.tagsPage(w, r, ss, a, http.StatusConflict, kizuna.ErrorMessage(err))
+		s.tagsPage(w, r, ss, a, http.StatusConflict, s.refusal(r, ss, err))
 	default:
 		s.failOrNotFound(w, r, ss, err)
 	}

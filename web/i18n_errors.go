@@ -1,0 +1,33 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/kizuna-line/kizuna"
+)
+
+// refusal is err's message in the language of the page: the Japanese of a
+// refusal (kizuna.LocalMessage) for a Japanese page, its English otherwise.
+// Pages and the editor's JSON calls show this; the JSON API keeps the
+// English message.
+func (s *Server) refusal(r *http.Request, ss *session, err error) string {
+	var u *kizuna.User
+	if ss != nil {
+		u = ss.user
+	}
+	return kizuna.LocalMessage(err, s.lang(r, u))
+}
+
+// i18nMessages are the words of refusals that the web pages make themselves,
+// in English and Japanese.
+var i18nMessages = map[string][2]string{}
+
+// errorPath is the path of err's *kizuna.Error (the field it concerns), or "".
+func errorPath(err error) string {
+	var e *kizuna.Error
+	if errors.As(err, &e) {
+		return e.Path
+	}
+	return ""
+}
