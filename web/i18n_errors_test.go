@@ -54,7 +54,9 @@ func TestRefusalsInJapanese(t *testing.T) {
 			}
 			b, _ := io.ReadAll(res.Body)
 			res.Body.Close()
-			var out struct{ Error struct{ Code, Message, Path string } }
+			var out struct {
+				Error struct{ Code, Message, Path string }
+			}
 			if err := json.Unmarshal(b, &out); err != nil || res.StatusCode != http.StatusBadRequest {
 				t.Fatalf("preview of an invalid between: %d %s", res.StatusCode, b)
 			}
