@@ -19,9 +19,11 @@ func (s *Server) refusal(r *http.Request, ss *session, err error) string {
 	return kizuna.LocalMessage(err, s.lang(r, u))
 }
 
-// i18nMessages are the words of refusals that the web pages make themselves,
-// in English and Japanese.
-var i18nMessages = map[string][2]string{}
+// i18nMessages are the words of failures that the web pages say
+// themselves, in English and Japanese.
+var i18nMessages = map[string][2]string{
+	"internal": {"Something went wrong on our side. Try again in a moment.", "サーバーで問題が発生しました。しばらくしてからもう一度お試しください。"},
+}
 
 // errorPath is the path of err's *kizuna.Error (the field it concerns), or "".
 func errorPath(err error) string {

@@ -132,3 +132,25 @@ func between(s, start, end string) string {
 	in, _, _ := strings.Cut(after, end)
 	return in
 }
+
+// TestFailureInJapanese: a failure the server cannot recover from (here, its
+// database closed) is said in the browser's language.
+func TestFailureInJapanese(t *testing.T) {
+	f := manageSetup(t)
+	c := f.ownerClient
+	c.do("GET", "/a/shop-a/segments", nil)
+	f.db.Close()
+	for lang, want := range map[string]string{"ja": "サーバーで問題が発生しました。", "en": "Something went wrong on our side."} {
+		req, _ := http.NewRequest("GET", f.url+"/a/shop-a/segments", nil)
+		req.Header.Set("Accept-Language", lang)
+		res, err := c.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusInternalServerError || !strings.Contains(string(b), want) {
+			t.Errorf("%s: %d %q, want 500 with %q", lang, res.StatusCode, b, want)
+		}
+	}
+}

@@ -311,7 +311,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	s.Logger.Error("web: request failed", "path", r.URL.Path, "err", err)
-	http.Error(w, "Internal error", http.StatusInternalServerError)
+	http.Error(w, t(s.lang(r, nil), "internal"), http.StatusInternalServerError)
 }
 
 // failOrNotFound answers "not found" for ENOTFOUND and fails otherwise.
