@@ -99,7 +99,7 @@ func (s *Server) saveSegment(w http.ResponseWriter, r *http.Request, ss *session
 			s.fail(w, r, err)
 			return
 		}
-		p.Error, p.ErrorPath = s.refusal(r, ss, err), errorPath(err)
+		p.Error, p.ErrorAt = s.refusal(r, ss, err), errorControl(r, err)
 		s.renderEditor(w, r, ss, a, p, http.StatusBadRequest)
 	}
 	if _, err := kizuna.ParseFilter([]byte(filter)); err != nil {

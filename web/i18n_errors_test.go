@@ -80,7 +80,7 @@ func TestRefusalsInJapanese(t *testing.T) {
 			if code != http.StatusConflict {
 				t.Fatalf("deleting a used tag: %d", code)
 			}
-			want("deleting a used tag", between(body, `role="alert"`, "</p>"), "タグ「VIP」はセグメント「"+f.vipName+"」で使われています", `the tag &#34;VIP&#34; is used by segment(s) `)
+			want("deleting a used tag (in the tag's row)", between(body, `data-tag="VIP"`, "</tr>"), "タグ「VIP」はセグメント「"+f.vipName+"」で使われています", `the tag &#34;VIP&#34; is used by segment(s) `)
 
 			// Restoring a deleted segment whose name was taken meanwhile.
 			seg, err := f.db.CreateSegment(ctx, f.a, "test", "Spring "+lang, 0, json.RawMessage(f.vipFilter))
@@ -101,8 +101,8 @@ func TestRefusalsInJapanese(t *testing.T) {
 		})
 	}
 
-	// Removing the last owner: the Japanese owner is the account's only
-	// owner once the others have left.
+	// Removing the last owner (refused in the members' section): the Japanese
+	// owner is the account's only owner once the others have left.
 	jaUser, err := f.db.Authenticate(ctx, "ja@example.com", "correct horse battery")
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +118,7 @@ func TestRefusalsInJapanese(t *testing.T) {
 	}
 	c := manageSignIn(t, f.newClient(), "ja@example.com")
 	code, _, body := submit(c, fmt.Sprintf("/a/shop-a/settings/members/%d/remove", jaUser.ID), withCSRF(c, nil))
-	if code != http.StatusConflict || !strings.Contains(between(body, `role="alert"`, "</p>"), "このアカウントのオーナーはこの人だけです。先にほかの人をオーナーにしてください。") {
+	if code != http.StatusConflict || !strings.Contains(between(body, `id="members-section"`, `id="password-section"`), "このアカウントのオーナーはこの人だけです。先にほかの人をオーナーにしてください。") {
 		t.Errorf("removing the last owner: %d\n%s", code, body)
 	}
 }

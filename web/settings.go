@@ -53,6 +53,9 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, ss *sess
 		return
 	}
 	p.AccountMembers = members
+	if p.Error != "" {
+		p.ErrorAt = errorControl(r, nil)
+	}
 	if ss.role(a.Name) == kizuna.RoleOwner {
 		tokens, err := s.Store.Tokens(r.Context(), a)
 		if err != nil {

@@ -62,7 +62,7 @@ func (s *Server) tagsPage(w http.ResponseWriter, r *http.Request, ss *session, a
 		}
 	}
 	s.render(w, r, status, "tags", &page{Lang: lang, Title: t(lang, "nav.tags"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
-		AccountName: a.Name, Path: tagsURL(a), TagRows: rows, Segments: segs, Error: errMsg, Notice: notice})
+		AccountName: a.Name, Path: tagsURL(a), TagRows: rows, Segments: segs, Error: errMsg, ErrorAt: errorControl(r, nil), Notice: notice})
 }
 
 // tagDone goes back to the tags page after a change; a refusal shows the

@@ -151,7 +151,7 @@ type page struct {
 	Accounts                             []kizuna.Membership
 	// Page-specific.
 	Error, Email, Message, Query, Sort string
-	ErrorPath                          string // where Error is, when it concerns one field (e.g. "name")
+	ErrorAt                            string // the form control Error concerns, where it is shown (see errorControl)
 	Groups                             []folderGroup
 	Tag, Next                          string
 	Friends                            []kizuna.FriendSummary
