@@ -49,12 +49,12 @@ type CatalogOption struct {
 func ParseCatalog(data []byte) (*Catalog, error) {
 	var c Catalog
 	if !utf8.Valid(data) {
-		return nil, at(Errorf(EINVALID, "catalog: the document is not valid UTF-8"), "$")
+		return nil, ErrorAt(EINVALID, "$", "catalog: the document is not valid UTF-8")
 	}
 	if err := strictUnmarshal(data, &c, ""); err != nil {
 		var e *Error
 		errors.As(err, &e)
-		return nil, &Error{Code: EINVALID, Message: "catalog: " + e.Message, Path: e.Path}
+		return nil, ErrorAt(EINVALID, e.Path, "catalog: %s", err)
 	}
 	if c.HubSpot == nil && c.Klaviyo == nil {
 		return nil, &Error{Code: EINVALID, Message: "catalog names no integration: expected \"hubspot\" and/or \"klaviyo\"", Path: "$"}
@@ -73,7 +73,7 @@ func ParseCatalog(data []byte) (*Catalog, error) {
 			if listKey == "lists" {
 				wrong = "segments"
 			}
-			return &Error{Code: EINVALID, Message: fmt.Sprintf("%s has no %s; use %s", name, wrong, listKey), Path: name + "." + wrong}
+			return ErrorAt(EINVALID, name+"."+wrong, "%s has no %s; use %s", name, wrong, listKey)
 		}
 		if s.Properties == nil {
 			s.Properties = []CatalogProperty{}
@@ -91,7 +91,7 @@ func ParseCatalog(data []byte) (*Catalog, error) {
 				return err
 			}
 			if seen[l.ID] {
-				return &Error{Code: EINVALID, Message: fmt.Sprintf("id %q appears twice", l.ID), Path: p + ".id"}
+				return ErrorAt(EINVALID, p+".id", "id %q appears twice", l.ID)
 			}
 			seen[l.ID] = true
 		}
@@ -116,11 +116,11 @@ func ParseCatalog(data []byte) (*Catalog, error) {
 				}
 			}
 			if seen[pr.Name] {
-				return &Error{Code: EINVALID, Message: fmt.Sprintf("property %q appears twice", pr.Name), Path: p + ".name"}
+				return ErrorAt(EINVALID, p+".name", "property %q appears twice", pr.Name)
 			}
 			seen[pr.Name] = true
 			if typeOps[pr.Type] == nil {
-				return &Error{Code: EINVALID, Message: fmt.Sprintf("unknown type %q: use string, number, bool, date or days_since", pr.Type), Path: p + ".type"}
+				return ErrorAt(EINVALID, p+".type", "unknown type %q: use string, number, bool, date or days_since", pr.Type)
 			}
 		}
 		return nil

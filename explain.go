@@ -1,6 +1,7 @@
 package kizuna
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -49,7 +50,7 @@ func Explain(f *Filter, fr *Friend, cat *Catalog, loc *time.Location, now time.T
 			if !s.ja && !c.IsProperty() {
 				asks = capitalize(asks)
 			}
-			g.Conditions = append(g.Conditions, ConditionExplanation{Condition: *c, Asks: asks, Value: s.value(c, ff, now, loc), Result: r})
+			g.Conditions = append(g.Conditions, ConditionExplanation{Condition: *c, Asks: asks, Value: s.value(c, ff, fr, now, loc), Result: r})
 			g.Matched = g.Matched && r
 		}
 		out.Groups = append(out.Groups, g)
@@ -59,8 +60,11 @@ func Explain(f *Filter, fr *Friend, cat *Catalog, loc *time.Location, now time.T
 	return out
 }
 
-// value describes the friend's own value for what the condition tests.
-func (s *summarizer) value(c *Condition, ff *FriendFacts, now time.Time, loc *time.Location) string {
+// value describes the friend's own value for what the condition tests, in
+// the marketer's words: lists and properties by their catalog names and
+// labels (IDs and property names when the catalog does not know them), an
+// option's label, yes or no, and times in the account's zone.
+func (s *summarizer) value(c *Condition, ff *FriendFacts, fr *Friend, now time.Time, loc *time.Location) string {
 	ago := func(d Day) string {
 		n := int64(s.today - d)
 		if s.ja {
@@ -129,23 +133,80 @@ func (s *summarizer) value(c *Condition, ff *FriendFacts, now time.Time, loc *ti
 		return notLinked(service)
 	}
 	if c.IsProperty() {
-		r, ok := contact.Properties[c.Property]
-		switch {
-		case !ok || !r.Known:
-			return s.pick(c.Property+" unknown", c.Property+" 不明")
-		case r.HasText && c.Type == TypeString:
-			return fmt.Sprintf("%s = %q", c.Property, r.Text)
-		case r.HasNum && c.Type == TypeNumber:
-			return c.Property + " = " + formatNum(r.Num)
-		case r.HasBool && c.Type == TypeBool:
-			return fmt.Sprintf("%s = %v", c.Property, r.Bool)
-		case r.HasDay && (c.Type == TypeDate || c.Type == TypeDaysSince):
-			return c.Property + " = " + ago(r.Day)
+		return s.propertyValue(c, contact, fr, loc, ago)
+	}
+	names := make([]string, len(contact.Lists))
+	for i, id := range contact.Lists {
+		names[i] = id
+		if n := s.cat.ListName(c.Source(), id); n != "" {
+			names[i] = n
 		}
-		return s.pick(c.Property+" is not a "+c.Type, c.Property+" は"+c.Type+"ではない")
 	}
 	if service == "HubSpot" {
-		return list("segments", "セグメント", contact.Lists)
+		return list("segments", "セグメント", names)
 	}
-	return list("lists", "リスト", contact.Lists)
+	return list("lists", "リスト", names)
+}
+
+// propertyValue describes a contact's property as the condition reads it:
+// by its catalog label, the option's label for a text, yes or no, a number,
+// or a date (a time in the account's zone) with its age.
+func (s *summarizer) propertyValue(c *Condition, contact *ContactFacts, fr *Friend, loc *time.Location, ago func(Day) string) string {
+	label := c.Property
+	prop := s.cat.Property(c.Source(), c.Property)
+	if prop != nil && strings.TrimSpace(prop.Label) != "" {
+		label = prop.Label
+	}
+	var raw json.RawMessage
+	switch {
+	case c.Source() == "hubspot" && fr.HubSpot != nil:
+		raw = fr.HubSpot.Properties[c.Property]
+	case c.Source() == "klaviyo" && fr.Klaviyo != nil:
+		raw = fr.Klaviyo.Properties[c.Property]
+	}
+	var text string
+	isText := json.Unmarshal(raw, &text) == nil
+	r, ok := contact.Properties[c.Property]
+	switch {
+	case !ok || !r.Known:
+		return s.pick(label+": unknown", label+": 不明")
+	case r.HasText && c.Type == TypeString:
+		if !isText {
+			text = string(raw)
+		}
+		return label + ": " + optionLabel(prop, strings.TrimSpace(text))
+	case r.HasNum && c.Type == TypeNumber:
+		return label + ": " + formatNum(r.Num)
+	case r.HasBool && c.Type == TypeBool:
+		if r.Bool {
+			return label + ": " + s.pick("yes", "はい")
+		}
+		return label + ": " + s.pick("no", "いいえ")
+	case r.HasDay && (c.Type == TypeDate || c.Type == TypeDaysSince):
+		if at, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(text)); isText && err == nil {
+			// A time, not only a date: say it in the account's zone.
+			n := int64(s.today - DayOf(at, loc))
+			when := at.In(loc).Format("2006-01-02 15:04 MST")
+			return label + ": " + s.pick(fmt.Sprintf("%s, %s ago", when, enCount(float64(n), "day", "days")), fmt.Sprintf("%s（%d日前）", when, n))
+		}
+		return label + ": " + ago(r.Day)
+	}
+	en, ja := propertyTypeWords(c.Type)
+	return s.pick(label+" is not "+en, label+" は"+ja+"ではありません")
+}
+
+// propertyTypeWords names a property type for a person, in English (with
+// its article) and Japanese.
+func propertyTypeWords(typ string) (en, ja string) {
+	switch typ {
+	case TypeString:
+		return "a text", "文字列"
+	case TypeNumber:
+		return "a number", "数値"
+	case TypeBool:
+		return "yes or no", "はい・いいえ"
+	case TypeDate, TypeDaysSince:
+		return "a date", "日付"
+	}
+	return typ, typ
 }

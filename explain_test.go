@@ -34,7 +34,7 @@ func TestExplain(t *testing.T) {
 		{"true", "last order 2026-08-30, 90 days ago"},
 		{"false", "tags: VIP"},
 		{"true", "4 orders"},
-		{"true", `plan = "gold"`},
+		{"true", "plan: Gold"},
 	}
 	var got [][]string
 	for _, g := range x.Groups {

@@ -257,7 +257,7 @@ func (f *Filter) CheckTags(exists func(name string) bool) error {
 				if c.Op != OpHas && c.Op != OpNotHas {
 					path += fmt.Sprintf("[%d]", si)
 				}
-				return &Error{Code: EINVALIDFILTER, Message: fmt.Sprintf("no friend tag is named %q in this account", s), Path: path}
+				return ErrorAt(EINVALIDFILTER, path, "no friend tag is named %q in this account", s)
 			}
 		}
 	}
@@ -298,7 +298,7 @@ func ParseFilter(data []byte) (*Filter, error) {
 		return nil, filterErr("groups", "a filter needs at least 1 group")
 	}
 	if len(groups) > MaxGroups {
-		return nil, filterErr("groups", fmt.Sprintf("a filter has at most %d groups, this one has %d", MaxGroups, len(groups)))
+		return nil, filterErr("groups", "a filter has at most %d groups, this one has %d", MaxGroups, len(groups))
 	}
 	f := &Filter{Groups: make([]Group, len(groups))}
 	for gi, rg := range groups {
@@ -318,7 +318,7 @@ func ParseFilter(data []byte) (*Filter, error) {
 			return nil, filterErr(gp+".conditions", "a group needs at least 1 condition")
 		}
 		if len(conds) > MaxConditions {
-			return nil, filterErr(gp+".conditions", fmt.Sprintf("a group has at most %d conditions, this one has %d", MaxConditions, len(conds)))
+			return nil, filterErr(gp+".conditions", "a group has at most %d conditions, this one has %d", MaxConditions, len(conds))
 		}
 		f.Groups[gi].Conditions = make([]Condition, len(conds))
 		for ci, rc := range conds {
@@ -345,8 +345,9 @@ func keyPath(prefix, key string) string {
 	return strings.TrimSuffix(prefix, ".") + "[" + strconv.Quote(key) + "]"
 }
 
-func filterErr(path, msg string) *Error {
-	return &Error{Code: EINVALIDFILTER, Message: msg, Path: path}
+// filterErr is ErrorAt for an invalid filter.
+func filterErr(path, format string, args ...any) *Error {
+	return ErrorAt(EINVALIDFILTER, path, format, args...)
 }
 
 func onlyKeys(m map[string]json.RawMessage, prefix string, allowed ...string) error {
@@ -364,7 +365,7 @@ func onlyKeys(m map[string]json.RawMessage, prefix string, allowed ...string) er
 		return nil
 	}
 	sort.Strings(unknown)
-	return filterErr(keyPath(prefix, unknown[0]), fmt.Sprintf("unknown key %q", unknown[0]))
+	return filterErr(keyPath(prefix, unknown[0]), "unknown key %q", unknown[0])
 }
 
 // fieldOps lists, per non-property field, the ops it allows and the value shape each takes.
@@ -449,11 +450,11 @@ func parseCondition(data json.RawMessage, path string) (*Condition, error) {
 			return nil, err
 		}
 		if ops = typeOps[c.Type]; ops == nil {
-			return nil, filterErr(p+"type", fmt.Sprintf("unknown type %q: use string, number, bool, date or days_since", c.Type))
+			return nil, filterErr(p+"type", "unknown type %q: use string, number, bool, date or days_since", c.Type)
 		}
 	} else {
 		if ops = fieldOps[c.Field]; ops == nil {
-			return nil, filterErr(p+"field", fmt.Sprintf("unknown field %q", c.Field))
+			return nil, filterErr(p+"field", "unknown field %q", c.Field)
 		}
 		allowed := []string{"field", "op", "value"}
 		if c.Field == FieldShopifyAbandoned {
@@ -472,7 +473,7 @@ func parseCondition(data json.RawMessage, path string) (*Condition, error) {
 		if isProp {
 			what = "type " + c.Type
 		}
-		return nil, filterErr(p+"op", fmt.Sprintf("op %q is not allowed for %s (allowed: %s)", c.Op, what, strings.Join(sortedKeys(ops), ", ")))
+		return nil, filterErr(p+"op", "op %q is not allowed for %s (allowed: %s)", c.Op, what, strings.Join(sortedKeys(ops), ", "))
 	}
 	if c.Field == FieldShopifyAbandoned {
 		if hs, ok := m["hours_since"]; ok {
@@ -490,12 +491,12 @@ func parseCondition(data json.RawMessage, path string) (*Condition, error) {
 	raw, has := m["value"]
 	if shape == shapeNone {
 		if has {
-			return nil, filterErr(p+"value", fmt.Sprintf("op %s takes no value", c.Op))
+			return nil, filterErr(p+"value", "op %s takes no value", c.Op)
 		}
 		return c, nil
 	}
 	if !has {
-		return nil, filterErr(p+"value", fmt.Sprintf("op %s needs a value", c.Op))
+		return nil, filterErr(p+"value", "op %s needs a value", c.Op)
 	}
 	if err := parseValue(c, shape, raw, p+"value"); err != nil {
 		return nil, err
@@ -517,7 +518,7 @@ func parseHoursSince(data json.RawMessage, path string) (*NumericTest, error) {
 	}
 	shape, ok := numberOps[op]
 	if !ok {
-		return nil, filterErr(path+".op", fmt.Sprintf("op %q is not a numeric op (allowed: %s)", op, strings.Join(sortedKeys(numberOps), ", ")))
+		return nil, filterErr(path+".op", "op %q is not a numeric op (allowed: %s)", op, strings.Join(sortedKeys(numberOps), ", "))
 	}
 	raw, has := m["value"]
 	if !has {
@@ -533,10 +534,10 @@ func parseHoursSince(data json.RawMessage, path string) (*NumericTest, error) {
 func needString(m map[string]json.RawMessage, key, prefix string, dst *string) error {
 	raw, ok := m[key]
 	if !ok {
-		return filterErr(prefix+key, key+" is required")
+		return filterErr(prefix+key, "%s is required", key)
 	}
 	if err := json.Unmarshal(raw, dst); err != nil || isNull(raw) {
-		return filterErr(prefix+key, key+" must be a string")
+		return filterErr(prefix+key, "%s must be a string", key)
 	}
 	return CheckText(EINVALIDFILTER, prefix+key, key, *dst)
 }
@@ -562,7 +563,7 @@ func parseValue(c *Condition, shape valueShape, raw json.RawMessage, path string
 			return filterErr(path, "value must be a string")
 		}
 		if shape == shapeNonEmptyString && s == "" {
-			return filterErr(path, fmt.Sprintf("op %s needs a non-empty string", c.Op))
+			return filterErr(path, "op %s needs a non-empty string", c.Op)
 		}
 		if err := CheckText(EINVALIDFILTER, path, "value", s); err != nil {
 			return err
@@ -595,7 +596,7 @@ func parseValue(c *Condition, shape valueShape, raw json.RawMessage, path string
 		}
 		c.Days[0] = d
 	case shapeDateRange:
-		items, err := pair(raw, path, "two dates [from, to]")
+		items, err := pair(raw, path, "dates")
 		if err != nil {
 			return err
 		}
@@ -605,7 +606,7 @@ func parseValue(c *Condition, shape valueShape, raw json.RawMessage, path string
 			}
 		}
 		if c.Days[0] > c.Days[1] {
-			return filterErr(path, fmt.Sprintf("between needs from <= to, got %s > %s", c.Days[0], c.Days[1]))
+			return filterErr(path, "between needs from <= to, got %s > %s", c.Days[0], c.Days[1])
 		}
 	case shapeInt, shapeNumber:
 		n, err := parseNumberValue(raw, path, shape == shapeInt)
@@ -614,7 +615,7 @@ func parseValue(c *Condition, shape valueShape, raw json.RawMessage, path string
 		}
 		c.Nums[0] = n
 	case shapeIntRange, shapeNumberRange:
-		items, err := pair(raw, path, "two numbers [lo, hi]")
+		items, err := pair(raw, path, "numbers")
 		if err != nil {
 			return err
 		}
@@ -624,7 +625,7 @@ func parseValue(c *Condition, shape valueShape, raw json.RawMessage, path string
 			}
 		}
 		if c.Nums[0] > c.Nums[1] {
-			return filterErr(path, fmt.Sprintf("between needs lo <= hi, got %v > %v", c.Nums[0], c.Nums[1]))
+			return filterErr(path, "between needs lo <= hi, got %v > %v", c.Nums[0], c.Nums[1])
 		}
 	}
 	return nil
@@ -634,7 +635,10 @@ func pair(raw json.RawMessage, path, what string) ([2]json.RawMessage, error) {
 	var list []json.RawMessage
 	var out [2]json.RawMessage
 	if err := json.Unmarshal(raw, &list); err != nil || len(list) != 2 {
-		return out, filterErr(path, "between needs "+what)
+		if what == "dates" {
+			return out, filterErr(path, "between needs two dates [from, to]")
+		}
+		return out, filterErr(path, "between needs two numbers [lo, hi]")
 	}
 	copy(out[:], list)
 	return out, nil
@@ -647,7 +651,7 @@ func parseDateValue(raw json.RawMessage, path string) (Day, error) {
 	}
 	d, ok := ParseDay(s)
 	if !ok {
-		return 0, filterErr(path, fmt.Sprintf("%q is not a date that exists, written YYYY-MM-DD", s))
+		return 0, filterErr(path, "%q is not a date that exists, written YYYY-MM-DD", s)
 	}
 	return d, nil
 }
@@ -665,7 +669,7 @@ func parseNumberValue(raw json.RawMessage, path string, integer bool) (float64, 
 		return 0, filterErr(path, "value is not a finite number")
 	}
 	if integer && (f != math.Trunc(f) || math.Abs(f) > maxExactInt) {
-		return 0, filterErr(path, fmt.Sprintf("value must be an integer, got %s", raw))
+		return 0, filterErr(path, "value must be an integer, got %s", raw)
 	}
 	return f, nil
 }

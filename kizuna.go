@@ -25,10 +25,17 @@ const (
 // Error is the one error type whose message is safe to show to a user. Code is
 // machine-readable; Path, when set, names the offending place in the input
 // (for a filter, a path such as "groups[1].conditions[0].value").
+//
+// An *Error made by Errorf or ErrorAt also keeps its format and arguments, so
+// that LocalMessage can say it in the user's language; Message stays the
+// English text the API answers with.
 type Error struct {
 	Code    string
 	Message string
 	Path    string
+
+	format string
+	args   []any
 }
 
 func (e *Error) Error() string {
@@ -38,9 +45,19 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s", e.Code, e.Message)
 }
 
-// Errorf returns an *Error with a formatted message.
+// Errorf returns an *Error with a formatted message. The format is the key of
+// its translations (messagesJA), so it must be a constant string; an
+// argument that is an error is formatted as its ErrorMessage (and localized
+// as its LocalMessage).
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, englishArgs(args)...), format: format, args: args}
+}
+
+// ErrorAt is Errorf for an error at path, the offending place in the input.
+func ErrorAt(code, path, format string, args ...any) *Error {
+	e := Errorf(code, format, args...)
+	e.Path = path
+	return e
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for

@@ -452,8 +452,12 @@ func (s *summarizer) property(c *Condition) string {
 			out = label + " is " + enComparison(t)
 		}
 	case TypeBool:
-		v := strconv.FormatBool(c.Bool)
-		out = s.pick(label+" is "+v, jl+"が"+v)
+		// Yes or no in the user's words, not true or false.
+		en, ja := "no", "いいえ"
+		if c.Bool {
+			en, ja = "yes", "はい"
+		}
+		out = s.pick(label+` is "`+en+`"`, jl+"が「"+ja+"」")
 	case TypeDate:
 		if s.ja {
 			out = jl + "が" + s.jaDates(c)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"maps"
 	"mime"
@@ -228,7 +227,7 @@ func parsePreviewRequest(obj map[string]json.RawMessage) (kizuna.PreviewRequest,
 	var req kizuna.PreviewRequest
 	for _, k := range slices.Sorted(maps.Keys(obj)) { // sorted: the same request always names the same key
 		if k != "filter" && k != "now" && k != "lang" {
-			return req, &kizuna.Error{Code: kizuna.EINVALID, Message: fmt.Sprintf("unknown key %q: a preview request has \"filter\", \"now\" and \"lang\"", k), Path: k}
+			return req, kizuna.ErrorAt(kizuna.EINVALID, k, "unknown key %q: a preview request has \"filter\", \"now\" and \"lang\"", k)
 		}
 	}
 	if raw, ok := obj["filter"]; ok && !isNull(raw) {
@@ -322,11 +321,11 @@ func (s *Server) tagFriends(w http.ResponseWriter, r *http.Request, a *kizuna.Ac
 	lists := map[string][]string{}
 	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if k != "line_user_ids" && k != "add" && k != "remove" {
-			return &kizuna.Error{Code: kizuna.EINVALID, Message: fmt.Sprintf("unknown key %q: a tag request has \"line_user_ids\", \"add\" and \"remove\"", k), Path: k}
+			return kizuna.ErrorAt(kizuna.EINVALID, k, "unknown key %q: a tag request has \"line_user_ids\", \"add\" and \"remove\"", k)
 		}
 		var list []string
 		if err := json.Unmarshal(obj[k], &list); err != nil {
-			return &kizuna.Error{Code: kizuna.EINVALID, Message: fmt.Sprintf("%q must be an array of strings", k), Path: k}
+			return kizuna.ErrorAt(kizuna.EINVALID, k, "%q must be an array of strings", k)
 		}
 		lists[k] = list
 	}

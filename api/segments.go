@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"net/http"
 	"slices"
@@ -91,7 +90,7 @@ func (s *Server) segmentBody(w http.ResponseWriter, r *http.Request, allowed ...
 	}
 	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if !slices.Contains(allowed, k) {
-			return nil, &kizuna.Error{Code: kizuna.EINVALID, Message: fmt.Sprintf("unknown key %q: this request takes %q", k, allowed), Path: k}
+			return nil, kizuna.ErrorAt(kizuna.EINVALID, k, "unknown key %q: this request takes %q", k, allowed)
 		}
 	}
 	return obj, nil
@@ -105,7 +104,7 @@ func stringField(obj map[string]json.RawMessage, key string) (*string, error) {
 	}
 	var v string
 	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, &kizuna.Error{Code: kizuna.EINVALID, Message: fmt.Sprintf("%q must be a string", key), Path: key}
+		return nil, kizuna.ErrorAt(kizuna.EINVALID, key, "%q must be a string", key)
 	}
 	return &v, nil
 }
@@ -417,7 +416,7 @@ func (s *Server) listFriends(w http.ResponseWriter, r *http.Request, a *kizuna.A
 	if l := v.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n <= 0 || n > kizuna.MaxFriendPage {
-			return &kizuna.Error{Code: kizuna.EINVALID, Message: fmt.Sprintf("limit must be a number from 1 to %d", kizuna.MaxFriendPage), Path: "limit"}
+			return kizuna.ErrorAt(kizuna.EINVALID, "limit", "limit must be a number from 1 to %d", kizuna.MaxFriendPage)
 		}
 		q.Limit = n
 	}

@@ -64,7 +64,7 @@ func (db *DB) TagFriends(ctx context.Context, a *kizuna.Account, lineUserIDs, ad
 			return err
 		}
 		if adding[t] {
-			return &kizuna.Error{Code: kizuna.EINVALID, Message: fmt.Sprintf("tag %q is both added and removed", t), Path: fmt.Sprintf("remove[%d]", i)}
+			return kizuna.ErrorAt(kizuna.EINVALID, fmt.Sprintf("remove[%d]", i), "tag %q is both added and removed", t)
 		}
 	}
 	if len(lineUserIDs) == 0 || len(add)+len(remove) == 0 {

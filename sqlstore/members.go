@@ -63,14 +63,14 @@ func (db *DB) InviteMember(ctx context.Context, a *kizuna.Account, email, role s
 			email, hash, db.Now().UnixMicro()).Scan(&out.Member.UserID)
 		if err != nil {
 			if isUniqueViolation(err) { // created meanwhile: ask again
-				return nil, &kizuna.Error{Code: kizuna.ECONFLICT, Message: fmt.Sprintf("%s was just added by someone else; try again", email), Path: "email"}
+				return nil, kizuna.ErrorAt(kizuna.ECONFLICT, "email", "%s was just added by someone else; try again", email)
 			}
 			return nil, fmt.Errorf("invite member: %w", err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO memberships (user_id, account_id, role) VALUES (?, ?, ?)`), out.Member.UserID, a.ID, role); err != nil {
 		if isUniqueViolation(err) {
-			return nil, &kizuna.Error{Code: kizuna.ECONFLICT, Message: fmt.Sprintf("%s is already a member of this account", email), Path: "email"}
+			return nil, kizuna.ErrorAt(kizuna.ECONFLICT, "email", "%s is already a member of this account", email)
 		}
 		return nil, fmt.Errorf("invite member: %w", err)
 	}

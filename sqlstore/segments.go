@@ -146,7 +146,7 @@ func (db *DB) checkSegmentName(ctx context.Context, tx *sql.Tx, a *kizuna.Accoun
 		return err
 	}
 	if n > 0 {
-		return &kizuna.Error{Code: kizuna.ECONFLICT, Message: fmt.Sprintf("a segment named %q already exists", name), Path: "name"}
+		return kizuna.ErrorAt(kizuna.ECONFLICT, "name", "a segment named %q already exists", name)
 	}
 	return nil
 }
@@ -158,7 +158,7 @@ func (db *DB) checkFolder(ctx context.Context, tx *sql.Tx, a *kizuna.Account, id
 		return err
 	}
 	if n == 0 {
-		return &kizuna.Error{Code: kizuna.ENOTFOUND, Message: fmt.Sprintf("no folder %d in account %q", id, a.Name), Path: "folder_id"}
+		return kizuna.ErrorAt(kizuna.ENOTFOUND, "folder_id", "no folder %d in account %q", id, a.Name)
 	}
 	return nil
 }
@@ -311,9 +311,9 @@ func (db *DB) staleSegment(ctx context.Context, tx *sql.Tx, a *kizuna.Account, s
 	if err != nil {
 		return fmt.Errorf("last change of segment %d: %w", s.ID, err)
 	}
-	return &kizuna.Error{Code: kizuna.ECONFLICT, Path: kizuna.StalePath, Message: fmt.Sprintf(
+	return kizuna.ErrorAt(kizuna.ECONFLICT, kizuna.StalePath,
 		"%s changed this segment at %s, after this edit started from version %d (now %d): reload it, and apply your change again",
-		actor, time.UnixMicro(at).In(a.Location()).Format("2006-01-02 15:04:05 MST"), from, s.Version)}
+		actor, time.UnixMicro(at).In(a.Location()).Format("2006-01-02 15:04:05 MST"), from, s.Version)
 }
 
 // folderOf returns a segment's folder ID, 0 for none.
@@ -371,7 +371,7 @@ func (db *DB) RestoreSegment(ctx context.Context, a *kizuna.Account, actor strin
 		// does not exist must not come back.
 		if _, err := db.canonicalFilter(ctx, tx, a, json.RawMessage(filter)); err != nil {
 			if kizuna.ErrorCode(err) == kizuna.EINVALIDFILTER {
-				return &kizuna.Error{Code: kizuna.ECONFLICT, Message: "this segment cannot come back: " + kizuna.ErrorMessage(err) + " (create the tag again first)"}
+				return kizuna.Errorf(kizuna.ECONFLICT, "this segment cannot come back: %s (create the tag again first)", err)
 			}
 			return err
 		}
@@ -459,7 +459,7 @@ func (db *DB) checkFolderName(ctx context.Context, tx *sql.Tx, a *kizuna.Account
 		return err
 	}
 	if n > 0 {
-		return &kizuna.Error{Code: kizuna.ECONFLICT, Message: fmt.Sprintf("a folder named %q already exists", name), Path: "name"}
+		return kizuna.ErrorAt(kizuna.ECONFLICT, "name", "a folder named %q already exists", name)
 	}
 	return nil
 }

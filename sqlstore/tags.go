@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/kizuna-line/kizuna"
@@ -27,7 +26,7 @@ func (db *DB) CreateTag(ctx context.Context, a *kizuna.Account, name string) err
 		if _, ok, err := db.tagID(ctx, tx, a, name); err != nil {
 			return err
 		} else if ok {
-			return &kizuna.Error{Code: kizuna.ECONFLICT, Message: fmt.Sprintf("a tag named %q already exists", name), Path: "name"}
+			return kizuna.ErrorAt(kizuna.ECONFLICT, "name", "a tag named %q already exists", name)
 		}
 		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO tags (account_id, name) VALUES (?, ?)`), a.ID, name); err != nil {
 			return err
@@ -86,7 +85,7 @@ func (db *DB) RenameTag(ctx context.Context, a *kizuna.Account, actor, from, to 
 		if _, taken, err := db.tagID(ctx, tx, a, to); err != nil {
 			return err
 		} else if taken {
-			return &kizuna.Error{Code: kizuna.ECONFLICT, Message: fmt.Sprintf("a tag named %q already exists", to), Path: "name"}
+			return kizuna.ErrorAt(kizuna.ECONFLICT, "name", "a tag named %q already exists", to)
 		}
 		if _, err := tx.ExecContext(ctx, db.q(`UPDATE tags SET name = ? WHERE id = ?`), to, id); err != nil {
 			return err
@@ -188,11 +187,11 @@ func (db *DB) DeleteTag(ctx context.Context, a *kizuna.Account, name string) err
 			return err
 		}
 		if len(segs) > 0 {
-			names := make([]string, len(segs))
+			names := make(kizuna.Names, len(segs))
 			for i, s := range segs {
-				names[i] = fmt.Sprintf("%q", s.Name)
+				names[i] = s.Name
 			}
-			return kizuna.Errorf(kizuna.ECONFLICT, "the tag %q is used by segment(s) %s: edit or delete them first", name, strings.Join(names, ", "))
+			return kizuna.Errorf(kizuna.ECONFLICT, "the tag %q is used by segment(s) %s: edit or delete them first", name, names)
 		}
 		c, err := db.carriers(ctx, tx, id)
 		if err != nil {

@@ -43,7 +43,7 @@ func (db *DB) CreateUser(ctx context.Context, email, pw, lang string) (*kizuna.U
 		email, hash, lang, u.CreatedAt.UnixMicro()).Scan(&u.ID)
 	if err != nil {
 		if isUniqueViolation(err) {
-			return nil, &kizuna.Error{Code: kizuna.ECONFLICT, Message: fmt.Sprintf("a user with the e-mail address %q already exists", email), Path: "email"}
+			return nil, kizuna.ErrorAt(kizuna.ECONFLICT, "email", "a user with the e-mail address %q already exists", email)
 		}
 		return nil, fmt.Errorf("create user: %w", err)
 	}

@@ -393,7 +393,7 @@ func TestEditorFields(t *testing.T) {
 	}
 	waitText(t, ctx, `#explain h3`, "Aiko")
 	waitText(t, ctx, `#explain .verdict`, "Not in the segment.")
-	if got := text(t, ctx, `#explain .why-conditions`); !strings.Contains(got, `plan = "gold"`) {
+	if got := text(t, ctx, `#explain .why-conditions`); !strings.Contains(got, "Plan: Gold") {
 		t.Fatalf("the explanation shows %q, want Aiko's own plan", got)
 	}
 	// Editing the conditions re-explains the same friend.

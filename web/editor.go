@@ -99,7 +99,7 @@ func (s *Server) saveSegment(w http.ResponseWriter, r *http.Request, ss *session
 			s.fail(w, r, err)
 			return
 		}
-		p.Error = kizuna.ErrorMessage(err)
+		p.Error, p.ErrorAt = s.refusal(r, ss, err), errorControl(r, err)
 		s.renderEditor(w, r, ss, a, p, http.StatusBadRequest)
 	}
 	if _, err := kizuna.ParseFilter([]byte(filter)); err != nil {
@@ -159,7 +159,7 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, ss *session) {
 	}
 	p, err := s.Store.Preview(r.Context(), a, kizuna.PreviewRequest{Filter: req.Filter, Lang: req.Lang})
 	if err != nil {
-		s.jsonRefusal(w, err)
+		s.jsonRefusal(w, s.lang(r, ss.user), err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -171,7 +171,7 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, ss *session) {
 func (s *Server) jsonRequest(w http.ResponseWriter, r *http.Request, ss *session, dst any) (*kizuna.Account, bool) {
 	a := ss.account(r.PathValue("account"))
 	if a == nil {
-		s.jsonError(w, http.StatusNotFound, kizuna.Errorf(kizuna.ENOTFOUND, "not found"))
+		s.jsonErrorIn(w, s.lang(r, ss.user), http.StatusNotFound, kizuna.Errorf(kizuna.ENOTFOUND, "not found"))
 		return nil, false
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
@@ -180,7 +180,7 @@ func (s *Server) jsonRequest(w http.ResponseWriter, r *http.Request, ss *session
 		return nil, false
 	}
 	if err := json.Unmarshal(body, dst); err != nil {
-		s.jsonError(w, http.StatusBadRequest, kizuna.Errorf(kizuna.EINVALID, "the request is not JSON"))
+		s.jsonErrorIn(w, s.lang(r, ss.user), http.StatusBadRequest, kizuna.Errorf(kizuna.EINVALID, "the request is not JSON"))
 		return nil, false
 	}
 	return a, true
@@ -188,18 +188,25 @@ func (s *Server) jsonRequest(w http.ResponseWriter, r *http.Request, ss *session
 
 // jsonRefusal answers a refusal with 400, or an internal error with 500
 // (logged; its text is not shown).
-func (s *Server) jsonRefusal(w http.ResponseWriter, err error) {
+func (s *Server) jsonRefusal(w http.ResponseWriter, lang string, err error) {
 	if kizuna.ErrorCode(err) == kizuna.EINTERNAL {
 		s.Logger.Error("web: request failed", "err", err)
-		s.jsonError(w, http.StatusInternalServerError, kizuna.Errorf(kizuna.EINTERNAL, "internal error"))
+		s.jsonErrorIn(w, lang, http.StatusInternalServerError, kizuna.Errorf(kizuna.EINTERNAL, "internal error"))
 		return
 	}
-	s.jsonError(w, http.StatusBadRequest, err)
+	s.jsonErrorIn(w, lang, http.StatusBadRequest, err)
 }
 
 // jsonError writes err in the API's error shape; its message is safe to show.
 func (s *Server) jsonError(w http.ResponseWriter, status int, err error) {
-	out := map[string]string{"code": kizuna.ErrorCode(err), "message": kizuna.ErrorMessage(err)}
+	s.jsonErrorIn(w, "en", status, err)
+}
+
+// jsonErrorIn is jsonError with the message in lang (kizuna.LocalMessage):
+// the editor shows it, in the page's language, at the condition its path
+// names. Code and path stay the API's.
+func (s *Server) jsonErrorIn(w http.ResponseWriter, lang string, status int, err error) {
+	out := map[string]string{"code": kizuna.ErrorCode(err), "message": kizuna.LocalMessage(err, lang)}
 	var e *kizuna.Error
 	if errors.As(err, &e) && e.Path != "" {
 		out["path"] = e.Path
@@ -224,7 +231,7 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request, ss *session) {
 	}
 	f, err := kizuna.ParseFilter(req.Filter)
 	if err != nil {
-		s.jsonRefusal(w, err)
+		s.jsonRefusal(w, s.lang(r, ss.user), err)
 		return
 	}
 	ctx := r.Context()
@@ -258,7 +265,7 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request, ss *session) {
 		cat, err = s.Store.Catalog(ctx, a)
 	}
 	if err != nil {
-		s.jsonRefusal(w, err)
+		s.jsonRefusal(w, s.lang(r, ss.user), err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

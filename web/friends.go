@@ -138,7 +138,7 @@ func (s *Server) friendTags(w http.ResponseWriter, r *http.Request, ss *session,
 		case kizuna.ENOTFOUND:
 			s.notFound(w, r, ss)
 		case kizuna.EINVALID:
-			s.friendPage(w, r, ss, a, kizuna.ErrorMessage(err))
+			s.friendPage(w, r, ss, a, s.refusal(r, ss, err))
 		default:
 			s.fail(w, r, err)
 		}

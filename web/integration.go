@@ -47,7 +47,7 @@ func integrationSections(fr *kizuna.Friend, cat *kizuna.Catalog, loc *time.Locat
 		}
 		cart := none
 		if at, ok := sh.AbandonedAt(); ok {
-			cart = fmt.Sprintf(t(lang, "integration.hoursago"), at.In(loc).Format("2006-01-02 15:04"), kizuna.HoursSince(at, now))
+			cart = fmt.Sprintf(t(lang, "integration.hoursago"), at.In(loc).Format(timeInZone), kizuna.HoursSince(at, now))
 		}
 		sec.Rows = append(sec.Rows, labelValue{t(lang, "integration.lastorder"), last}, labelValue{t(lang, "integration.cart"), cart},
 			labelValue{t(lang, "integration.shopifytags"), join(sh.Tags)})
@@ -59,12 +59,12 @@ func integrationSections(fr *kizuna.Friend, cat *kizuna.Catalog, loc *time.Locat
 	}
 	if c := fr.HubSpot; c != nil {
 		sec := integrationSection{Name: "HubSpot", Rows: []labelValue{{t(lang, "integration.contact"), c.ContactID}, {t(lang, "integration.segments"), join(listNames(c.Segments, hs, true))}}}
-		sec.Rows = append(sec.Rows, propertyRows(c.Properties, hs)...)
+		sec.Rows = append(sec.Rows, propertyRows(c.Properties, hs, loc, lang)...)
 		out = append(out, sec)
 	}
 	if p := fr.Klaviyo; p != nil {
 		sec := integrationSection{Name: "Klaviyo", Rows: []labelValue{{t(lang, "integration.profile"), p.ProfileID}, {t(lang, "integration.lists"), join(listNames(p.Lists, kl, false))}}}
-		sec.Rows = append(sec.Rows, propertyRows(p.Properties, kl)...)
+		sec.Rows = append(sec.Rows, propertyRows(p.Properties, kl, loc, lang)...)
 		out = append(out, sec)
 	}
 	return out
@@ -92,18 +92,31 @@ func listNames(ids []string, sec *kizuna.CatalogSection, segments bool) []string
 	return out
 }
 
+// timeInZone is how pages show a time: in the account's zone, named
+// ("2026-08-30 14:05 JST", or "+09" where the zone has no abbreviation).
+const timeInZone = "2006-01-02 15:04 MST"
+
 // propertyRows shows properties by their catalog labels (option labels for
-// enumerated values), sorted by label; text values unquoted.
-func propertyRows(props kizuna.Properties, sec *kizuna.CatalogSection) []labelValue {
+// enumerated values), sorted by label; text values unquoted, true and false
+// as yes and no, and times in the account's zone.
+func propertyRows(props kizuna.Properties, sec *kizuna.CatalogSection, loc *time.Location, lang string) []labelValue {
 	var rows []labelValue
 	for name, raw := range props {
 		label, value := name, string(raw)
 		var text string
 		if json.Unmarshal(raw, &text) == nil {
 			value = text
+			if at, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(text)); err == nil {
+				value = at.In(loc).Format(timeInZone)
+			}
 		}
-		if string(raw) == "null" {
+		switch string(raw) {
+		case "null":
 			continue
+		case "true":
+			value = t(lang, "yes")
+		case "false":
+			value = t(lang, "no")
 		}
 		if sec != nil {
 			for _, p := range sec.Properties {

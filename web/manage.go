@@ -227,7 +227,7 @@ func (s *Server) restoreSegment(w http.ResponseWriter, r *http.Request, ss *sess
 	case "":
 		http.Redirect(w, r, listURL(a, ""), http.StatusSeeOther)
 	case kizuna.ECONFLICT, kizuna.EINVALID:
-		s.deletedPage(w, r, ss, a, http.StatusConflict, kizuna.ErrorMessage(err))
+		s.deletedPage(w, r, ss, a, http.StatusConflict, s.refusal(r, ss, err))
 	case kizuna.ENOTFOUND:
 		// The account's own segment deleted too long ago has a history;
 		// another account's has none here.
@@ -235,7 +235,7 @@ func (s *Server) restoreSegment(w http.ResponseWriter, r *http.Request, ss *sess
 			s.failOrNotFound(w, r, ss, herr)
 			return
 		}
-		s.deletedPage(w, r, ss, a, http.StatusConflict, kizuna.ErrorMessage(err))
+		s.deletedPage(w, r, ss, a, http.StatusConflict, s.refusal(r, ss, err))
 	default:
 		s.fail(w, r, err)
 	}

@@ -89,9 +89,9 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, ss *sess
 func (s *Server) settingsRefusal(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, err error) {
 	switch kizuna.ErrorCode(err) {
 	case kizuna.EINVALID:
-		s.renderSettings(w, r, ss, a, http.StatusBadRequest, &page{Error: kizuna.ErrorMessage(err)})
+		s.renderSettings(w, r, ss, a, http.StatusBadRequest, &page{Error: s.refusal(r, ss, err)})
 	case kizuna.ECONFLICT:
-		s.renderSettings(w, r, ss, a, http.StatusConflict, &page{Error: kizuna.ErrorMessage(err)})
+		s.renderSettings(w, r, ss, a, http.StatusConflict, &page{Error: s.refusal(r, ss, err)})
 	default:
 		s.failOrNotFound(w, r, ss, err)
 	}

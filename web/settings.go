@@ -53,6 +53,9 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, ss *sess
 		return
 	}
 	p.AccountMembers = members
+	if p.Error != "" {
+		p.ErrorAt = errorControl(r, nil)
+	}
 	if ss.role(a.Name) == kizuna.RoleOwner {
 		tokens, err := s.Store.Tokens(r.Context(), a)
 		if err != nil {
@@ -114,7 +117,7 @@ func (s *Server) saveLang(w http.ResponseWriter, r *http.Request, ss *session, a
 	lang := r.PostFormValue("lang")
 	if err := s.Users.SetUserLang(r.Context(), ss.user, lang); err != nil {
 		if kizuna.ErrorCode(err) == kizuna.EINVALID {
-			s.settingsPage(w, r, ss, a, http.StatusBadRequest, "", kizuna.ErrorMessage(err))
+			s.settingsPage(w, r, ss, a, http.StatusBadRequest, "", s.refusal(r, ss, err))
 			return
 		}
 		s.fail(w, r, err)

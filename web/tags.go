@@ -67,7 +67,7 @@ func (s *Server) tagsPageWith(w http.ResponseWriter, r *http.Request, ss *sessio
 		}
 	}
 	s.render(w, r, status, "tags", &page{Lang: lang, Title: t(lang, "nav.tags"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
-		AccountName: a.Name, Path: tagsURL(a), TagRows: rows, Segments: segs, Error: errMsg, Notice: notice, Similar: similar})
+		AccountName: a.Name, Path: tagsURL(a), TagRows: rows, Segments: segs, Error: errMsg, ErrorAt: errorControl(r, nil), Notice: notice, Similar: similar})
 }
 
 // tagDone goes back to the tags page after a change; a refusal shows the
@@ -78,9 +78,9 @@ func (s *Server) tagDone(w http.ResponseWriter, r *http.Request, ss *session, a 
 	case "":
 		http.Redirect(w, r, next, http.StatusSeeOther)
 	case kizuna.EINVALID, kizuna.EINVALIDFILTER:
-		s.tagsPage(w, r, ss, a, http.StatusBadRequest, kizuna.ErrorMessage(err))
+		s.tagsPage(w, r, ss, a, http.StatusBadRequest, s.refusal(r, ss, err))
 	case kizuna.ECONFLICT:
-		s.tagsPage(w, r, ss, a, http.StatusConflict, kizuna.ErrorMessage(err))
+		s.tagsPage(w, r, ss, a, http.StatusConflict, s.refusal(r, ss, err))
 	default:
 		s.failOrNotFound(w, r, ss, err)
 	}

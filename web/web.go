@@ -151,6 +151,7 @@ type page struct {
 	Accounts                             []kizuna.Membership
 	// Page-specific.
 	Error, Email, Message, Query, Sort string
+	ErrorAt                            string // the form control Error concerns, where it is shown (see errorControl)
 	Groups                             []folderGroup
 	Tag, Next                          string
 	Friends                            []kizuna.FriendSummary
@@ -311,7 +312,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	s.Logger.Error("web: request failed", "path", r.URL.Path, "err", err)
-	http.Error(w, "Internal error", http.StatusInternalServerError)
+	http.Error(w, t(s.lang(r, nil), "internal"), http.StatusInternalServerError)
 }
 
 // failOrNotFound answers "not found" for ENOTFOUND and fails otherwise.

@@ -43,7 +43,7 @@ func (c *cmd) preview(ctx context.Context, args []string) error {
 	if *nowFlag != "" {
 		t, err := time.Parse(time.RFC3339Nano, *nowFlag)
 		if err != nil {
-			return fail(&kizuna.Error{Code: kizuna.EINVALID, Message: fmt.Sprintf("--now %q is not an RFC 3339 timestamp", *nowFlag), Path: "now"})
+			return fail(kizuna.ErrorAt(kizuna.EINVALID, "now", "--now %q is not an RFC 3339 timestamp", *nowFlag))
 		}
 		now = t
 	}

@@ -1,0 +1,272 @@
+package kizuna
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// LocalMessage returns the user-safe message of err in lang: for "ja", the
+// Japanese of the first *Error in its chain (messagesJA, keyed by the English
+// format or message), and its English message for any other language or when
+// a message has no Japanese. The API answers with ErrorMessage; pages and the
+// editor show LocalMessage.
+func LocalMessage(err error, lang string) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if !errors.As(err, &e) {
+		if lang == "ja" {
+			return messagesJA["internal error"]
+		}
+		return "internal error"
+	}
+	if lang != "ja" {
+		return e.Message
+	}
+	if e.format == "" {
+		if ja, ok := messagesJA[e.Message]; ok {
+			return ja
+		}
+		return e.Message
+	}
+	ja, ok := messagesJA[e.format]
+	if !ok {
+		return e.Message
+	}
+	args := make([]any, len(e.args))
+	for i, a := range e.args {
+		switch v := a.(type) {
+		case error:
+			a = LocalMessage(v, lang)
+		case Names:
+			a = "「" + strings.Join(v, "」、「") + "」"
+		}
+		args[i] = a
+	}
+	return fmt.Sprintf(ja, args...)
+}
+
+// Names are names (of segments, tags) in a message: quoted and joined with
+// commas in English, 「」 and 、 in Japanese.
+type Names []string
+
+func (n Names) String() string {
+	q := make([]string, len(n))
+	for i, s := range n {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
+}
+
+// englishArgs returns args with each error replaced by its ErrorMessage, so
+// that an error quoted inside another says its safe message, not its code.
+func englishArgs(args []any) []any {
+	var out []any
+	for i, a := range args {
+		if inner, ok := a.(error); ok {
+			if out == nil {
+				out = slices.Clone(args)
+			}
+			out[i] = ErrorMessage(inner)
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
+}
+
+// messagesJA holds the Japanese of every message an *Error can carry, keyed by
+// its English format (Errorf, ErrorAt and their wrappers) or its constant
+// message. A Japanese format uses the same verbs, with explicit argument
+// indexes (%[2]s) where Japanese needs another order. TestMessagesJA checks
+// that every message in the code has an entry here and every entry is used.
+var messagesJA = map[string]string{
+	"internal error": "内部エラーが発生しました。",
+
+	// The filter (the editor's conditions).
+	"the filter must be a JSON object with a \"groups\" list": "条件は \"groups\" の一覧を持つJSONオブジェクトにしてください。",
+	"groups is required":                                                  "groups（絞り込み条件）がありません。",
+	"groups must be a list":                                               "groups は一覧にしてください。",
+	"a filter needs at least 1 group":                                     "絞り込み条件を1つ以上指定してください。",
+	"a filter has at most %d groups, this one has %d":                     "絞り込み条件は%d個までです（この条件は%d個）。",
+	"a group must be an object with a \"conditions\" list":                "絞り込み条件は \"conditions\" の一覧を持つオブジェクトにしてください。",
+	"conditions must be a list":                                           "conditions は一覧にしてください。",
+	"a group needs at least 1 condition":                                  "絞り込み条件には条件を1つ以上指定してください。",
+	"a group has at most %d conditions, this one has %d":                  "1つの絞り込み条件に入れられる条件は%d個までです（この条件は%d個）。",
+	"unknown key %q":                                                      "不明な項目 %q があります。",
+	"a condition must be an object with field, op and value":              "条件は field、op、value を持つオブジェクトにしてください。",
+	"property must name a property":                                       "プロパティを選んでください。",
+	"unknown type %q: use string, number, bool, date or days_since":       "不明な型 %q です。string、number、bool、date、days_since のいずれかにしてください。",
+	"unknown field %q":                                                    "不明な項目 %q です。",
+	"op %q is not allowed for %s (allowed: %s)":                           "比較方法 %[1]q は %[2]s には使えません（使えるもの：%[3]s）。",
+	"hours_since is only allowed with op exists":                          "経過時間は「あり」の条件でのみ指定できます。",
+	"op %s takes no value":                                                "比較方法 %s には値を指定しません。",
+	"op %s needs a value":                                                 "比較方法 %s には値が必要です。",
+	"hours_since must be an object like {\"op\": \"gte\", \"value\": 24}": "経過時間は {\"op\": \"gte\", \"value\": 24} のようなオブジェクトにしてください。",
+	"op %q is not a numeric op (allowed: %s)":                             "比較方法 %[1]q は数値の比較ではありません（使えるもの：%[2]s）。",
+	"hours_since needs a value":                                           "経過時間を入力してください。",
+	"%s is required":                                                      "%s がありません。",
+	"%s must be a string":                                                 "%s は文字列にしてください。",
+	"value must be true or false":                                         "「はい」か「いいえ」を選んでください。",
+	"value must be a string":                                              "値は文字列にしてください。",
+	"op %s needs a non-empty string":                                      "値を入力してください（比較方法 %s）。",
+	"value must be a list of strings":                                     "値は文字列の一覧にしてください。",
+	"value must list at least 1 item":                                     "1つ以上選んでください。",
+	"each item must be a string":                                          "各項目は文字列にしてください。",
+	"an item must not be empty":                                           "空の項目があります。",
+	"between needs from <= to, got %s > %s":                               "期間は開始日を終了日以前にしてください（%s が %s より後です）。",
+	"between needs lo <= hi, got %v > %v":                                 "範囲は下限を上限以下にしてください（%v が %v より大きくなっています）。",
+	"between needs two dates [from, to]":                                  "期間には開始日と終了日の2つを入力してください。",
+	"between needs two numbers [lo, hi]":                                  "範囲には下限と上限の2つの数を入力してください。",
+	"value must be a date string YYYY-MM-DD":                              "日付を YYYY-MM-DD の形で入力してください。",
+	"%q is not a date that exists, written YYYY-MM-DD":                    "「%s」は存在する日付ではありません。YYYY-MM-DD の形で入力してください。",
+	"value must be an integer (a JSON number, not a string)":              "整数を入力してください。",
+	"value must be a number (a JSON number, not a string)":                "数値を入力してください。",
+	"value is not a finite number":                                        "値が大きすぎるか、数値ではありません。",
+	"value must be an integer, got %s":                                    "整数を入力してください（入力された値：%s）。",
+	"no friend tag is named %q in this account":                           "このアカウントに「%s」というタグはありません。",
+
+	// Names, tags, folders and segments.
+	"the name is empty":                                              "名前を入力してください。",
+	"the name is not valid UTF-8":                                    "名前に使えない文字が含まれています。",
+	"the name is longer than 100 characters":                         "名前は100文字以内にしてください。",
+	"a tag name is empty":                                            "タグ名を入力してください。",
+	"tag %q is both added and removed":                               "タグ「%s」を追加と削除の両方に指定しています。",
+	"a tag named %q already exists":                                  "「%s」というタグはすでにあります。",
+	"a segment named %q already exists":                              "「%s」というセグメントはすでにあります。",
+	"a folder named %q already exists":                               "「%s」というフォルダはすでにあります。",
+	"no tag %q in account %q":                                        "アカウント「%[2]s」にタグ「%[1]s」はありません。",
+	"the tag %q is used by segment(s) %s: edit or delete them first": "タグ「%[1]s」はセグメント%[2]sで使われています。先にそのセグメントを編集するか削除してください。",
+	"no segment %d":                                                  "セグメント %d はありません。",
+	"no segment %d in account %q":                                    "アカウント「%[2]s」にセグメント %[1]d はありません。",
+	"no folder %d in account %q":                                     "アカウント「%[2]s」にフォルダ %[1]d はありません。",
+	"no folder %q":                                                   "フォルダ「%s」はありません。",
+	"no folder named":                                                "フォルダ名を指定してください。",
+	"the folder holds %d segment(s): move or delete them first":      "フォルダにセグメントが%d件あります。先に移動するか削除してください。",
+	"no deleted segment %d in account %q that can still be restored": "アカウント「%[2]s」に復元できる削除済みセグメント %[1]d はありません。",
+	"this segment cannot come back: %s (create the tag again first)": "このセグメントは復元できません：%s（先にタグを作成し直してください）",
+	"no friend %q in account %q":                                     "アカウント「%[2]s」に友だち「%[1]s」はいません。",
+	"the page cursor is not one this server made":                    "ページの指定が正しくありません。最初のページからやり直してください。",
+
+	// Users, members and accounts.
+	"enter an e-mail address such as name@example.com":                   "name@example.com のような形でメールアドレスを入力してください。",
+	"the password needs at least 10 characters":                          "パスワードは10文字以上にしてください。",
+	"role must be \"owner\" or \"member\"":                               "権限は「オーナー」か「メンバー」を選んでください。",
+	"a user with the e-mail address %q already exists":                   "メールアドレス「%s」のユーザーはすでにいます。",
+	"%s was just added by someone else; try again":                       "%s はたった今ほかの人が追加しました。もう一度お試しください。",
+	"%s is already a member of this account":                             "%s はすでにこのアカウントのメンバーです。",
+	"this is the account's only owner: make someone else an owner first": "このアカウントのオーナーはこの人だけです。先にほかの人をオーナーにしてください。",
+	"user %d is not a member of account %q":                              "ユーザー %[1]d はアカウント「%[2]s」のメンバーではありません。",
+	"no user %d":                                                         "ユーザー %d はいません。",
+	"the current password is wrong":                                      "現在のパスワードが正しくありません。",
+	"the e-mail address or the password is wrong":                        "メールアドレスまたはパスワードが正しくありません。",
+	"not signed in":                        "ログインしていません。",
+	"lang must be \"en\", \"ja\" or empty": "言語は \"en\"、\"ja\"、または空にしてください。",
+	"lang must be \"en\" or \"ja\"":        "言語は \"en\" か \"ja\" にしてください。",
+	"account name %q must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit": "アカウント名 %q は、英字・数字・'.'・'_'・'-' の1〜63文字で、英字か数字で始めてください。",
+	"time zone %q is not an IANA zone name such as Asia/Tokyo":                                       "タイムゾーン %q は Asia/Tokyo のようなIANAのタイムゾーン名ではありません。",
+	"unknown time zone %q: use an IANA zone name such as Asia/Tokyo":                                 "不明なタイムゾーン %q です。Asia/Tokyo のようなIANAのタイムゾーン名にしてください。",
+	"an account named %q already exists":                                                             "「%s」というアカウントはすでにあります。",
+	"no account is named %q":                                                                         "「%s」というアカウントはありません。",
+	"no account named %q":                                                                            "「%s」というアカウントはありません。",
+	"invalid API token":                                                                              "APIトークンが正しくありません。",
+	"the API token is not valid":                                                                     "APIトークンが正しくありません。",
+	"no API token %d in account %q":                                                                  "アカウント「%[2]s」にAPIトークン %[1]d はありません。",
+
+	// The catalog of HubSpot and Klaviyo names.
+	"catalog: %s": "カタログ：%s",
+	"catalog names no integration: expected \"hubspot\" and/or \"klaviyo\"": "カタログに連携先がありません。\"hubspot\" か \"klaviyo\"（または両方）を指定してください。",
+	"%s has no %s; use %s":      "%[1]s に %[2]s はありません。%[3]s を使ってください。",
+	"id is required":            "id がありません。",
+	"id %q appears twice":       "id %q が2回出てきます。",
+	"name is required":          "name がありません。",
+	"property %q appears twice": "プロパティ %q が2回出てきます。",
+
+	// Imports.
+	"line_user_id is required":                                 "line_user_id がありません。",
+	"line_user_id %q is not U followed by 32 hex digits":       "line_user_id %q は U と16進数32桁の形ではありません。",
+	"added_at is required":                                     "added_at がありません。",
+	"status %q is not following or blocked":                    "status %q は following か blocked にしてください。",
+	"shopify.orders_count %d is out of range (0 to 2^53)":      "shopify.orders_count %d は範囲外です（0〜2^53）。",
+	"shopify.checkouts[%d].updated_at is required":             "shopify.checkouts[%d].updated_at がありません。",
+	"%s[%d] is empty":                                          "%s[%d] が空です。",
+	"unexpected data after the JSON object":                    "JSONオブジェクトの後に余分なデータがあります。",
+	"line is longer than %d bytes":                             "行が%dバイトを超えています。",
+	"line is not valid UTF-8":                                  "行が正しいUTF-8ではありません。",
+	"%s contains the character U+0000, which cannot be stored": "%s に保存できない文字 U+0000 が含まれています。",
+
+	// Requests (the JSON API and the editor's calls).
+	"%s":                             "%s",
+	"not found":                      "見つかりません。",
+	"the request is not JSON":        "リクエストがJSONではありません。",
+	"no %s %q":                       "%[1]s %[2]q はありません。",
+	"no API endpoint at %q":          "%q にAPIはありません。",
+	"%s is not allowed here; use %s": "ここでは %[1]s は使えません。%[2]s を使ってください。",
+	"this request needs an API token: send Authorization: Bearer TOKEN":                  "このリクエストにはAPIトークンが必要です。Authorization: Bearer TOKEN を送ってください。",
+	"send one Authorization header of the form \"Bearer TOKEN\"":                         "\"Bearer TOKEN\" の形のAuthorizationヘッダーを1つ送ってください。",
+	"the request has no Content-Type; send %s":                                           "リクエストにContent-Typeがありません。%s を送ってください。",
+	"Content-Type %q is not accepted here; send %s":                                      "ここではContent-Type %[1]q は受け付けません。%[2]s を送ってください。",
+	"charset %q is not accepted; send UTF-8":                                             "文字コード %q は受け付けません。UTF-8で送ってください。",
+	"Content-Encoding %q is not accepted; send the body uncompressed":                    "Content-Encoding %q は受け付けません。圧縮せずに送ってください。",
+	"the request body is empty; send a JSON object":                                      "リクエストの本文が空です。JSONオブジェクトを送ってください。",
+	"the request body is not valid JSON: %s (at byte %d)":                                "リクエストの本文が正しいJSONではありません：%s（%dバイト目）",
+	"the request body must be a JSON object, not a JSON %s":                              "リクエストの本文はJSONオブジェクトにしてください（JSONの%sではなく）。",
+	"the request body is not valid JSON":                                                 "リクエストの本文が正しいJSONではありません。",
+	"the request body must be a JSON object, not null":                                   "リクエストの本文はnullではなくJSONオブジェクトにしてください。",
+	"skip_invalid must be given once, as true, 1, false or 0":                            "skip_invalid は true、1、false、0 のいずれかで1回だけ指定してください。",
+	"unknown key %q: a preview request has \"filter\", \"now\" and \"lang\"":             "不明な項目 %q があります。プレビューのリクエストの項目は \"filter\"、\"now\"、\"lang\" です。",
+	"the request has no filter: send {\"filter\": {\"groups\": [...]}}":                  "リクエストに条件がありません。{\"filter\": {\"groups\": [...]}} を送ってください。",
+	"now must be an RFC 3339 time with an offset, such as \"2026-11-28T09:00:00+09:00\"": "now は \"2026-11-28T09:00:00+09:00\" のようなオフセット付きのRFC 3339の日時にしてください。",
+	"unknown key %q: a tag request has \"line_user_ids\", \"add\" and \"remove\"":        "不明な項目 %q があります。タグのリクエストの項目は \"line_user_ids\"、\"add\"、\"remove\" です。",
+	"%q must be an array of strings":                                                     "%q は文字列の配列にしてください。",
+	"name at least one friend in \"line_user_ids\"":                                      "\"line_user_ids\" に友だちを1人以上指定してください。",
+	"name a tag to \"add\" or to \"remove\"":                                             "\"add\" か \"remove\" にタグを指定してください。",
+	"unknown key %q: this request takes %q":                                              "不明な項目 %[1]q があります。このリクエストの項目は %[2]q です。",
+	"%q must be a string":                                                                "%q は文字列にしてください。",
+	"\"folder_id\" must be a folder's ID or null":                                        "\"folder_id\" はフォルダのIDかnullにしてください。",
+	"a segment needs a \"name\"":                                                         "セグメントに \"name\" がありません。",
+	"a segment needs a \"filter\"":                                                       "セグメントに \"filter\" がありません。",
+	"a folder needs a \"name\"":                                                          "フォルダに \"name\" がありません。",
+	"send the folder's new \"name\"":                                                     "フォルダの新しい \"name\" を送ってください。",
+	"name the friend in \"line_user_id\"":                                                "\"line_user_id\" に友だちを指定してください。",
+	"send a \"segment_id\" or a \"filter\", not both":                                    "\"segment_id\" か \"filter\" のどちらか一方を送ってください。",
+	"\"segment_id\" must be a segment's ID":                                              "\"segment_id\" はセグメントのIDにしてください。",
+	"a tag needs a \"name\"":                                                             "タグに \"name\" がありません。",
+	"send the tag's new \"name\"":                                                        "タグの新しい \"name\" を送ってください。",
+	"limit must be a number from 1 to %d":                                                "limit は1〜%dの数にしてください。",
+	"segment must be a segment's ID":                                                     "segment はセグメントのIDにしてください。",
+	"name the \"tag\" to give the segment's members":                                     "セグメントの友だちに付ける \"tag\" を指定してください。",
+	"send the new member's \"email\"":                                                    "新しいメンバーの \"email\" を送ってください。",
+	"send the new member's \"role\": \"owner\" or \"member\"":                            "新しいメンバーの \"role\"（\"owner\" か \"member\"）を送ってください。",
+	"send the \"role\": \"owner\" or \"member\"":                                         "\"role\"（\"owner\" か \"member\"）を送ってください。",
+
+	// The command line and the server's setup.
+	"--now %q is not an RFC 3339 timestamp":        "--now %q はRFC 3339の日時ではありません。",
+	"sqlite DSN %q names no file":                  "SQLiteのDSN %q にファイルがありません。",
+	"database %q: use sqlite:PATH or postgres://…": "データベース %q：sqlite:PATH か postgres://… を指定してください。",
+	// Added with limits, import bounds and segment versions (issue 9).
+	"\"version\" must be the segment's version, a positive integer":                                                           "\"version\" はセグメントのバージョン（正の整数）でなければなりません。",
+	"%s %q is not an RFC 3339 timestamp with an offset":                                                                       "%s %q はオフセット付きのRFC 3339の日時ではありません。",
+	"%s changed this segment at %s, after this edit started from version %d (now %d): reload it, and apply your change again": "この編集はバージョン%[3]dから始まりましたが、その後 %[2]s に %[1]s さんがこのセグメントを変更しました（現在のバージョン%[4]d）。再読み込みしてから、もう一度変更してください。",
+	"%s has at most %d characters; this one has %d":                                                                           "%sは%d文字までです（この値は%d文字です）。",
+	"%s has at most %d entries; this one has %d":                                                                              "%sは%d件までです（この値は%d件です）。",
+	"%s is not valid UTF-8": "%sが正しいUTF-8ではありません。",
+	"%s must be between 0001-01-02 and 9999-12-30 in UTC, so that it stays between the years 0001 and 9999 in every time zone": "%sはUTCで0001-01-02から9999-12-30の間でなければなりません（どのタイムゾーンでも0001年から9999年に収まるように）。",
+	"If-Match and \"version\" name different versions":                                                                         "If-Match と \"version\" が異なるバージョンを指しています。",
+	"If-Match must hold the segment's version, a positive integer":                                                             "If-Match にはセグメントのバージョン（正の整数）を指定してください。",
+	"a tag name has at most %d characters; this one has %d":                                                                    "タグ名は%d文字までです（この名前は%d文字です）。",
+	"an e-mail address has at most %d characters":                                                                              "メールアドレスは%d文字までです。",
+	"catalog: the document is not valid UTF-8":                                                                                 "カタログ：文書が正しいUTF-8ではありません。",
+	"display_name has at most %d characters; this one has %d":                                                                  "display_name（表示名）は%d文字までです（この値は%d文字です）。",
+	"friend %s would carry more than %d tags, the most a friend can have":                                                      "友だち %s のタグが上限の%d個を超えてしまいます。",
+	"the filter is not valid UTF-8":                                                                                            "条件が正しいUTF-8ではありません。",
+	"the key %q appears twice in one object":                                                                                   "キー「%s」が同じオブジェクトに2回あります。",
+	"the name contains the character U+0000, which cannot be stored":                                                           "名前に保存できない文字 U+0000 が含まれています。",
+	"the search is longer than %d characters":                                                                                  "検索語は%d文字までです。",
+	"the server has %d imports in progress, its limit; retry in %d seconds":                                                    "サーバーで実行中のインポートが上限の%d件に達しています。%d秒後に再度お試しください。",
+	"this account has %d imports in progress, its limit; retry when one has finished":                                          "このアカウントで実行中のインポートが上限の%d件に達しています。どれかが終わってから再度お試しください。",
+}
