@@ -141,6 +141,20 @@ func shots(t *testing.T, ctx context.Context, name string) {
 	}
 }
 
+// leaveWithoutAsking accepts every "leave this page?" question the tab
+// asks from now on, for tests that walk away from an edited form.
+func leaveWithoutAsking(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			// Listen's fn may not run commands: answer from aside.
+			go chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // words picks the English or the Japanese text.
 func words(lang, en, ja string) string {
 	if lang == "ja" {
