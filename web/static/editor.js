@@ -558,7 +558,7 @@
       shown = mine;
       if (p.error) {
         var at = showError(p.error.path, p.error.message);
-        waiting(at ? at.split(",").map(Number) : true, FIX);
+        waiting(at ? at.split(",").map(Number) : true, at ? FIX : L("Fix what the preview says to save the segment.", "保存するには、プレビューに表示された問題を解決してください。"));
         return;
       }
       showError();
@@ -616,6 +616,12 @@
   function explain(who, quiet) {
     lastExplained = who;
     var mine = ++explainSeq;
+    if (!groupsEl.querySelector(".group") && !locked) {
+      // No condition yet: nothing to explain but that everyone counts.
+      out.innerHTML = "";
+      out.appendChild(el("p", {"class": "muted"}, L("No condition yet: every friend who follows is counted.", "条件はまだありません。フォロー中のすべての友だちが対象です。")));
+      return;
+    }
     post(explainURL, {filter: readFilter(), friend: who, lang: ja ? "ja" : "en"}).then(function (r) {
       if (mine !== explainSeq) return;
       out.innerHTML = "";
