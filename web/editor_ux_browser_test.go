@@ -307,6 +307,11 @@ func TestEditorReadsAsTheBrief(t *testing.T) {
 			site := newEditorSite(t, lang, lines, tags...)
 			ctx := site.ctx
 			click(t, ctx, `#add-first`)
+			// "has" picks one tag from a list that filters by what is typed.
+			set(t, ctx, `#groups .condition .picker-filter`, 0, "ＮＥＷＳ")
+			if got := js(t, ctx, `[...document.querySelectorAll('#groups .condition select.value option')].filter(o => !o.hidden).map(o => o.value).join('|')`); got != "|Newsletter" {
+				t.Fatalf("tags left in the has picker: %q", got)
+			}
 			set(t, ctx, `#groups .condition .op`, 0, "has_any")
 			// The tag picker filters by what is typed (width and case folded).
 			if got := js(t, ctx, `document.querySelectorAll('#groups .condition .picker-filter').length`); got != "1" {
