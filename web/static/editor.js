@@ -302,6 +302,9 @@
     var holder = el("span", {"class": "value-holder"});
     // English reads "Orders | at least | 5"; Japanese "購入回数 | 5 | 以上".
     if (ja) { row.appendChild(holder); row.appendChild(ops); } else { row.appendChild(ops); row.appendChild(holder); }
+    // Date presets follow the whole condition, in either word order.
+    var presetHolder = el("span", {"class": "preset-holder"});
+    row.appendChild(presetHolder);
     var rm = el("button", {type: "button", "class": "secondary small remove-condition", "aria-label": L("Remove condition", "条件を削除")}, "×");
     row.appendChild(rm);
     row.appendChild(el("div", {"class": "error", role: "alert"}));
@@ -339,7 +342,8 @@
       if (kind === "tag" && tags.length >= SEARCH_AT) holder.appendChild(searchBox(v, "option", L("Tags", "タグ")));
       holder.appendChild(v);
       if (v.suggestions) holder.appendChild(v.suggestions);
-      if (kind === "date" || kind === "dates") holder.appendChild(presets());
+      presetHolder.innerHTML = "";
+      if (kind === "date" || kind === "dates") presetHolder.appendChild(presets());
     }
     function kindOf(list, op) { return (list.filter(function (o) { return o[0] === op; })[0] || [])[2]; }
     // presets fill a date condition with a common period, in the account's
