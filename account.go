@@ -237,6 +237,9 @@ type Store interface {
 	// data, and returns how many there were; unknown IDs are ignored.
 	DeleteFriends(ctx context.Context, account *Account, lineUserIDs []string) (int, error)
 	Tags(ctx context.Context, account *Account) ([]Tag, error)
+	// ShopifyTags lists the distinct Shopify customer tags of the
+	// account's friends, sorted (a bounded list, for suggestions).
+	ShopifyTags(ctx context.Context, account *Account) ([]string, error)
 	// CreateTag, RenameTag and DeleteTag manage friend tags: a rename
 	// rewrites the saved segments that test the tag; a delete is refused
 	// (ECONFLICT, naming them) while live segments test it.

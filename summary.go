@@ -182,24 +182,53 @@ func (s *summarizer) jaDates(c *Condition) string {
 
 func (s *summarizer) daysSinceAdded(c *Condition) string {
 	t := c.Numeric()
+	// "Added in the last N days, today included" (spec 3) is lte N-1 or
+	// lt N: said as the window a person means, with its first and last
+	// dates, rather than as "6 days or fewer".
+	if window, ok := lastDays(t); ok && window > 1 {
+		if span := s.windowDates(window); span != "" {
+			n := strconv.FormatInt(window, 10)
+			if s.ja {
+				return "友だち追加から" + n + "日以内（今日を含む、" + span + "）"
+			}
+			return "added in the last " + n + " days, today included (" + span + ")"
+		}
+	}
 	clause := s.dateClause(t)
 	if s.ja {
+		if window, ok := lastDays(t); ok && window == 1 {
+			return "今日友だち追加" + clause
+		}
 		return "友だち追加から" + jaQuantity(t, "日", "以内") + clause
 	}
-	// "within the last N days, today included" (spec 3) is lte N-1 or lt N.
 	if t.Op == OpEq && t.Nums[0] == 0 {
 		return "added today" + clause
 	}
-	if window, ok := lastDays(t); ok {
-		if window == 1 {
-			return "added today" + clause
-		}
-		return "added within the last " + strconv.FormatInt(window, 10) + " days" + clause
+	if window, ok := lastDays(t); ok && window == 1 {
+		return "added today" + clause
 	}
 	if t.Op == OpNeq {
 		return "not added " + enCount(t.Nums[0], "day", "days") + " ago" + clause
 	}
 	return "added " + enQuantity(t, "day", "days") + " ago" + clause
+}
+
+// windowDates is the first and last calendar dates of the last window days,
+// today included, with the zone: "2026-11-22 – 2026-11-28 JST"; "" when the
+// first falls outside the printable calendar. A friend added at a future
+// instant (a clock ahead of the account's) is in the window too: days_since
+// is negative, so lte still holds; the window ends today for every friend
+// added up to now.
+func (s *summarizer) windowDates(window int64) string {
+	first := int64(s.today) - window + 1
+	if first < int64(minPrintDay) || first > int64(maxPrintDay) {
+		return ""
+	}
+	sep := " – "
+	if s.ja {
+		sep = "〜"
+	}
+	return Day(first).String() + sep + s.today.String() + " " + s.zone
 }
 
 // lastDays returns N when t selects exactly "the last N days, today included"

@@ -92,42 +92,42 @@ func TestSummarize(t *testing.T) {
 			name:   "added within the last 7 days, JST noon",
 			filter: oneCondition(`{"field": "line.days_since_added", "op": "lte", "value": 6}`),
 			now:    noon,
-			en:     `Added within the last 7 days (on or after 2026-11-22 JST)`,
-			ja:     `友だち追加から6日以内（2026-11-22 JST 以降）`,
+			en:     `Added in the last 7 days, today included (2026-11-22 – 2026-11-28 JST)`,
+			ja:     `友だち追加から7日以内（今日を含む、2026-11-22〜2026-11-28 JST）`,
 		},
 		{
 			name:   "added within the last 7 days, 00:30 JST is already 11-28",
 			filter: oneCondition(`{"field": "line.days_since_added", "op": "lte", "value": 6}`),
 			now:    "2026-11-27T15:30:00Z",
-			en:     `Added within the last 7 days (on or after 2026-11-22 JST)`,
-			ja:     `友だち追加から6日以内（2026-11-22 JST 以降）`,
+			en:     `Added in the last 7 days, today included (2026-11-22 – 2026-11-28 JST)`,
+			ja:     `友だち追加から7日以内（今日を含む、2026-11-22〜2026-11-28 JST）`,
 		},
 		{
 			name:   "same instant in UTC is still 11-27",
 			filter: oneCondition(`{"field": "line.days_since_added", "op": "lte", "value": 6}`),
 			loc:    time.UTC,
 			now:    "2026-11-27T15:30:00Z",
-			en:     `Added within the last 7 days (on or after 2026-11-21 UTC)`,
-			ja:     `友だち追加から6日以内（2026-11-21 UTC 以降）`,
+			en:     `Added in the last 7 days, today included (2026-11-21 – 2026-11-27 UTC)`,
+			ja:     `友だち追加から7日以内（今日を含む、2026-11-21〜2026-11-27 UTC）`,
 		},
 		{
 			name:   "zone without an abbreviation",
 			filter: oneCondition(`{"field": "line.days_since_added", "op": "lte", "value": 6}`),
 			loc:    mustLoc(t, "Asia/Ho_Chi_Minh"),
-			en:     `Added within the last 7 days (on or after 2026-11-22 +07)`,
-			ja:     `友だち追加から6日以内（2026-11-22 +07 以降）`,
+			en:     `Added in the last 7 days, today included (2026-11-22 – 2026-11-28 +07)`,
+			ja:     `友だち追加から7日以内（今日を含む、2026-11-22〜2026-11-28 +07）`,
 		},
 		{
 			name:   "lt 7 is the same window as lte 6",
 			filter: oneCondition(`{"field": "line.days_since_added", "op": "lt", "value": 7}`),
-			en:     `Added within the last 7 days (on or after 2026-11-22 JST)`,
-			ja:     `友だち追加から7日未満（2026-11-22 JST 以降）`,
+			en:     `Added in the last 7 days, today included (2026-11-22 – 2026-11-28 JST)`,
+			ja:     `友だち追加から7日以内（今日を含む、2026-11-22〜2026-11-28 JST）`,
 		},
 		{
 			name:   "added today",
 			filter: oneCondition(`{"field": "line.days_since_added", "op": "lte", "value": 0}`),
 			en:     `Added today (on or after 2026-11-28 JST)`,
-			ja:     `友だち追加から0日以内（2026-11-28 JST 以降）`,
+			ja:     `今日友だち追加（2026-11-28 JST 以降）`,
 		},
 		{
 			name:   "added more than 30 days ago",
@@ -510,13 +510,16 @@ func TestSummarizeNil(t *testing.T) {
 	}
 	// A nil location is UTC.
 	got := kizuna.Summarize(f, nil, nil, time.Date(2026, 11, 27, 15, 30, 0, 0, time.UTC), "en")
-	if want := "Added within the last 7 days (on or after 2026-11-21 UTC)"; got != want {
+	if want := "Added in the last 7 days, today included (2026-11-21 – 2026-11-27 UTC)"; got != want {
 		t.Errorf("nil loc: got %s, want %s", got, want)
 	}
 }
 
 // summaryClause is the resolved-date part of an English summary.
 var summaryClause = regexp.MustCompile(`\((on or after|on or before|on|not on|between) (\d{4}-\d{2}-\d{2})(?: and (\d{4}-\d{2}-\d{2}))? (\S+)\)`)
+
+// summaryWindow is the resolved dates of "the last N days, today included".
+var summaryWindow = regexp.MustCompile(`today included \((\d{4}-\d{2}-\d{2}) – (\d{4}-\d{2}-\d{2}) (\S+)\)`)
 
 // TestSummarizeDatesAgreeWithMatcher checks the resolved dates of every
 // relative condition against the in-memory matcher: a friend whose date is
@@ -591,6 +594,23 @@ func clauseAdmits(t *testing.T, en string) (func(time.Time) bool, bool) {
 	t.Helper()
 	if strings.Contains(en, "(no date matches)") {
 		return func(time.Time) bool { return false }, true
+	}
+	if w := summaryWindow.FindStringSubmatch(en); w != nil {
+		// "the last N days, today included (A – B Z)": B must be today;
+		// days_since lte N-1 also admits a friend added after today (a
+		// clock ahead), which the window's wording includes.
+		if w[3] != "JST" {
+			t.Errorf("zone %q in %s", w[3], en)
+		}
+		a, err1 := time.Parse(time.DateOnly, w[1])
+		b, err2 := time.Parse(time.DateOnly, w[2])
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if !b.Equal(time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("the window of %s does not end today", en)
+		}
+		return func(d time.Time) bool { return !d.Before(a) }, true
 	}
 	sm := summaryClause.FindStringSubmatch(en)
 	if sm == nil {

@@ -228,6 +228,7 @@ func TestSignInAndSegmentList(t *testing.T) {
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(srv.URL+"/a/shop-a/segments"),
 		chromedp.Click(`#create-segment`),
+		chromedp.Click(`#add-first`, chromedp.NodeVisible), // a new segment starts with no condition
 		chromedp.WaitVisible(`#groups .condition`),
 		chromedp.SendKeys(`#name`, "Comeback"),
 	); err != nil {
@@ -235,13 +236,15 @@ func TestSignInAndSegmentList(t *testing.T) {
 	}
 	pick(t, ctx, 0, "VIP")
 	waitText(t, ctx, `#preview-count`, "2")
-	if err := chromedp.Do(ctx, chromedp.Click(`#groups .group .add-and`)); err != nil { // AND: has "Seminar" (the first tag)
+	if err := chromedp.Do(ctx, chromedp.Click(`#groups .group .add-and`)); err != nil { // AND: has "Seminar"
 		t.Fatal(err)
 	}
+	pick(t, ctx, 1, "Seminar")
 	waitText(t, ctx, `#preview-count`, "0")
 	if err := chromedp.Do(ctx, chromedp.Click(`#add-or`)); err != nil { // OR: a group with has "Seminar"
 		t.Fatal(err)
 	}
+	pick(t, ctx, 2, "Seminar")
 	waitText(t, ctx, `#preview-count`, "1")
 	if got := text(t, ctx, `#preview-sample`); got != "Dai" {
 		t.Fatalf("the preview's sample: %q", got)
@@ -343,7 +346,8 @@ func TestEditorFields(t *testing.T) {
 		chromedp.SendKeys(`#email`, "member@example.com"),
 		chromedp.SendKeys(`#password`, "correct horse battery"),
 		chromedp.Click(`#signin`),
-		chromedp.WaitVisible(`#groups .condition`), // back where the sign-in started
+		chromedp.Click(`#add-first`, chromedp.NodeVisible), // back where the sign-in started
+		chromedp.WaitVisible(`#groups .condition`),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -372,8 +376,8 @@ func TestEditorFields(t *testing.T) {
 	if got := text(t, ctx, `#groups .condition .property`); got != "Plan (text)" {
 		t.Fatalf("property picker %q", got)
 	}
-	if got := text(t, ctx, `#groups .condition .value`); got != "Gold\nSilver" {
-		t.Fatalf("the value picker offers %q, want the catalog's options", got)
+	if got := text(t, ctx, `#groups .condition .value`); got != "Choose…\nGold\nSilver" {
+		t.Fatalf("the value picker offers %q, want nothing chosen, then the catalog's options", got)
 	}
 	setField(`#groups .condition .value`, "silver")
 	waitText(t, ctx, `#preview-count`, "1")
@@ -401,7 +405,9 @@ func TestEditorFields(t *testing.T) {
 	waitText(t, ctx, `#explain .verdict`, "In the segment.")
 	screenshot(t, ctx, "editor-property-why")
 
-	// The saved property segment opens editable, its values in place.
+	// The saved property segment opens editable, its values in place
+	// (leaving the edited new one behind).
+	leaveWithoutAsking(t, ctx)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(fmt.Sprintf("%s/a/shop/segments/%d/edit", srv.URL, prop.ID)),
 		chromedp.WaitVisible(`#groups .condition .property`),
@@ -481,7 +487,7 @@ func TestEditorOpensEveryFilter(t *testing.T) {
 		chromedp.SendKeys(`#email`, "owner@example.com"),
 		chromedp.SendKeys(`#password`, "correct horse battery"),
 		chromedp.Click(`#signin`),
-		chromedp.WaitVisible(`#groups .condition`),
+		chromedp.WaitVisible(`#segment-form`),
 	); err != nil {
 		t.Fatal(err)
 	}

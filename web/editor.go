@@ -69,6 +69,13 @@ func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, ss *sessio
 	}
 	p.User, p.CSRF, p.Accounts, p.AccountName = ss.user, ss.csrf, ss.accounts, a.Name
 	p.Folders, p.TagsJSON, p.IntegrationsJSON, p.CatalogJSON = folders, string(tj), string(ij), string(cj)
+	shopifyTags, err := s.Store.ShopifyTags(ctx, a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sj, _ := json.Marshal(shopifyTags)
+	p.Editor = &editorData{ShopifyTagsJSON: string(sj), Today: kizuna.DayOf(s.now(), a.Location()).String()}
 	s.render(w, r, status, "editor", p)
 }
 
@@ -101,6 +108,12 @@ func (s *Server) saveSegment(w http.ResponseWriter, r *http.Request, ss *session
 		}
 		p.Error, p.ErrorAt = s.refusal(r, ss, err), errorControl(r, err)
 		s.renderEditor(w, r, ss, a, p, http.StatusBadRequest)
+	}
+	if noGroups([]byte(filter)) {
+		// Spec 2: a filter has at least one group; the editor's empty
+		// state counts everyone but saves nothing until a condition is added.
+		refuse(&kizuna.Error{Code: kizuna.EINVALIDFILTER, Message: t(s.lang(r, ss.user), "editor.needcondition"), Path: "groups"})
+		return
 	}
 	if _, err := kizuna.ParseFilter([]byte(filter)); err != nil {
 		refuse(err)
@@ -157,13 +170,79 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, ss *session) {
 	if !ok {
 		return
 	}
-	p, err := s.Store.Preview(r.Context(), a, kizuna.PreviewRequest{Filter: req.Filter, Lang: req.Lang})
+	lang := req.Lang
+	if lang != "ja" {
+		lang = "en"
+	}
+	if noGroups(req.Filter) {
+		// The editor's empty state: no condition yet counts every friend
+		// who follows (spec 2 refuses a filter of no groups, so this is
+		// answered here, as "linked to Shopify or not").
+		p, err := s.Store.Preview(r.Context(), a, kizuna.PreviewRequest{Filter: everyone, Lang: lang})
+		if err != nil {
+			s.jsonRefusal(w, s.lang(r, ss.user), err)
+			return
+		}
+		p.Summary = t(lang, "editor.everyone")
+		writeEditorJSON(w, editorPreview{Preview: p, Everyone: true, Groups: []string{}})
+		return
+	}
+	p, err := s.Store.Preview(r.Context(), a, kizuna.PreviewRequest{Filter: req.Filter, Lang: lang})
 	if err != nil {
 		s.jsonRefusal(w, s.lang(r, ss.user), err)
 		return
 	}
+	// One line per group, as the editor shows them; the one-sentence
+	// summary stays as the API gives it.
+	f, err := kizuna.ParseFilter(req.Filter)
+	var cat *kizuna.Catalog
+	if err == nil {
+		cat, err = s.Store.Catalog(r.Context(), a)
+	}
+	if err != nil {
+		s.jsonRefusal(w, s.lang(r, ss.user), err)
+		return
+	}
+	groups := make([]string, len(f.Groups))
+	for i := range f.Groups {
+		groups[i] = kizuna.Summarize(&kizuna.Filter{Groups: f.Groups[i : i+1]}, cat, a.Location(), p.EvaluatedAt, lang)
+	}
+	writeEditorJSON(w, editorPreview{Preview: p, Groups: groups})
+}
+
+// editorData is what the segment editor's page holds beyond the filter:
+// the Shopify tags to suggest, and the account's today for date presets.
+type editorData struct {
+	ShopifyTagsJSON string
+	Today           string // YYYY-MM-DD in the account's time zone
+}
+
+// editorPreview is the editor's preview answer: the API's, with whether it
+// counts everyone (no condition yet) and a summary line per group.
+type editorPreview struct {
+	*kizuna.Preview
+	Everyone bool     `json:"everyone,omitempty"`
+	Groups   []string `json:"groups"`
+}
+
+// everyone matches every friend who follows: linked to Shopify or not.
+var everyone = json.RawMessage(`{"groups":[{"conditions":[{"field":"shopify.linked","op":"is","value":true}]},{"conditions":[{"field":"shopify.linked","op":"is","value":false}]}]}`)
+
+// noGroups reports whether a filter is an object whose groups list is
+// present and empty: the editor's state before its first condition.
+func noGroups(raw []byte) bool {
+	var probe struct {
+		Groups *[]json.RawMessage `json:"groups"`
+	}
+	if json.Unmarshal(raw, &probe) != nil || probe.Groups == nil {
+		return false
+	}
+	return len(*probe.Groups) == 0
+}
+
+func writeEditorJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(p)
+	json.NewEncoder(w).Encode(v)
 }
 
 // jsonRequest resolves the path's account and decodes the JSON body of up

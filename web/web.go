@@ -164,6 +164,7 @@ type page struct {
 	Name, FilterJSON                   string
 	TagsJSON, IntegrationsJSON         string
 	CatalogJSON                        string
+	Editor                             *editorData // the segment editor's suggestions and dates (editor.go)
 	FolderID                           int64
 	NewFolder                          string // the editor's "Create Folder" field, kept on a refusal
 	Folders                            []kizuna.Folder

@@ -19,6 +19,8 @@
   var csrf = root.dataset.csrf;
   var previewURL = root.dataset.preview;
   var explainURL = root.dataset.explain;
+  var shopifyTags = JSON.parse(root.dataset.shopifyTags || "[]");
+  var today = root.dataset.today; // YYYY-MM-DD in the account's time zone
 
   // Operators: [op, label, kind of value]. The kind picks the input.
   var NUMERIC = [
@@ -86,7 +88,7 @@
     return e;
   }
   function option(value, label, selected) {
-    var o = el("option", {value: value}, label);
+    var o = el("option", {value: value, title: label}, label);
     if (selected) o.selected = true;
     return o;
   }
@@ -154,19 +156,46 @@
     items.forEach(function (it) { seen[it.id] = true; });
     chosen.forEach(function (id) { if (!seen[id]) items = items.concat([{id: id, name: id}]); });
     if (!items.length) box.appendChild(el("span", {"class": "muted"}, L("Nothing to choose from yet", "選べる項目がまだありません")));
+    if (items.length >= SEARCH_AT) box.appendChild(searchBox(box, "label.check", label));
     items.forEach(function (it) {
-      var l = el("label", {"class": "check"});
+      // A long name is shortened on screen; the title shows it whole.
+      var l = el("label", {"class": "check", title: it.name});
       var c = el("input", {type: "checkbox", value: it.id});
       if (chosen.indexOf(it.id) >= 0) c.checked = true;
       l.appendChild(c);
-      l.appendChild(document.createTextNode(" " + it.name));
+      l.appendChild(el("span", {"class": "name"}, it.name));
       box.appendChild(l);
     });
     return box;
   }
+
+  // SEARCH_AT is how many choices a picker has before it offers a filter box.
+  var SEARCH_AT = 6;
+  // fold is text as a search compares it: width and case folded.
+  function fold(s) { return String(s).normalize("NFKC").toLowerCase(); }
+  // searchBox filters the items (matching sel) of a picker by their text;
+  // typing in it is not an edit of the condition.
+  function searchBox(box, sel, label) {
+    var q = el("input", {type: "search", "class": "picker-filter", "aria-label": L("Filter ", "絞り込み：") + label, placeholder: L("Type to filter", "入力して絞り込み")});
+    var stop = function (e) { e.stopPropagation(); };
+    q.addEventListener("input", function (e) {
+      stop(e);
+      var want = fold(q.value.trim());
+      box.querySelectorAll(sel).forEach(function (it) {
+        if (it.value === "") return; // a select's "choose" line stays
+        it.hidden = want !== "" && fold(it.textContent).indexOf(want) < 0;
+      });
+    });
+    q.addEventListener("change", stop);
+    q.addEventListener("keydown", function (e) { if (e.key === "Enter") e.preventDefault(); });
+    return q;
+  }
   function pick(items, chosen, label) {
     var v = el("select", {"class": "value", "aria-label": label || L("Value", "値")});
-    var found = false;
+    // Nothing is chosen until the user chooses (a first item picked for
+    // them would be a condition they never made).
+    v.appendChild(option("", L("Choose…", "選択してください"), !chosen));
+    var found = !chosen;
     items.forEach(function (it) { found = found || it.id === chosen; v.appendChild(option(it.id, it.name, it.id === chosen)); });
     if (chosen && !found) v.appendChild(option(chosen, chosen, true));
     return v;
@@ -177,7 +206,28 @@
     var src = kind === "hubspot-lists" ? ((catalog.hubspot || {}).segments || []) : ((catalog.klaviyo || {}).lists || []);
     return src.map(function (it) { return {id: it.id, name: it.name}; });
   };
-  // HOURS are the choices for an abandoned cart's age.
+  // suggest offers words (the account's Shopify tags) for a comma-separated
+  // input: each suggestion is what is typed so far plus one more word, so
+  // that the browser's list completes the last word, not the whole value.
+  var suggestions = 0;
+  function suggest(input, words) {
+    if (!words.length) return;
+    var list = el("datalist", {id: "suggest-" + (++suggestions)});
+    input.setAttribute("list", list.id);
+    var update = function () {
+      var m = /^(.*[,、，]\s*)?([^,、，]*)$/.exec(input.value) || ["", "", ""];
+      var head = m[1] || "", typed = split(head).map(fold);
+      list.innerHTML = "";
+      words.forEach(function (w) {
+        if (typed.indexOf(fold(w)) < 0) list.appendChild(el("option", {value: head + w}));
+      });
+    };
+    input.addEventListener("input", update);
+    input.addEventListener("focus", update);
+    update();
+    input.suggestions = list; // placed next to the input by conditionRow
+  }
+
   // HOURS are the choices for an abandoned cart's age, read with the
   // number of hours: "at most 72 hours ago", 「72 時間以内」.
   var HOURS = [["", L("at any time", "時期を問わない")], ["gte", L("at least", "以上前")], ["lte", L("at most", "以内")],
@@ -204,10 +254,12 @@
         if (options) { v = checks(options, value, L("Values", "値")); v.dataset.kind = "choices"; return v; }
         v = el("input", {type: "text", "class": "value", "aria-label": L("Values, separated by commas", "値（カンマ区切り）"), placeholder: L("a, b, c", "a、b、c")});
         v.value = Array.isArray(value) ? value.join(", ") : (value || "");
+        if (f.field === "shopify.tag") suggest(v, shopifyTags);
         break;
       case "bool":
         v = el("select", {"class": "value", "aria-label": L("Value", "値")});
-        [["true", L("yes", "はい")], ["false", L("no", "いいえ")]].forEach(function (p) { v.appendChild(option(p[0], p[1], String(value === undefined ? true : value) === p[0])); });
+        v.appendChild(option("", L("Choose…", "選択してください"), value === undefined || value === null));
+        [["true", L("yes", "はい")], ["false", L("no", "いいえ")]].forEach(function (p) { v.appendChild(option(p[0], p[1], String(value) === p[0])); });
         break;
       case "cart":
         var hs = c.hours_since || {};
@@ -238,7 +290,9 @@
   }
 
   function conditionRow(c) {
-    c = c || {field: "tag", op: "has"};
+    // A new condition asks about a friend tag, or, in an account with no
+    // tags yet, about when the friend was added; its value is not chosen.
+    c = c || (tags.length ? {field: "tag", op: "has"} : {field: "line.days_since_added", op: "lte"});
     var row = el("div", {"class": "condition"});
     var fs = fieldSelect(c.field);
     row.appendChild(fs);
@@ -248,6 +302,9 @@
     var holder = el("span", {"class": "value-holder"});
     // English reads "Orders | at least | 5"; Japanese "購入回数 | 5 | 以上".
     if (ja) { row.appendChild(holder); row.appendChild(ops); } else { row.appendChild(ops); row.appendChild(holder); }
+    // Date presets follow the whole condition, in either word order.
+    var presetHolder = el("span", {"class": "preset-holder"});
+    row.appendChild(presetHolder);
     var rm = el("button", {type: "button", "class": "secondary small remove-condition", "aria-label": L("Remove condition", "条件を削除")}, "×");
     row.appendChild(rm);
     row.appendChild(el("div", {"class": "error", role: "alert"}));
@@ -276,19 +333,48 @@
       var want = list.some(function (o) { return o[0] === cond.op; }) ? cond.op : (list[0] || [])[0];
       list.forEach(function (o) { ops.appendChild(option(o[0], o[1], o[0] === want)); });
       cond.op = want;
-      var kind = (list.filter(function (o) { return o[0] === want; })[0] || [])[2];
+      var kind = kindOf(list, want);
+      row.dataset.kind = kind;
       // A yes/no field has one operator: the value says it all.
       ops.hidden = list.length === 1 && kind === "bool";
       holder.innerHTML = "";
-      holder.appendChild(valueInput(kind, cond, f, prop));
+      var v = valueInput(kind, cond, f, prop);
+      if (kind === "tag" && tags.length >= SEARCH_AT) holder.appendChild(searchBox(v, "option", L("Tags", "タグ")));
+      holder.appendChild(v);
+      if (v.suggestions) holder.appendChild(v.suggestions);
+      presetHolder.innerHTML = "";
+      if (kind === "date" || kind === "dates") presetHolder.appendChild(presets());
+    }
+    function kindOf(list, op) { return (list.filter(function (o) { return o[0] === op; })[0] || [])[2]; }
+    // presets fill a date condition with a common period, in the account's
+    // time zone: today (on), the last 7 days, today included, or this
+    // calendar month (between).
+    function presets() {
+      var box = el("span", {"class": "presets", role: "group", "aria-label": L("Date presets", "期間のプリセット")});
+      [["today", L("Today", "今日")], ["last7", L("Last 7 days", "過去7日間")], ["month", L("This month", "今月")]].forEach(function (p) {
+        var b = el("button", {type: "button", "class": "secondary small preset", "data-preset": p[0]}, p[1]);
+        b.addEventListener("click", function () {
+          var r = period(p[0]);
+          var op = r[0] === r[1] ? "on" : "between";
+          ops.value = op;
+          fill({op: op, value: op === "on" ? r[0] : r, property: (propHolder.querySelector(".property") || {}).value}, true);
+          changed();
+        });
+        box.appendChild(b);
+      });
+      return box;
     }
     fill(c);
     fs.addEventListener("change", function () { fill({}); changed(); });
     propHolder.addEventListener("change", function () { fill({op: ops.value}, true); changed(); });
     ops.addEventListener("change", function () {
       var cur = readCondition(row);
-      // Keep the value when the new operator takes the same kind of value.
-      fill({op: ops.value, value: cur.value, hours_since: cur.hours_since, property: cur.property, type: cur.type}, true);
+      // A new operator starts with nothing chosen, unless it takes the same
+      // kind of value as the old one (at least 5 -> at most 5): then the
+      // value the user gave is kept.
+      var f = byField[fs.value] || FIELDS[0];
+      var same = kindOf(opsOf(f, cur.type), ops.value) === row.dataset.kind;
+      fill({op: ops.value, value: same ? cur.value : undefined, hours_since: same ? cur.hours_since : undefined, property: cur.property, type: cur.type}, true);
       changed();
     });
     holder.addEventListener("input", changed);
@@ -296,8 +382,8 @@
     rm.addEventListener("click", function () {
       var g = row.parentNode;
       row.remove();
+      // The last condition gone, the editor is empty again: everyone.
       if (!g.querySelector(".condition")) g.closest(".group").remove();
-      if (!groupsEl.querySelector(".group")) addGroup();
       changed();
     });
     return row;
@@ -305,7 +391,7 @@
 
   function addGroup(g) {
     var box = el("fieldset", {"class": "group"});
-    box.appendChild(el("legend", {}, L("Group", "グループ")));
+    box.appendChild(el("legend", {}, L("Filter condition", "絞り込み条件")));
     var conds = el("div", {"class": "conditions"});
     box.appendChild(conds);
     ((g && g.conditions) || [null]).forEach(function (c) { conds.appendChild(conditionRow(c)); });
@@ -343,7 +429,7 @@
       case "number": c.value = num(v); break;
       case "range": c.value = [num(inputs[0]), num(inputs[1])]; break;
       case "dates": c.value = [inputs[0].value, inputs[1].value]; break;
-      case "bool": c.value = v.value === "true"; break;
+      case "bool": c.value = v.value === "" ? null : v.value === "true"; break;
       case "tags": case "hubspot-lists": case "klaviyo-lists": case "choices": c.value = checked(v); break;
       case "texts": c.value = split(v.value); break;
       case "tag": case "date": case "text": c.value = v.value; break;
@@ -365,9 +451,79 @@
     if (m) {
       var g = groupsEl.querySelectorAll(".group")[+m[1]];
       var row = g && g.querySelectorAll(".condition")[+m[2]];
-      if (row) { row.querySelector(".error").textContent = message; return; }
+      if (row) { row.querySelector(".error").textContent = message; mark([row]); return +m[1] + "," + m[2]; }
     }
     document.getElementById("preview-error").textContent = message;
+  }
+
+  // incomplete reports whether a condition still lacks its value: nothing
+  // chosen, an empty number, date or list, half a range.
+  function incomplete(row) {
+    var c = readCondition(row), v = c.value;
+    var empty = function (x) { return x === null || x === undefined || x === "" || (typeof x === "number" && isNaN(x)); };
+    if (row.querySelector(".property") && !c.property) return true;
+    switch (row.dataset.kind) {
+      case "none": return false;
+      case "cart": return !!c.hours_since && [].concat(c.hours_since.value).some(empty);
+      case "range": case "dates": return v.some(empty);
+      case "tags": case "hubspot-lists": case "klaviyo-lists": case "choices": case "texts": return !v || v.length === 0;
+    }
+    return empty(v);
+  }
+
+  // mark highlights the conditions rows (the preview waits for them) and
+  // clears the highlight of every other.
+  function mark(rows) {
+    groupsEl.querySelectorAll(".condition").forEach(function (r) {
+      var on = rows.indexOf(r) >= 0;
+      r.classList.toggle("invalid", on);
+      if (on) r.setAttribute("aria-invalid", "true"); else r.removeAttribute("aria-invalid");
+    });
+  }
+
+  // position names a condition as the editor numbers it: "2,1" is the
+  // second group's first condition, [1, 0].
+  function position(row) {
+    var g = row.closest(".group");
+    var gs = Array.prototype.indexOf.call(groupsEl.querySelectorAll(".group"), g);
+    return [gs, Array.prototype.indexOf.call(g.querySelectorAll(".condition"), row)];
+  }
+
+  // waiting greys the preview, says which condition it waits for, and
+  // keeps Save off; waiting(null) shows the preview as current again.
+  var previewBox = document.querySelector(".preview");
+  var waitEl = document.getElementById("preview-wait");
+  var saveBtn = document.getElementById("save");
+  var saveHint = document.getElementById("save-hint");
+  function waiting(at, hint) {
+    previewBox.classList.toggle("stale", !!at);
+    waitEl.hidden = !at || at === true;
+    if (at && at !== true) {
+      waitEl.textContent = L("Waiting for condition " + (at[1] + 1) + " of filter condition " + (at[0] + 1) + " to be completed",
+        "絞り込み条件" + (at[0] + 1) + "の" + (at[1] + 1) + "番目の条件が完成するのを待っています");
+    }
+    saveBtn.disabled = locked || !!hint;
+    saveHint.hidden = !hint;
+    saveHint.textContent = hint || "";
+  }
+  var locked = false; // a segment the editor cannot show is never saved from here
+  var FIX = L("Complete the highlighted condition to save the segment.", "保存するには、強調表示された条件を完成させてください。");
+
+  // relabel numbers the groups ("Filter condition 2"), writes AND between
+  // a group's conditions and OR between groups, and shows the empty state
+  // when there is no condition.
+  function relabel() {
+    groupsEl.querySelectorAll(".joiner").forEach(function (j) { j.remove(); });
+    var groups = groupsEl.querySelectorAll(".group");
+    groups.forEach(function (g, i) {
+      g.querySelector("legend").textContent = L("Filter condition ", "絞り込み条件") + (i + 1);
+      if (i) groupsEl.insertBefore(el("div", {"class": "joiner or"}, L("OR", "または（OR）")), g);
+      g.querySelectorAll(".condition").forEach(function (c, k) {
+        if (k) c.parentNode.insertBefore(el("div", {"class": "joiner and"}, L("AND", "かつ（AND）")), c);
+      });
+    });
+    document.getElementById("empty-state").hidden = groups.length > 0;
+    document.getElementById("add-or").hidden = groups.length === 0;
   }
 
   // post sends a JSON call; any failure comes back as {error: {message}}
@@ -380,8 +536,23 @@
 
   var seq = 0, shown = 0, timer = null;
   function changed() {
+    relabel();
     filterInput.value = JSON.stringify(readFilter());
     clearTimeout(timer);
+    // An incomplete condition is not sent: the preview waits for it, and
+    // an answer already on its way is not shown.
+    var open = Array.prototype.filter.call(groupsEl.querySelectorAll(".condition"), incomplete);
+    mark(open);
+    showError();
+    groupsEl.querySelectorAll(".condition.invalid .error").forEach(function (e) {
+      e.textContent = L("Choose or enter a value to complete this condition.", "値を選ぶか入力して、この条件を完成させてください。");
+    });
+    if (open.length) {
+      shown = ++seq;
+      waiting(position(open[0]), FIX);
+      return;
+    }
+    waiting(null, groupsEl.querySelector(".group") ? "" : saveHint.dataset.empty);
     timer = setTimeout(preview, 250);
   }
   function preview() {
@@ -389,21 +560,57 @@
     post(previewURL, {filter: readFilter(), lang: ja ? "ja" : "en"}).then(function (p) {
       if (mine < shown) return; // a newer answer is already shown
       shown = mine;
-      if (p.error) { showError(p.error.path, p.error.message); return; }
+      if (p.error) {
+        var at = showError(p.error.path, p.error.message);
+        waiting(at ? at.split(",").map(Number) : true, at ? FIX : L("Fix what the preview says to save the segment.", "保存するには、プレビューに表示された問題を解決してください。"));
+        return;
+      }
       showError();
+      mark([]);
+      waiting(null, p.everyone ? saveHint.dataset.empty : "");
       document.getElementById("preview-count").textContent = Number(p.count).toLocaleString(ja ? "ja-JP" : "en-US");
-      document.getElementById("preview-summary").textContent = p.summary;
+      summary(p);
       var list = document.getElementById("preview-sample");
       list.innerHTML = "";
       (p.sample || []).forEach(function (f) {
         var li = el("li");
-        var b = el("button", {type: "button", "class": "link", title: L("Why in or out", "含まれる理由")}, f.display_name || f.line_user_id);
+        var name = f.display_name || f.line_user_id;
+        var b = el("button", {type: "button", "class": "link", title: name + " — " + L("why in or out", "含まれる理由")}, name);
         b.addEventListener("click", function () { explain(f.line_user_id); });
         li.appendChild(b);
         list.appendChild(li);
       });
       if (lastExplained) explain(lastExplained, true);
     });
+  }
+
+  // summary writes the preview's summary, one line per group with its
+  // number, OR between them; one group (or everyone) is one line.
+  function summary(p) {
+    var box = document.getElementById("preview-summary");
+    box.innerHTML = "";
+    var lines = p.groups && p.groups.length ? p.groups : [p.summary];
+    if (lines.length === 1) { box.appendChild(el("p", {"class": "summary-line"}, lines[0])); return; }
+    var ol = el("ol", {"class": "summary-groups"});
+    lines.forEach(function (text, i) {
+      if (i) ol.appendChild(el("li", {"class": "joiner or", "aria-hidden": "true"}, L("OR", "または")));
+      var li = el("li", {"class": "summary-line"});
+      li.appendChild(el("strong", {}, L("Filter condition ", "絞り込み条件") + (i + 1) + L(": ", "：")));
+      li.appendChild(document.createTextNode(text));
+      ol.appendChild(li);
+    });
+    box.appendChild(ol);
+  }
+
+  // period resolves a date preset from the account's today: [from, to].
+  function period(name) {
+    var d = today.split("-").map(Number);
+    var iso = function (y, m, day) { return new Date(Date.UTC(y, m - 1, day)).toISOString().slice(0, 10); };
+    switch (name) {
+      case "last7": return [iso(d[0], d[1], d[2] - 6), today];
+      case "month": return [iso(d[0], d[1], 1), iso(d[0], d[1] + 1, 0)];
+    }
+    return [today, today];
   }
 
   // explain shows why a friend is in or out of the conditions as they are
@@ -413,6 +620,12 @@
   function explain(who, quiet) {
     lastExplained = who;
     var mine = ++explainSeq;
+    if (!groupsEl.querySelector(".group") && !locked) {
+      // No condition yet: nothing to explain but that everyone counts.
+      out.innerHTML = "";
+      out.appendChild(el("p", {"class": "muted"}, L("No condition yet: every friend who follows is counted.", "条件はまだありません。フォロー中のすべての友だちが対象です。")));
+      return;
+    }
     post(explainURL, {filter: readFilter(), friend: who, lang: ja ? "ja" : "en"}).then(function (r) {
       if (mine !== explainSeq) return;
       out.innerHTML = "";
@@ -471,17 +684,24 @@
       groupsEl.innerHTML = "";
       kept.forEach(function (n) { groupsEl.appendChild(n); });
       return got;
-    }
+    },
+    dirty: function () { return dirty(); }
   };
 
   document.getElementById("add-or").addEventListener("click", function () { addGroup(); changed(); });
-  var initial = filterInput.value ? JSON.parse(filterInput.value) : {groups: [{conditions: [null]}]};
+  document.getElementById("add-first").addEventListener("click", function () {
+    addGroup();
+    changed();
+    groupsEl.querySelector(".condition .field").focus();
+  });
+  // A new segment starts with no condition: the preview counts everyone.
+  var initial = filterInput.value ? JSON.parse(filterInput.value) : {groups: []};
   var unsupported = (initial.groups || []).some(function (g) { return (g.conditions || []).some(function (c) { return c && !supported(c); }); });
   if (unsupported) {
     // Show the saved segment's preview, but offer no editing that would
     // silently drop what the editor cannot show.
     root.querySelector("#add-or").disabled = true;
-    document.getElementById("save").disabled = true;
+    locked = document.getElementById("save").disabled = true;
     document.getElementById("unsupported").hidden = false;
     readFilter = function () { return initial; };
     preview();
@@ -489,4 +709,17 @@
   }
   (initial.groups || []).forEach(addGroup);
   changed();
+
+  // Leaving with unsaved changes asks first; saving does not. A form the
+  // server sent back refused holds changes not saved yet.
+  var form = document.getElementById("segment-form");
+  var state = function () { return JSON.stringify([filterInput.value, form.elements.name.value, form.elements.folder.value, form.elements.new_folder.value]); };
+  var saved = document.getElementById("save-error") ? null : state(), submitting = false;
+  function dirty() { return !!state && !submitting && state() !== saved; }
+  form.addEventListener("submit", function () { submitting = true; });
+  window.addEventListener("beforeunload", function (e) {
+    if (!dirty()) return;
+    e.preventDefault();
+    e.returnValue = "";
+  });
 })();
