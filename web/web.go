@@ -14,9 +14,11 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -133,11 +135,16 @@ func (s *Server) Handler() http.Handler {
 	return securityHeaders(mux)
 }
 
+// contentSecurityPolicy allows the site's own files only: no inline
+// script, handler or style (scripts live in static/), forms post to this
+// site only, no <base> can move relative links, no framing, no plugins.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
 // securityHeaders sets headers every page carries.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self'; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		next.ServeHTTP(w, r)
@@ -213,7 +220,7 @@ func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *session)) 
 			return
 		}
 		given := r.Header.Get("X-CSRF-Token")
-		if given == "" && r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		if given == "" && r.Method == http.MethodPost && mediaType(r) == "application/x-www-form-urlencoded" {
 			given = r.PostFormValue("csrf")
 		}
 		if r.Method == http.MethodPost && !sameToken(given, csrf) {
@@ -235,7 +242,17 @@ func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *session)) 
 
 // wantsJSON reports whether the request is one of the pages' JSON calls.
 func wantsJSON(r *http.Request) bool {
-	return strings.HasPrefix(r.Header.Get("Content-Type"), "application/json")
+	return mediaType(r) == "application/json"
+}
+
+// mediaType is the request body's media type, lower case (media types are
+// case-insensitive), without parameters; "" when absent or malformed.
+func mediaType(r *http.Request) string {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		return ""
+	}
+	return mt
 }
 
 // inAccount runs h for a signed-in member of the path's account; anyone
@@ -388,12 +405,37 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// safeNext returns a path of this site to go to after signing in, or "".
+// safeNext returns next if it is a path of this site to go to (after
+// signing in, or switching the language), else "". A browser reads a
+// Location header loosely: it drops tabs and newlines, takes a backslash
+// for a slash, and resolves "." and ".." after the host is known; and
+// http.Redirect cleans the path before it writes the header. So next must
+// be a plain absolute path whose decoded form is already clean: no control
+// characters or backslashes (raw or percent-encoded), no empty, "." or
+// ".." segments, no scheme, host or user.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if len(next) > 2048 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || !plainText(next) {
 		return ""
 	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !plainText(u.Path) || !plainText(u.RawQuery) {
+		return ""
+	}
+	p := u.Path
+	if clean := path.Clean(p); clean != p && clean+"/" != p {
+		return "" // "//", "/./", "/../": the cleaned path would differ
+	}
 	return next
+}
+
+// plainText reports whether s has no control character and no backslash.
+func plainText(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == '\\' || (r >= 0x80 && r < 0xa0) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) signout(w http.ResponseWriter, r *http.Request, ss *session) {
