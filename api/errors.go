@@ -33,6 +33,8 @@ func httpStatus(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case kizuna.EUNSUPPORTED:
 		return http.StatusUnsupportedMediaType
+	case kizuna.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

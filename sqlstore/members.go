@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/kizuna-line/kizuna"
-	"github.com/kizuna-line/kizuna/internal/password"
 )
 
 // Members lists the account's members by e-mail address.
@@ -47,8 +46,8 @@ func (db *DB) InviteMember(ctx context.Context, a *kizuna.Account, email, role s
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		out.Password = randomToken()[:20]
-		if hash, err = password.Hash(out.Password); err != nil {
-			return nil, fmt.Errorf("invite member: %w", err)
+		if hash, err = db.Passwords.Hash(ctx, out.Password); err != nil {
+			return nil, hashError("invite member", err)
 		}
 	case err != nil:
 		return nil, fmt.Errorf("invite member: %w", err)
@@ -167,12 +166,16 @@ func (db *DB) ChangePassword(ctx context.Context, u *kizuna.User, current, next,
 		}
 		return fmt.Errorf("change password: %w", err)
 	}
-	if !password.Check(hash, current) {
+	ok, err := db.Passwords.Check(ctx, hash, current)
+	if err != nil {
+		return hashError("change password", err)
+	}
+	if !ok {
 		return &kizuna.Error{Code: kizuna.EUNAUTHORIZED, Message: "the current password is wrong", Path: "current"}
 	}
-	newHash, err := password.Hash(next)
+	newHash, err := db.Passwords.Hash(ctx, next)
 	if err != nil {
-		return fmt.Errorf("change password: %w", err)
+		return hashError("change password", err)
 	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {

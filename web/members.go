@@ -79,6 +79,9 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, ss *sess
 		s.renderSettings(w, r, ss, a, http.StatusBadRequest, &page{Error: t(lang, "password.wrong")})
 	case kizuna.EINVALID:
 		s.renderSettings(w, r, ss, a, http.StatusBadRequest, &page{Error: t(lang, "password.short")})
+	case kizuna.EUNAVAILABLE:
+		w.Header().Set("Retry-After", "5")
+		s.renderSettings(w, r, ss, a, http.StatusServiceUnavailable, &page{Error: t(lang, "busy")})
 	default:
 		s.fail(w, r, err)
 	}

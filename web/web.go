@@ -72,7 +72,7 @@ func New(store kizuna.Store, users Users, logger *slog.Logger) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Store: store, Users: users, Logger: logger, pages: map[string]*template.Template{}, limiter: newLimiter(5, 15*time.Minute), Now: time.Now}
+	s := &Server{Store: store, Users: users, Logger: logger, pages: map[string]*template.Template{}, limiter: newLimiter(limitWindow), Now: time.Now}
 	funcs := template.FuncMap{"t": t, "inc": func(i int) int { return i + 1 }}
 	files, _ := fs.Glob(templateFS, "templates/*.html")
 	for _, f := range files {
@@ -375,22 +375,33 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		s.setCookie(w, r, csrfCookie, token, 3600)
 		s.render(w, r, status, "signin", &page{Title: t(lang, "signin"), CSRF: token, Error: msg, Email: email, Next: safeNext(r.URL.Query().Get("next"))})
 	}
-	key := strings.ToLower(email) + "|" + clientIP(r)
-	if !s.limiter.allow(key) {
+	// The attempt is counted before the password is checked, by address and
+	// by client; a refused or busy attempt checks nothing.
+	now, ip := time.Now(), clientIP(r)
+	addrKey, ipKey := "addr:"+strings.ToLower(email)+"|"+ip, "ip:"+ip
+	if !s.limiter.reserve(now, budget{addrKey, signinPerAddress}, budget{ipKey, signinPerIP}) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(limitWindow.Seconds())))
 		again(http.StatusTooManyRequests, t(lang, "signin.throttled"))
 		return
 	}
 	u, err := s.Users.Authenticate(r.Context(), email, r.PostFormValue("password"))
-	if err != nil {
-		if kizuna.ErrorCode(err) != kizuna.EUNAUTHORIZED {
-			s.fail(w, r, err)
-			return
-		}
-		s.limiter.fail(key)
+	switch kizuna.ErrorCode(err) {
+	case "":
+		s.limiter.reset(addrKey)
+		s.limiter.release(now, ipKey)
+	case kizuna.EUNAUTHORIZED:
 		again(http.StatusUnauthorized, t(lang, "signin.wrong"))
 		return
+	case kizuna.EUNAVAILABLE: // every hashing slot busy: nothing was checked
+		s.limiter.release(now, addrKey, ipKey)
+		w.Header().Set("Retry-After", "5")
+		again(http.StatusServiceUnavailable, t(lang, "signin.busy"))
+		return
+	default:
+		s.limiter.release(now, addrKey, ipKey)
+		s.fail(w, r, err)
+		return
 	}
-	s.limiter.reset(key)
 	token, _, err := s.Users.CreateSession(r.Context(), u)
 	if err != nil {
 		s.fail(w, r, err)
@@ -619,54 +630,93 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// limiter refuses sign-in attempts for a key after max failures within a window.
-type limiter struct {
-	mu       sync.Mutex
-	max      int
-	window   time.Duration
-	failures map[string][]time.Time
-	fails    int // failures recorded, for the occasional sweep
+// Sign-in budgets within limitWindow: attempts for one e-mail address from
+// one client, and attempts from one client address whatever the e-mail
+// (random addresses cost a hash each too). A successful sign-in gives its
+// attempt back.
+const (
+	limitWindow      = 15 * time.Minute
+	signinPerAddress = 5
+	signinPerIP      = 30
+)
+
+// budget is a limiter key and the attempts it may have within the window.
+type budget struct {
+	key string
+	max int
 }
 
-func newLimiter(max int, window time.Duration) *limiter {
-	return &limiter{max: max, window: window, failures: map[string][]time.Time{}}
+// limiter counts sign-in attempts per key within a window. An attempt is
+// counted (reserved) before its password is checked, so parallel attempts
+// cannot all pass the check before any failure is recorded; one that turns
+// out not to be a failure is released.
+type limiter struct {
+	mu       sync.Mutex
+	window   time.Duration
+	attempts map[string][]time.Time
+	reserved int // attempts reserved, for the occasional sweep
+}
+
+func newLimiter(window time.Duration) *limiter {
+	return &limiter{window: window, attempts: map[string][]time.Time{}}
 }
 
 func (l *limiter) recent(key string, now time.Time) []time.Time {
-	f := l.failures[key]
+	f := l.attempts[key]
 	for len(f) > 0 && now.Sub(f[0]) > l.window {
 		f = f[1:]
 	}
 	if len(f) == 0 {
-		delete(l.failures, key) // no entry for a key with no recent failure
+		delete(l.attempts, key) // no entry for a key with no recent attempt
 		return nil
 	}
-	l.failures[key] = f
+	l.attempts[key] = f
 	return f
 }
 
-func (l *limiter) allow(key string) bool {
+// reserve counts an attempt at now against every budget, or, when one of
+// them is spent, counts nothing and reports false.
+func (l *limiter) reserve(now time.Time, budgets ...budget) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.recent(key, time.Now())) < l.max
+	for _, b := range budgets {
+		if len(l.recent(b.key, now)) >= b.max {
+			return false
+		}
+	}
+	for _, b := range budgets {
+		l.attempts[b.key] = append(l.attempts[b.key], now)
+	}
+	// Keys tried once and never again (random addresses) are swept now and
+	// then, so the map holds only the last window's attempts.
+	if l.reserved++; l.reserved%1024 == 0 {
+		for k := range l.attempts {
+			l.recent(k, now)
+		}
+	}
+	return true
 }
 
-func (l *limiter) fail(key string) {
+// release gives back the attempt reserved at `at` under each key.
+func (l *limiter) release(at time.Time, keys ...string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := time.Now()
-	l.failures[key] = append(l.recent(key, now), now)
-	// Keys tried once and never again (random addresses) are swept now and
-	// then, so the map holds only the last window's failures.
-	if l.fails++; l.fails%1024 == 0 {
-		for k := range l.failures {
-			l.recent(k, now)
+	for _, key := range keys {
+		f := l.attempts[key]
+		if i := slices.Index(f, at); i >= 0 {
+			f = slices.Delete(f, i, i+1)
+		}
+		if len(f) == 0 {
+			delete(l.attempts, key)
+		} else {
+			l.attempts[key] = f
 		}
 	}
 }
 
+// reset forgets a key's attempts.
 func (l *limiter) reset(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.failures, key)
+	delete(l.attempts, key)
 }
