@@ -28,57 +28,6 @@ func (db *DB) Members(ctx context.Context, a *kizuna.Account) ([]kizuna.Member, 
 	return out, rows.Err()
 }
 
-// InviteMember gives the user with this e-mail address a role in the
-// account. A user who does not exist yet is created with a generated
-// password, returned once in Invited.Password. Someone already a member is
-// ECONFLICT (change the role instead).
-func (db *DB) InviteMember(ctx context.Context, a *kizuna.Account, email, role string) (*kizuna.Invited, error) {
-	email, err := kizuna.CleanEmail(email)
-	if err != nil {
-		return nil, err
-	}
-	if err := kizuna.CheckRole(role); err != nil {
-		return nil, err
-	}
-	out := &kizuna.Invited{Member: kizuna.Member{Email: email, Role: role}}
-	var hash string
-	err = db.read.QueryRowContext(ctx, db.q(`SELECT id FROM users WHERE email = ?`), email).Scan(&out.Member.UserID)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		out.Password = randomToken()[:20]
-		if hash, err = db.Passwords.Hash(ctx, out.Password); err != nil {
-			return nil, hashError("invite member", err)
-		}
-	case err != nil:
-		return nil, fmt.Errorf("invite member: %w", err)
-	}
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("invite member: %w", err)
-	}
-	defer tx.Rollback()
-	if out.Password != "" {
-		err := tx.QueryRowContext(ctx, db.q(`INSERT INTO users (email, password_hash, lang, created_at_us) VALUES (?, ?, '', ?) RETURNING id`),
-			email, hash, db.Now().UnixMicro()).Scan(&out.Member.UserID)
-		if err != nil {
-			if isUniqueViolation(err) { // created meanwhile: ask again
-				return nil, &kizuna.Error{Code: kizuna.ECONFLICT, Message: fmt.Sprintf("%s was just added by someone else; try again", email), Path: "email"}
-			}
-			return nil, fmt.Errorf("invite member: %w", err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO memberships (user_id, account_id, role) VALUES (?, ?, ?)`), out.Member.UserID, a.ID, role); err != nil {
-		if isUniqueViolation(err) {
-			return nil, &kizuna.Error{Code: kizuna.ECONFLICT, Message: fmt.Sprintf("%s is already a member of this account", email), Path: "email"}
-		}
-		return nil, fmt.Errorf("invite member: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("invite member: %w", err)
-	}
-	return out, nil
-}
-
 // SetMemberRole changes a member's role. Demoting the account's last owner
 // is ECONFLICT: an account always has an owner to manage it.
 func (db *DB) SetMemberRole(ctx context.Context, a *kizuna.Account, userID int64, role string) error {
