@@ -46,6 +46,13 @@ type Users interface {
 	// ChangePassword checks the current password, sets the next, and ends
 	// the user's sessions but keep.
 	ChangePassword(ctx context.Context, u *kizuna.User, current, next, keep string) error
+	// Invitation returns the offer behind an invitation link's token;
+	// AcceptInvitation accepts it as the signed-in user of its address;
+	// AcceptInvitationWithPassword accepts it without a session, with the
+	// address's password (or, for a new address, the password chosen).
+	Invitation(ctx context.Context, token string) (*kizuna.InvitationOffer, error)
+	AcceptInvitation(ctx context.Context, token string, u *kizuna.User) error
+	AcceptInvitationWithPassword(ctx context.Context, token, password string) (*kizuna.User, error)
 }
 
 // Server serves the web application.
@@ -131,6 +138,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /a/{account}/settings/members/{id}/role", s.inAccount(s.setMemberRole))
 	mux.HandleFunc("POST /a/{account}/settings/members/{id}/remove", s.inAccount(s.removeMember))
 	mux.HandleFunc("POST /a/{account}/settings/password", s.inAccount(s.changePassword))
+	mux.HandleFunc("POST /a/{account}/settings/invitations/{id}/revoke", s.inAccount(s.revokeInvitation))
+	mux.HandleFunc("GET /invite/{token}", s.invitePage)
+	mux.HandleFunc("POST /invite/{token}", s.acceptInvite)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.notFound(w, r, nil) })
 	return securityHeaders(mux)
 }
@@ -185,9 +195,14 @@ type page struct {
 	Tokens   []tokenRow
 	NewToken string
 	IsOwner  bool
-	// Settings: the account's members, and a new member's first password.
+	// Settings: the account's members, pending invitations, and a new
+	// invitation's link (shown once).
 	AccountMembers []kizuna.Member
+	Invitations    []invitationRow
 	Invited        *kizuna.Invited
+	InviteURL      string
+	// The invitation page: the offer, and who is signed in.
+	Offer *kizuna.InvitationOffer
 }
 
 // session is a signed-in request's user, CSRF token and accounts.
