@@ -61,15 +61,19 @@ type DB struct {
 }
 
 // PasswordWait is how long a sign-in waits for a free hashing slot before
-// it is refused as busy.
-const PasswordWait = 3 * time.Second
+// it is refused as busy; MaxPasswordHashes caps the slots (NumCPU) so that
+// hashing holds at most 512 MiB on any machine.
+const (
+	PasswordWait      = 3 * time.Second
+	MaxPasswordHashes = 8
+)
 
 var _ kizuna.Store = (*DB)(nil)
 
 // Open opens (creating if needed) the database named by dsn and applies the
 // migrations it lacks. dsn is "sqlite:PATH" or a "postgres://" URL.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	db := &DB{Now: time.Now, Passwords: password.NewBound(runtime.NumCPU(), PasswordWait)}
+	db := &DB{Now: time.Now, Passwords: password.NewBound(min(runtime.NumCPU(), MaxPasswordHashes), PasswordWait)}
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		file := strings.TrimPrefix(dsn, "sqlite:")
