@@ -164,6 +164,20 @@ func TestMembersInBrowser(t *testing.T) {
 		t.Fatalf("the offer: %q", got)
 	}
 	screenshot(t, ctx, "invitation")
+	// In Japanese, at phone width: the offer in Japanese, nothing wider
+	// than the screen.
+	run(t, ctx,
+		chromedp.Click(`#lang-switch`),
+		chromedp.WaitVisible(`//h1[text()="招待"]`),
+		chromedp.EmulateViewport(390, 844),
+	)
+	if got := text(t, ctx, `#invite-offer`); !strings.Contains(got, "招待されています") {
+		t.Fatalf("the offer in Japanese: %q", got)
+	}
+	if w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); err != nil || w > 390 {
+		t.Fatalf("the invitation page at 390 px is %d px wide (%v)", w, err)
+	}
+	screenshot(t, ctx, "invitation-ja-390")
 	run(t, ctx,
 		chromedp.SendKeys(`#password`, "colleague's own password"),
 		chromedp.Click(`#accept`),
