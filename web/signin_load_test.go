@@ -230,8 +230,10 @@ func TestSignInLimitInParallel(t *testing.T) {
 	if checked > 5 {
 		t.Errorf("%d passwords checked, want at most 5", checked)
 	}
-	if codes[http.StatusTooManyRequests] < 35 || codes[http.StatusTooManyRequests]+codes[http.StatusUnauthorized]+codes[http.StatusServiceUnavailable] != 40 {
-		t.Errorf("answers %v: want at least 35 × 429, the rest 401 (or 503 if busy)", codes)
+	// A busy attempt gives its reservation back, so a late request may take
+	// it: 429s and 503s together are at least 35.
+	if codes[http.StatusTooManyRequests]+codes[http.StatusServiceUnavailable] < 35 || codes[http.StatusTooManyRequests]+codes[http.StatusUnauthorized]+codes[http.StatusServiceUnavailable] != 40 {
+		t.Errorf("answers %v: want at least 35 × 429 (or 503 if busy), the rest 401", codes)
 	}
 	// Attempts refused as busy checked nothing and count nothing: one by
 	// one, the failures reach exactly 5 checked passwords, then even the
