@@ -232,7 +232,7 @@ func TestSignInLimitInParallel(t *testing.T) {
 	}
 	// A busy attempt gives its reservation back, so a late request may take
 	// it: 429s and 503s together are at least 35.
-	if codes[http.StatusTooManyRequests]+codes[http.StatusServiceUnavailable] < 35 || codes[http.StatusTooManyRequests]+codes[http.StatusUnauthorized]+codes[http.StatusServiceUnavailable] != 40 {
+	if codes[http.StatusTooManyRequests] < 30 || codes[http.StatusTooManyRequests]+codes[http.StatusServiceUnavailable] < 35 || codes[http.StatusTooManyRequests]+codes[http.StatusUnauthorized]+codes[http.StatusServiceUnavailable] != 40 {
 		t.Errorf("answers %v: want at least 35 × 429 (or 503 if busy), the rest 401", codes)
 	}
 	// Attempts refused as busy checked nothing and count nothing: one by
