@@ -216,7 +216,15 @@ type Store interface {
 	// The account's members: users and their roles. An account always
 	// keeps an owner: demoting or removing the last one is ECONFLICT.
 	Members(ctx context.Context, account *Account) ([]Member, error)
+	// InviteMember invites an e-mail address to the account with a role
+	// (a new invitation replaces a pending one for the address); the
+	// answer is the same whether or not the address has a user. A current
+	// member is ECONFLICT.
 	InviteMember(ctx context.Context, account *Account, email, role string) (*Invited, error)
+	// Invitations lists the account's pending invitations; RevokeInvitation
+	// withdraws one (ENOTFOUND if not the account's or no longer pending).
+	Invitations(ctx context.Context, account *Account) ([]Invitation, error)
+	RevokeInvitation(ctx context.Context, account *Account, id int64) error
 	SetMemberRole(ctx context.Context, account *Account, userID int64, role string) error
 	RemoveMember(ctx context.Context, account *Account, userID int64) error
 	ImportFriends(ctx context.Context, account *Account, r io.Reader, opt ImportOptions) (*ImportResult, error)

@@ -20,6 +20,7 @@ const (
 	EUNAUTHORIZED  = "unauthorized"
 	ETOOLARGE      = "too_large"
 	EUNSUPPORTED   = "unsupported_media_type"
+	EUNAVAILABLE   = "unavailable" // busy now (a bound is reached): try again shortly
 )
 
 // Error is the one error type whose message is safe to show to a user. Code is

@@ -157,7 +157,7 @@ var messagesJA = map[string]string{
 	"the password needs at least 10 characters":                          "パスワードは10文字以上にしてください。",
 	"role must be \"owner\" or \"member\"":                               "権限は「オーナー」か「メンバー」を選んでください。",
 	"a user with the e-mail address %q already exists":                   "メールアドレス「%s」のユーザーはすでにいます。",
-	"%s was just added by someone else; try again":                       "%s はたった今ほかの人が追加しました。もう一度お試しください。",
+	"%s was just invited by someone else; try again":                     "%s はたった今ほかの人が招待しました。もう一度お試しください。",
 	"%s is already a member of this account":                             "%s はすでにこのアカウントのメンバーです。",
 	"this is the account's only owner: make someone else an owner first": "このアカウントのオーナーはこの人だけです。先にほかの人をオーナーにしてください。",
 	"user %d is not a member of account %q":                              "ユーザー %[1]d はアカウント「%[2]s」のメンバーではありません。",
@@ -245,9 +245,14 @@ var messagesJA = map[string]string{
 	"send the \"role\": \"owner\" or \"member\"":                                         "\"role\"（\"owner\" か \"member\"）を送ってください。",
 
 	// The command line and the server's setup.
-	"--now %q is not an RFC 3339 timestamp":        "--now %q はRFC 3339の日時ではありません。",
-	"sqlite DSN %q names no file":                  "SQLiteのDSN %q にファイルがありません。",
-	"database %q: use sqlite:PATH or postgres://…": "データベース %q：sqlite:PATH か postgres://… を指定してください。",
+	"--now %q is not an RFC 3339 timestamp":                                       "--now %q はRFC 3339の日時ではありません。",
+	"sqlite DSN %q names no file":                                                 "SQLiteのDSN %q にファイルがありません。",
+	"database %q: use sqlite:PATH or postgres://…":                                "データベース %q：sqlite:PATH か postgres://… を指定してください。",
+	"no pending invitation %d in account %q":                                      "アカウント「%[2]s」に保留中の招待 %[1]d はありません。",
+	"the password is wrong":                                                       "パスワードが正しくありません。",
+	"this invitation is for %s: sign in with that address to accept it":           "この招待は %s 宛てです。そのアドレスでログインしてから承認してください。",
+	"this invitation is not valid: it expired, was withdrawn or was already used": "この招待は無効です（期限切れ、取り消し済み、または使用済みです）。",
+	"too many passwords are being checked right now; try again in a moment":       "現在パスワードの確認が混み合っています。しばらくしてから再度お試しください。",
 	// Added with limits, import bounds and segment versions (issue 9).
 	"\"version\" must be the segment's version, a positive integer":                                                           "\"version\" はセグメントのバージョン（正の整数）でなければなりません。",
 	"%s %q is not an RFC 3339 timestamp with an offset":                                                                       "%s %q はオフセット付きのRFC 3339の日時ではありません。",

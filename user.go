@@ -65,12 +65,34 @@ type Member struct {
 	Role   string `json:"role"`
 }
 
-// Invited is the answer to adding a member: the member, and for a user who
-// did not exist yet, the first password, shown once (Kizuna sends no
-// e-mail; the owner hands it over, and the new user changes it).
+// InvitationLifetime is how long an invitation can be accepted.
+const InvitationLifetime = 7 * 24 * time.Hour
+
+// Invitation is an account's pending offer of a role to an e-mail address.
+// Nobody gets access before the person of that address accepts it, signed
+// in as that address (or choosing the password of a new user).
+type Invitation struct {
+	ID        int64     `json:"id"`
+	Email     string    `json:"email"`
+	Role      string    `json:"role"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Invited is the answer to adding a member: always an invitation, whether
+// or not the address has a user (the answer must not tell), and its
+// token, shown once (Kizuna sends no e-mail: the owner hands the link
+// over; only the token's hash is stored).
 type Invited struct {
-	Member   Member `json:"member"`
-	Password string `json:"password,omitempty"`
+	Invitation Invitation `json:"invitation"`
+	Token      string     `json:"token"`
+}
+
+// InvitationOffer is what an invitation's link shows its holder: which
+// account offers which role to which address.
+type InvitationOffer struct {
+	Invitation
+	AccountName string `json:"account"`
 }
 
 // CheckRole refuses a role other than owner or member.

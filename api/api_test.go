@@ -516,19 +516,68 @@ func TestAPI(t *testing.T) {
 			}
 		}},
 
-		{"members: invite, roles, remove, an owner kept", func(t *testing.T, backend string) {
-			e := storeEnv(t, backend, nil)
+		{"members: invitations (the same answer for any address), roles, remove, an owner kept", func(t *testing.T, backend string) {
+			db := testdb.Open(t, backend)
+			e := newEnv(t, db, nil, "shop-a", "shop-b")
+			ctx := context.Background()
+			existing, _ := db.CreateUser(ctx, "ben@example.com", "correct horse battery", "")
+			bShop, _ := db.FindAccount(ctx, "shop-b")
+			db.AddMember(ctx, existing, bShop, kizuna.RoleOwner) // another tenant's user
 			var list struct{ Members []kizuna.Member }
 			e.do("GET", "/api/v1/accounts/shop-a/members", e.tokenA, "", nil).must(t, http.StatusOK, &list)
 			if len(list.Members) != 0 {
 				t.Fatalf("a new account's members: %+v", list)
 			}
-			var a, b kizuna.Invited
-			e.do("POST", "/api/v1/accounts/shop-a/members", e.tokenA, jsonType, strings.NewReader(`{"email": "Aiko@Example.com", "role": "owner"}`)).must(t, http.StatusCreated, &a)
-			if a.Password == "" || a.Member.Email != "aiko@example.com" || a.Member.Role != "owner" {
-				t.Fatalf("invited %+v", a)
+			// A new address and another tenant's user get answers of the
+			// same shape: an invitation and a token, nothing else.
+			var raw [2]map[string]any
+			var inv [2]kizuna.Invited
+			for i, body := range []string{`{"email": "Aiko@Example.com", "role": "owner"}`, `{"email": "ben@example.com", "role": "member"}`} {
+				r := e.do("POST", "/api/v1/accounts/shop-a/members", e.tokenA, jsonType, strings.NewReader(body))
+				r.must(t, http.StatusCreated, &raw[i])
+				r.must(t, http.StatusCreated, &inv[i])
+				if !strings.HasPrefix(inv[i].Token, "kzi_") || inv[i].Invitation.ID == 0 {
+					t.Fatalf("invited %s", r.body)
+				}
 			}
-			e.do("POST", "/api/v1/accounts/shop-a/members", e.tokenA, jsonType, strings.NewReader(`{"email": "ben@example.com", "role": "member"}`)).must(t, http.StatusCreated, &b)
+			if keys(raw[0]) != keys(raw[1]) || keys(raw[0]["invitation"].(map[string]any)) != keys(raw[1]["invitation"].(map[string]any)) {
+				t.Fatalf("the answers differ in shape: %v and %v", raw[0], raw[1])
+			}
+			if inv[0].Invitation.Email != "aiko@example.com" || inv[0].Invitation.Role != "owner" || !inv[0].Invitation.ExpiresAt.Equal(inv[0].Invitation.CreatedAt.Add(kizuna.InvitationLifetime)) {
+				t.Fatalf("invitation %+v", inv[0].Invitation)
+			}
+			// Nobody is a member before accepting.
+			e.do("GET", "/api/v1/accounts/shop-a/members", e.tokenA, "", nil).must(t, http.StatusOK, &list)
+			if len(list.Members) != 0 {
+				t.Fatalf("members before anyone accepted: %+v", list)
+			}
+			var pending struct{ Invitations []kizuna.Invitation }
+			e.do("GET", "/api/v1/accounts/shop-a/invitations", e.tokenA, "", nil).must(t, http.StatusOK, &pending)
+			if len(pending.Invitations) != 2 || pending.Invitations[0].Email != "aiko@example.com" || pending.Invitations[1].Email != "ben@example.com" {
+				t.Fatalf("pending invitations: %+v", pending)
+			}
+			e.do("GET", "/api/v1/accounts/shop-b/invitations", e.tokenB, "", nil).must(t, http.StatusOK, &pending)
+			if len(pending.Invitations) != 0 {
+				t.Fatalf("shop-b sees shop-a's invitations: %+v", pending)
+			}
+			// Another account cannot revoke it; the owner can.
+			e.do("DELETE", fmt.Sprintf("/api/v1/accounts/shop-b/invitations/%d", inv[1].Invitation.ID), e.tokenB, "", nil).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
+			var got map[string]any
+			e.do("DELETE", fmt.Sprintf("/api/v1/accounts/shop-a/invitations/%d", inv[1].Invitation.ID), e.tokenA, "", nil).must(t, http.StatusOK, &got)
+			if err := db.AcceptInvitation(ctx, inv[1].Token, existing); kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
+				t.Fatalf("a revoked invitation accepted: %v", err)
+			}
+			// Aiko accepts (choosing her password) and becomes an owner; Ben
+			// is invited again and accepts, signed in.
+			aiko, err := db.AcceptInvitationWithPassword(ctx, inv[0].Token, "aiko's long password")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var again kizuna.Invited
+			e.do("POST", "/api/v1/accounts/shop-a/members", e.tokenA, jsonType, strings.NewReader(`{"email": "ben@example.com", "role": "member"}`)).must(t, http.StatusCreated, &again)
+			if err := db.AcceptInvitation(ctx, again.Token, existing); err != nil {
+				t.Fatal(err)
+			}
 			for _, c := range []struct {
 				method, path, body string
 				status             int
@@ -538,11 +587,12 @@ func TestAPI(t *testing.T) {
 				{"POST", "/api/v1/accounts/shop-a/members", `{"email": "carl@example.com", "role": "admin"}`, http.StatusBadRequest, kizuna.EINVALID, "role"},
 				{"POST", "/api/v1/accounts/shop-a/members", `{"email": "carl@example.com"}`, http.StatusBadRequest, kizuna.EINVALID, "role"},
 				{"POST", "/api/v1/accounts/shop-a/members", `{"email": "carl@example.com", "role": "member", "password": "x"}`, http.StatusBadRequest, kizuna.EINVALID, "password"},
-				{"PATCH", fmt.Sprintf("/api/v1/accounts/shop-a/members/%d", a.Member.UserID), `{"role": "member"}`, http.StatusConflict, kizuna.ECONFLICT, "role"},
-				{"DELETE", fmt.Sprintf("/api/v1/accounts/shop-a/members/%d", a.Member.UserID), ``, http.StatusConflict, kizuna.ECONFLICT, "role"},
+				{"PATCH", fmt.Sprintf("/api/v1/accounts/shop-a/members/%d", aiko.ID), `{"role": "member"}`, http.StatusConflict, kizuna.ECONFLICT, "role"},
+				{"DELETE", fmt.Sprintf("/api/v1/accounts/shop-a/members/%d", aiko.ID), ``, http.StatusConflict, kizuna.ECONFLICT, "role"},
 				{"PATCH", "/api/v1/accounts/shop-a/members/999999", `{"role": "member"}`, http.StatusNotFound, kizuna.ENOTFOUND, ""},
 				// shop-a's member through shop-b's URL and token
-				{"PATCH", fmt.Sprintf("/api/v1/accounts/shop-b/members/%d", a.Member.UserID), `{"role": "member"}`, http.StatusNotFound, kizuna.ENOTFOUND, ""},
+				{"PATCH", fmt.Sprintf("/api/v1/accounts/shop-b/members/%d", aiko.ID), `{"role": "member"}`, http.StatusNotFound, kizuna.ENOTFOUND, ""},
+				{"DELETE", "/api/v1/accounts/shop-a/invitations/999999", ``, http.StatusNotFound, kizuna.ENOTFOUND, ""},
 			} {
 				token := e.tokenA
 				if strings.Contains(c.path, "shop-b") {
@@ -555,17 +605,16 @@ func TestAPI(t *testing.T) {
 				}
 				e.do(c.method, c.path, token, ct, body).mustError(t, c.status, c.code, c.at)
 			}
-			var got map[string]any
-			e.do("PATCH", fmt.Sprintf("/api/v1/accounts/shop-a/members/%d", b.Member.UserID), e.tokenA, jsonType, strings.NewReader(`{"role": "owner"}`)).must(t, http.StatusOK, &got)
-			e.do("DELETE", fmt.Sprintf("/api/v1/accounts/shop-a/members/%d", a.Member.UserID), e.tokenA, "", nil).must(t, http.StatusOK, &got)
-			e.do("DELETE", fmt.Sprintf("/api/v1/accounts/shop-a/members/%d", a.Member.UserID), e.tokenA, "", nil).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
+			e.do("PATCH", fmt.Sprintf("/api/v1/accounts/shop-a/members/%d", existing.ID), e.tokenA, jsonType, strings.NewReader(`{"role": "owner"}`)).must(t, http.StatusOK, &got)
+			e.do("DELETE", fmt.Sprintf("/api/v1/accounts/shop-a/members/%d", aiko.ID), e.tokenA, "", nil).must(t, http.StatusOK, &got)
+			e.do("DELETE", fmt.Sprintf("/api/v1/accounts/shop-a/members/%d", aiko.ID), e.tokenA, "", nil).mustError(t, http.StatusNotFound, kizuna.ENOTFOUND, "")
 			e.do("GET", "/api/v1/accounts/shop-a/members", e.tokenA, "", nil).must(t, http.StatusOK, &list)
 			if len(list.Members) != 1 || list.Members[0].Email != "ben@example.com" || list.Members[0].Role != "owner" {
 				t.Fatalf("members after the changes: %+v", list)
 			}
 			e.do("GET", "/api/v1/accounts/shop-b/members", e.tokenB, "", nil).must(t, http.StatusOK, &list)
-			if len(list.Members) != 0 {
-				t.Fatalf("shop-b sees shop-a's members: %+v", list)
+			if len(list.Members) != 1 || list.Members[0].Email != "ben@example.com" {
+				t.Fatalf("shop-b's members: %+v", list)
 			}
 		}},
 
@@ -1036,4 +1085,14 @@ func TestRequestLog(t *testing.T) {
 	if strings.Contains(e.logs.String(), "kzn_secret_token") || strings.Contains(e.logs.String(), "x=1") {
 		t.Errorf("the log contains the token or the query:\n%s", e.logs)
 	}
+}
+
+// keys lists a JSON object's keys in order, to compare answers' shapes.
+func keys(m map[string]any) string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return strings.Join(ks, ",")
 }

@@ -58,7 +58,7 @@ func httpStatus(code string) int {
 		return http.StatusRequestTimeout
 	case codeCanceled:
 		return http.StatusBadRequest
-	case codeTimeout:
+	case codeTimeout, kizuna.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

@@ -13,6 +13,8 @@ func (s *Server) memberRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/accounts/{account}/members", s.account(s.inviteMember))
 	mux.Handle("PATCH /api/v1/accounts/{account}/members/{id}", s.account(s.setMemberRole))
 	mux.Handle("DELETE /api/v1/accounts/{account}/members/{id}", s.account(s.removeMember))
+	mux.Handle("GET /api/v1/accounts/{account}/invitations", s.account(s.listInvitations))
+	mux.Handle("DELETE /api/v1/accounts/{account}/invitations/{id}", s.account(s.revokeInvitation))
 }
 
 func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
@@ -24,8 +26,9 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, a *kizuna.A
 	return nil
 }
 
-// inviteMember adds a user by e-mail address; a new user's first password
-// is in the answer, once.
+// inviteMember invites an e-mail address: the answer is an invitation and
+// its token, once, the same whether or not the address has a user; the
+// person becomes a member by opening /invite/{token} and accepting.
 func (s *Server) inviteMember(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
 	obj, err := s.segmentBody(w, r, "email", "role")
 	if err != nil {
@@ -76,5 +79,26 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, a *kizuna.
 		return err
 	}
 	s.respond(w, r, http.StatusOK, map[string]int64{"removed": id})
+	return nil
+}
+
+func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	invs, err := s.Store.Invitations(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusOK, map[string]any{"invitations": invs})
+	return nil
+}
+
+func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	id, err := pathID(r, "invitation")
+	if err != nil {
+		return err
+	}
+	if err := s.Store.RevokeInvitation(r.Context(), a, id); err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusOK, map[string]int64{"revoked": id})
 	return nil
 }

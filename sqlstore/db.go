@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	"github.com/kizuna-line/kizuna"
+	"github.com/kizuna-line/kizuna/internal/password"
 )
 
 //go:embed migrations
@@ -69,14 +71,25 @@ type DB struct {
 	imports chan struct{}
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// Passwords bounds the password hashes in flight (sign-in, password
+	// change, new users): each costs 64 MiB of memory.
+	Passwords *password.Bound
 }
+
+// PasswordWait is how long a sign-in waits for a free hashing slot before
+// it is refused as busy; MaxPasswordHashes caps the slots (NumCPU) so that
+// hashing holds at most 512 MiB on any machine.
+const (
+	PasswordWait      = 3 * time.Second
+	MaxPasswordHashes = 8
+)
 
 var _ kizuna.Store = (*DB)(nil)
 
 // Open opens (creating if needed) the database named by dsn and applies the
 // migrations it lacks. dsn is "sqlite:PATH" or a "postgres://" URL.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	db := &DB{Now: time.Now}
+	db := &DB{Now: time.Now, Passwords: password.NewBound(min(runtime.NumCPU(), MaxPasswordHashes), PasswordWait)}
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		file := strings.TrimPrefix(dsn, "sqlite:")

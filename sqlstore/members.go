@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/kizuna-line/kizuna"
-	"github.com/kizuna-line/kizuna/internal/password"
 )
 
 // Members lists the account's members by e-mail address.
@@ -27,57 +26,6 @@ func (db *DB) Members(ctx context.Context, a *kizuna.Account) ([]kizuna.Member, 
 		out = append(out, m)
 	}
 	return out, rows.Err()
-}
-
-// InviteMember gives the user with this e-mail address a role in the
-// account. A user who does not exist yet is created with a generated
-// password, returned once in Invited.Password. Someone already a member is
-// ECONFLICT (change the role instead).
-func (db *DB) InviteMember(ctx context.Context, a *kizuna.Account, email, role string) (*kizuna.Invited, error) {
-	email, err := kizuna.CleanEmail(email)
-	if err != nil {
-		return nil, err
-	}
-	if err := kizuna.CheckRole(role); err != nil {
-		return nil, err
-	}
-	out := &kizuna.Invited{Member: kizuna.Member{Email: email, Role: role}}
-	var hash string
-	err = db.read.QueryRowContext(ctx, db.q(`SELECT id FROM users WHERE email = ?`), email).Scan(&out.Member.UserID)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		out.Password = randomToken()[:20]
-		if hash, err = password.Hash(out.Password); err != nil {
-			return nil, fmt.Errorf("invite member: %w", err)
-		}
-	case err != nil:
-		return nil, fmt.Errorf("invite member: %w", err)
-	}
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("invite member: %w", err)
-	}
-	defer tx.Rollback()
-	if out.Password != "" {
-		err := tx.QueryRowContext(ctx, db.q(`INSERT INTO users (email, password_hash, lang, created_at_us) VALUES (?, ?, '', ?) RETURNING id`),
-			email, hash, db.Now().UnixMicro()).Scan(&out.Member.UserID)
-		if err != nil {
-			if isUniqueViolation(err) { // created meanwhile: ask again
-				return nil, kizuna.ErrorAt(kizuna.ECONFLICT, "email", "%s was just added by someone else; try again", email)
-			}
-			return nil, fmt.Errorf("invite member: %w", err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO memberships (user_id, account_id, role) VALUES (?, ?, ?)`), out.Member.UserID, a.ID, role); err != nil {
-		if isUniqueViolation(err) {
-			return nil, kizuna.ErrorAt(kizuna.ECONFLICT, "email", "%s is already a member of this account", email)
-		}
-		return nil, fmt.Errorf("invite member: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("invite member: %w", err)
-	}
-	return out, nil
 }
 
 // SetMemberRole changes a member's role. Demoting the account's last owner
@@ -167,12 +115,16 @@ func (db *DB) ChangePassword(ctx context.Context, u *kizuna.User, current, next,
 		}
 		return fmt.Errorf("change password: %w", err)
 	}
-	if !password.Check(hash, current) {
+	ok, err := db.Passwords.Check(ctx, hash, current)
+	if err != nil {
+		return hashError("change password", err)
+	}
+	if !ok {
 		return &kizuna.Error{Code: kizuna.EUNAUTHORIZED, Message: "the current password is wrong", Path: "current"}
 	}
-	newHash, err := password.Hash(next)
+	newHash, err := db.Passwords.Hash(ctx, next)
 	if err != nil {
-		return fmt.Errorf("change password: %w", err)
+		return hashError("change password", err)
 	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {

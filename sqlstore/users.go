@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kizuna-line/kizuna"
@@ -34,9 +33,9 @@ func (db *DB) CreateUser(ctx context.Context, email, pw, lang string) (*kizuna.U
 	if lang != "" && lang != "en" && lang != "ja" {
 		return nil, &kizuna.Error{Code: kizuna.EINVALID, Message: "lang must be \"en\", \"ja\" or empty", Path: "lang"}
 	}
-	hash, err := password.Hash(pw)
+	hash, err := db.Passwords.Hash(ctx, pw)
 	if err != nil {
-		return nil, fmt.Errorf("create user: %w", err)
+		return nil, hashError("create user", err)
 	}
 	u := &kizuna.User{Email: email, Lang: lang, CreatedAt: db.Now().UTC().Truncate(time.Microsecond)}
 	err = db.write.QueryRowContext(ctx, db.q(`INSERT INTO users (email, password_hash, lang, created_at_us) VALUES (?, ?, ?, ?) RETURNING id`),
@@ -62,7 +61,9 @@ func isUniqueViolation(err error) bool {
 func (db *DB) Authenticate(ctx context.Context, email, pw string) (*kizuna.User, error) {
 	if kizuna.CheckText(kizuna.EINVALID, "email", "the e-mail address", email) != nil {
 		// No user can have this address; PostgreSQL could not even look it up.
-		password.Check(dummyHash(), pw)
+		if _, err := db.Passwords.Check(ctx, dummyHash, pw); err != nil {
+			return nil, hashError("sign in", err)
+		}
 		return nil, kizuna.Errorf(kizuna.EUNAUTHORIZED, "the e-mail address or the password is wrong")
 	}
 	email = strings.ToLower(strings.TrimSpace(email))
@@ -72,23 +73,34 @@ func (db *DB) Authenticate(ctx context.Context, email, pw string) (*kizuna.User,
 	err := db.read.QueryRowContext(ctx, db.q(`SELECT id, email, password_hash, lang, created_at_us FROM users WHERE email = ?`), email).
 		Scan(&u.ID, &u.Email, &hash, &u.Lang, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		password.Check(dummyHash(), pw)
-		return nil, kizuna.Errorf(kizuna.EUNAUTHORIZED, "the e-mail address or the password is wrong")
+		hash = dummyHash // the same work as a known address
 	} else if err != nil {
 		return nil, fmt.Errorf("sign in: %w", err)
 	}
-	if !password.Check(hash, pw) {
+	ok, err := db.Passwords.Check(ctx, hash, pw)
+	if err != nil {
+		return nil, hashError("sign in", err)
+	}
+	if !ok || u.ID == 0 {
 		return nil, kizuna.Errorf(kizuna.EUNAUTHORIZED, "the e-mail address or the password is wrong")
 	}
 	u.CreatedAt = time.UnixMicro(created).UTC()
 	return u, nil
 }
 
-// dummyHash is checked against when no user has the address.
-var dummyHash = sync.OnceValue(func() string {
-	h, _ := password.Hash("kizuna: no such user")
-	return h
-})
+// dummyHash is checked against when no user has the address: a hash of a
+// password nobody has, with the same parameters as every stored hash, so an
+// unknown address costs the same time and memory as a known one.
+const dummyHash = "$argon2id$v=19$m=65536,t=3,p=2$gmVqfx6inATTyVGFqQH7vA$rHUpwXaBgCFMbY08Kqlh0GXMcfBaJxEOQlEzh2dGsdA"
+
+// hashError turns the password bound's refusal into EUNAVAILABLE (the
+// server is busy: try again in a moment) and wraps anything else.
+func hashError(op string, err error) error {
+	if errors.Is(err, password.ErrBusy) {
+		return kizuna.Errorf(kizuna.EUNAVAILABLE, "too many passwords are being checked right now; try again in a moment")
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
 
 // AddMember gives a user a role in an account (or changes it).
 func (db *DB) AddMember(ctx context.Context, u *kizuna.User, a *kizuna.Account, role string) error {

@@ -9,8 +9,9 @@ import (
 // The settings page's members (owners invite, change roles and remove;
 // everyone sees who is in the account) and the user's own password.
 
-// inviteMember adds a member by e-mail address. A new user's first
-// password is shown once, on the page this POST answers.
+// inviteMember invites an e-mail address; the invitation's link is shown
+// once, on the page this POST answers, the same whether or not the address
+// has a user. The person becomes a member by accepting it (invitations.go).
 func (s *Server) inviteMember(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	if !s.isOwner(w, r, ss, a) {
 		return
@@ -20,7 +21,7 @@ func (s *Server) inviteMember(w http.ResponseWriter, r *http.Request, ss *sessio
 		s.settingsRefusal(w, r, ss, a, err)
 		return
 	}
-	s.renderSettings(w, r, ss, a, http.StatusOK, &page{Invited: inv})
+	s.renderSettings(w, r, ss, a, http.StatusOK, &page{Invited: inv, InviteURL: inviteURL(r, inv.Token)})
 }
 
 // setMemberRole changes a member's role; the last owner stays an owner.
@@ -79,6 +80,9 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, ss *sess
 		s.renderSettings(w, r, ss, a, http.StatusBadRequest, &page{Error: t(lang, "password.wrong")})
 	case kizuna.EINVALID:
 		s.renderSettings(w, r, ss, a, http.StatusBadRequest, &page{Error: t(lang, "password.short")})
+	case kizuna.EUNAVAILABLE:
+		w.Header().Set("Retry-After", "5")
+		s.renderSettings(w, r, ss, a, http.StatusServiceUnavailable, &page{Error: t(lang, "busy")})
 	default:
 		s.fail(w, r, err)
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/kizuna-line/kizuna"
 )
 
-var firstPasswordRe = regexp.MustCompile(`id="first-password">([^<]+)<`)
+var inviteLinkRe = regexp.MustCompile(`id="invite-link">[^<]*/invite/([^<]+)<`)
 
 // TestSettingsMembers: owners add members (a new user's first password
 // shown once, and it signs in), change roles and remove members, never the
@@ -33,16 +33,20 @@ func TestSettingsMembers(t *testing.T) {
 	}
 
 	code, _, body := submit(o, "/a/shop-a/settings/members", withCSRF(o, url.Values{"email": {"New@Example.com"}, "role": {"member"}}))
-	pw := firstPasswordRe.FindStringSubmatch(body)
-	if code != http.StatusOK || pw == nil || !strings.Contains(body, "new@example.com can now sign in") {
-		t.Fatalf("inviting a new user: %d\n%s", code, body)
+	link := inviteLinkRe.FindStringSubmatch(body)
+	if code != http.StatusOK || link == nil || !strings.Contains(body, "Invitation for new@example.com created") {
+		t.Fatalf("inviting a new address: %d\n%s", code, body)
 	}
-	if _, err := f.db.Authenticate(ctx, "new@example.com", pw[1]); err != nil {
-		t.Fatalf("the first password shown does not sign in: %v", err)
+	if page := get(o, "/a/shop-a/settings", http.StatusOK); strings.Contains(page, link[1]) || !strings.Contains(page, `<td>new@example.com</td>`) {
+		t.Fatalf("the link is shown again, or the invitation is not listed:\n%s", page)
 	}
-	if page := get(o, "/a/shop-a/settings", http.StatusOK); strings.Contains(page, pw[1]) {
-		t.Fatal("the first password is shown again")
+	// The new person accepts with a password of their own.
+	n := f.newClient()
+	code, loc, _ := submit(n, "/invite/"+link[1], url.Values{"csrf": {n.csrf("/invite/" + link[1])}, "password": {"a long new password"}})
+	if code != http.StatusSeeOther || loc != "/a/shop-a/segments" {
+		t.Fatalf("accepting: %d %s", code, loc)
 	}
+	get(n, "/a/shop-a/segments", http.StatusOK)
 	for _, c := range []struct {
 		client *client
 		path   string
@@ -120,8 +124,9 @@ func TestChangePassword(t *testing.T) {
 	}
 }
 
-// TestMembersInBrowser: an owner adds a colleague from the settings page
-// and reads the first password once; the colleague signs in with it.
+// TestMembersInBrowser: an owner invites a colleague from the settings
+// page and reads the link once; the colleague is not a member until they
+// open it, choose a password and accept.
 func TestMembersInBrowser(t *testing.T) {
 	ctx := browser(t)
 	f := manageSetup(t)
@@ -135,20 +140,47 @@ func TestMembersInBrowser(t *testing.T) {
 		chromedp.SendKeys(`#invite-email`, "colleague@example.com"),
 		chromedp.SetValue(`#invite-role`, "owner"),
 		chromedp.Click(`#invite`),
-		chromedp.WaitVisible(`#first-password`),
+		chromedp.WaitVisible(`#invite-link`),
 	)
-	pw := text(t, ctx, `#first-password`)
-	if got := text(t, ctx, `#members`); !strings.Contains(got, "colleague@example.com") {
-		t.Fatalf("the member list after adding: %q", got)
+	link := text(t, ctx, `#invite-link`)
+	if !strings.HasPrefix(link, f.url+"/invite/kzi_") {
+		t.Fatalf("invitation link %q", link)
 	}
-	screenshot(t, ctx, "settings-members")
-	// The colleague signs in with it, in a fresh browser session.
+	if got := text(t, ctx, `#members`); strings.Contains(got, "colleague@example.com") {
+		t.Fatalf("a member before accepting: %q", got)
+	}
+	if got := text(t, ctx, `#invitations`); !strings.Contains(got, "colleague@example.com") {
+		t.Fatalf("pending invitations: %q", got)
+	}
+	screenshot(t, ctx, "settings-invitation")
+	// The colleague opens the link in a signed-out browser and accepts.
 	run(t, ctx,
 		chromedp.Click(`header form[action="/signout"] button`),
 		chromedp.WaitVisible(`#email`),
-		chromedp.SendKeys(`#email`, "colleague@example.com"),
-		chromedp.SendKeys(`#password`, pw),
-		chromedp.Click(`#signin`),
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(`#invite-offer`),
+	)
+	if got := text(t, ctx, `#invite-offer`); !strings.Contains(got, "shop-a") || !strings.Contains(got, "colleague@example.com") {
+		t.Fatalf("the offer: %q", got)
+	}
+	screenshot(t, ctx, "invitation")
+	// In Japanese, at phone width: the offer in Japanese, nothing wider
+	// than the screen.
+	run(t, ctx,
+		chromedp.Click(`#lang-switch`),
+		chromedp.WaitVisible(`//h1[text()="招待"]`),
+		chromedp.EmulateViewport(390, 844),
+	)
+	if got := text(t, ctx, `#invite-offer`); !strings.Contains(got, "招待されています") {
+		t.Fatalf("the offer in Japanese: %q", got)
+	}
+	if w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); err != nil || w > 390 {
+		t.Fatalf("the invitation page at 390 px is %d px wide (%v)", w, err)
+	}
+	screenshot(t, ctx, "invitation-ja-390")
+	run(t, ctx,
+		chromedp.SendKeys(`#password`, "colleague's own password"),
+		chromedp.Click(`#accept`),
 		chromedp.WaitVisible(`#segments`),
 	)
 	if got := text(t, ctx, `header`); !strings.Contains(got, "colleague@example.com") {

@@ -62,6 +62,14 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, ss *sess
 			s.fail(w, r, err)
 			return
 		}
+		invs, err := s.Store.Invitations(r.Context(), a)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, inv := range invs {
+			p.Invitations = append(p.Invitations, invitationRow{ID: inv.ID, Email: inv.Email, Role: inv.Role, Expires: inv.ExpiresAt.In(a.Location()).Format("2006-01-02 15:04")})
+		}
 		p.IsOwner = true
 		for _, tk := range tokens {
 			p.Tokens = append(p.Tokens, tokenRow{ID: tk.ID, Created: tk.CreatedAt.In(a.Location()).Format("2006-01-02 15:04")})

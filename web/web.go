@@ -14,9 +14,11 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,6 +46,13 @@ type Users interface {
 	// ChangePassword checks the current password, sets the next, and ends
 	// the user's sessions but keep.
 	ChangePassword(ctx context.Context, u *kizuna.User, current, next, keep string) error
+	// Invitation returns the offer behind an invitation link's token;
+	// AcceptInvitation accepts it as the signed-in user of its address;
+	// AcceptInvitationWithPassword accepts it without a session, with the
+	// address's password (or, for a new address, the password chosen).
+	Invitation(ctx context.Context, token string) (*kizuna.InvitationOffer, error)
+	AcceptInvitation(ctx context.Context, token string, u *kizuna.User) error
+	AcceptInvitationWithPassword(ctx context.Context, token, password string) (*kizuna.User, error)
 }
 
 // Server serves the web application.
@@ -70,7 +79,7 @@ func New(store kizuna.Store, users Users, logger *slog.Logger) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Store: store, Users: users, Logger: logger, pages: map[string]*template.Template{}, limiter: newLimiter(5, 15*time.Minute), Now: time.Now}
+	s := &Server{Store: store, Users: users, Logger: logger, pages: map[string]*template.Template{}, limiter: newLimiter(limitWindow), Now: time.Now}
 	funcs := template.FuncMap{"t": t, "inc": func(i int) int { return i + 1 }}
 	files, _ := fs.Glob(templateFS, "templates/*.html")
 	for _, f := range files {
@@ -129,15 +138,23 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /a/{account}/settings/members/{id}/role", s.inAccount(s.setMemberRole))
 	mux.HandleFunc("POST /a/{account}/settings/members/{id}/remove", s.inAccount(s.removeMember))
 	mux.HandleFunc("POST /a/{account}/settings/password", s.inAccount(s.changePassword))
+	mux.HandleFunc("POST /a/{account}/settings/invitations/{id}/revoke", s.inAccount(s.revokeInvitation))
+	mux.HandleFunc("GET /invite/{token}", s.invitePage)
+	mux.HandleFunc("POST /invite/{token}", s.acceptInvite)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.notFound(w, r, nil) })
 	return securityHeaders(mux)
 }
+
+// contentSecurityPolicy allows the site's own files only: no inline
+// script, handler or style (scripts live in static/), forms post to this
+// site only, no <base> can move relative links, no framing, no plugins.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // securityHeaders sets headers every page carries.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self'; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		next.ServeHTTP(w, r)
@@ -181,9 +198,14 @@ type page struct {
 	NewToken string
 	IsOwner  bool
 	Similar  *similarTag // the tags page: a new name equal to a tag after normalization
-	// Settings: the account's members, and a new member's first password.
+	// Settings: the account's members, pending invitations, and a new
+	// invitation's link (shown once).
 	AccountMembers []kizuna.Member
+	Invitations    []invitationRow
 	Invited        *kizuna.Invited
+	InviteURL      string
+	// The invitation page: the offer, and who is signed in.
+	Offer *kizuna.InvitationOffer
 }
 
 // session is a signed-in request's user, CSRF token and accounts.
@@ -216,7 +238,7 @@ func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *session)) 
 			return
 		}
 		given := r.Header.Get("X-CSRF-Token")
-		if given == "" && r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		if given == "" && r.Method == http.MethodPost && mediaType(r) == "application/x-www-form-urlencoded" {
 			given = r.PostFormValue("csrf")
 		}
 		if r.Method == http.MethodPost && !sameToken(given, csrf) {
@@ -238,7 +260,17 @@ func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *session)) 
 
 // wantsJSON reports whether the request is one of the pages' JSON calls.
 func wantsJSON(r *http.Request) bool {
-	return strings.HasPrefix(r.Header.Get("Content-Type"), "application/json")
+	return mediaType(r) == "application/json"
+}
+
+// mediaType is the request body's media type, lower case (media types are
+// case-insensitive), without parameters; "" when absent or malformed.
+func mediaType(r *http.Request) string {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		return ""
+	}
+	return mt
 }
 
 // inAccount runs h for a signed-in member of the path's account; anyone
@@ -361,22 +393,33 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		s.setCookie(w, r, csrfCookie, token, 3600)
 		s.render(w, r, status, "signin", &page{Title: t(lang, "signin"), CSRF: token, Error: msg, Email: email, Next: safeNext(r.URL.Query().Get("next"))})
 	}
-	key := strings.ToLower(email) + "|" + clientIP(r)
-	if !s.limiter.allow(key) {
+	// The attempt is counted before the password is checked, by address and
+	// by client; a refused or busy attempt checks nothing.
+	now, ip := time.Now(), clientIP(r)
+	addrKey, ipKey := "addr:"+strings.ToLower(email)+"|"+ip, "ip:"+ip
+	if !s.limiter.reserve(now, budget{addrKey, signinPerAddress}, budget{ipKey, signinPerIP}) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(limitWindow.Seconds())))
 		again(http.StatusTooManyRequests, t(lang, "signin.throttled"))
 		return
 	}
 	u, err := s.Users.Authenticate(r.Context(), email, r.PostFormValue("password"))
-	if err != nil {
-		if kizuna.ErrorCode(err) != kizuna.EUNAUTHORIZED {
-			s.fail(w, r, err)
-			return
-		}
-		s.limiter.fail(key)
+	switch kizuna.ErrorCode(err) {
+	case "":
+		s.limiter.reset(addrKey)
+		s.limiter.release(now, ipKey)
+	case kizuna.EUNAUTHORIZED:
 		again(http.StatusUnauthorized, t(lang, "signin.wrong"))
 		return
+	case kizuna.EUNAVAILABLE: // every hashing slot busy: nothing was checked
+		s.limiter.release(now, addrKey, ipKey)
+		w.Header().Set("Retry-After", "5")
+		again(http.StatusServiceUnavailable, t(lang, "signin.busy"))
+		return
+	default:
+		s.limiter.release(now, addrKey, ipKey)
+		s.fail(w, r, err)
+		return
 	}
-	s.limiter.reset(key)
 	token, _, err := s.Users.CreateSession(r.Context(), u)
 	if err != nil {
 		s.fail(w, r, err)
@@ -391,12 +434,37 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// safeNext returns a path of this site to go to after signing in, or "".
+// safeNext returns next if it is a path of this site to go to (after
+// signing in, or switching the language), else "". A browser reads a
+// Location header loosely: it drops tabs and newlines, takes a backslash
+// for a slash, and resolves "." and ".." after the host is known; and
+// http.Redirect cleans the path before it writes the header. So next must
+// be a plain absolute path whose decoded form is already clean: no control
+// characters or backslashes (raw or percent-encoded), no empty, "." or
+// ".." segments, no scheme, host or user.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if len(next) > 2048 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || !plainText(next) {
 		return ""
 	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !plainText(u.Path) || !plainText(u.RawQuery) {
+		return ""
+	}
+	p := u.Path
+	if clean := path.Clean(p); clean != p && clean+"/" != p {
+		return "" // "//", "/./", "/../": the cleaned path would differ
+	}
 	return next
+}
+
+// plainText reports whether s has no control character and no backslash.
+func plainText(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == '\\' || (r >= 0x80 && r < 0xa0) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) signout(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -580,54 +648,93 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// limiter refuses sign-in attempts for a key after max failures within a window.
-type limiter struct {
-	mu       sync.Mutex
-	max      int
-	window   time.Duration
-	failures map[string][]time.Time
-	fails    int // failures recorded, for the occasional sweep
+// Sign-in budgets within limitWindow: attempts for one e-mail address from
+// one client, and attempts from one client address whatever the e-mail
+// (random addresses cost a hash each too). A successful sign-in gives its
+// attempt back.
+const (
+	limitWindow      = 15 * time.Minute
+	signinPerAddress = 5
+	signinPerIP      = 30
+)
+
+// budget is a limiter key and the attempts it may have within the window.
+type budget struct {
+	key string
+	max int
 }
 
-func newLimiter(max int, window time.Duration) *limiter {
-	return &limiter{max: max, window: window, failures: map[string][]time.Time{}}
+// limiter counts sign-in attempts per key within a window. An attempt is
+// counted (reserved) before its password is checked, so parallel attempts
+// cannot all pass the check before any failure is recorded; one that turns
+// out not to be a failure is released.
+type limiter struct {
+	mu       sync.Mutex
+	window   time.Duration
+	attempts map[string][]time.Time
+	reserved int // attempts reserved, for the occasional sweep
+}
+
+func newLimiter(window time.Duration) *limiter {
+	return &limiter{window: window, attempts: map[string][]time.Time{}}
 }
 
 func (l *limiter) recent(key string, now time.Time) []time.Time {
-	f := l.failures[key]
+	f := l.attempts[key]
 	for len(f) > 0 && now.Sub(f[0]) > l.window {
 		f = f[1:]
 	}
 	if len(f) == 0 {
-		delete(l.failures, key) // no entry for a key with no recent failure
+		delete(l.attempts, key) // no entry for a key with no recent attempt
 		return nil
 	}
-	l.failures[key] = f
+	l.attempts[key] = f
 	return f
 }
 
-func (l *limiter) allow(key string) bool {
+// reserve counts an attempt at now against every budget, or, when one of
+// them is spent, counts nothing and reports false.
+func (l *limiter) reserve(now time.Time, budgets ...budget) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.recent(key, time.Now())) < l.max
+	for _, b := range budgets {
+		if len(l.recent(b.key, now)) >= b.max {
+			return false
+		}
+	}
+	for _, b := range budgets {
+		l.attempts[b.key] = append(l.attempts[b.key], now)
+	}
+	// Keys tried once and never again (random addresses) are swept now and
+	// then, so the map holds only the last window's attempts.
+	if l.reserved++; l.reserved%1024 == 0 {
+		for k := range l.attempts {
+			l.recent(k, now)
+		}
+	}
+	return true
 }
 
-func (l *limiter) fail(key string) {
+// release gives back the attempt reserved at `at` under each key.
+func (l *limiter) release(at time.Time, keys ...string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := time.Now()
-	l.failures[key] = append(l.recent(key, now), now)
-	// Keys tried once and never again (random addresses) are swept now and
-	// then, so the map holds only the last window's failures.
-	if l.fails++; l.fails%1024 == 0 {
-		for k := range l.failures {
-			l.recent(k, now)
+	for _, key := range keys {
+		f := l.attempts[key]
+		if i := slices.Index(f, at); i >= 0 {
+			f = slices.Delete(f, i, i+1)
+		}
+		if len(f) == 0 {
+			delete(l.attempts, key)
+		} else {
+			l.attempts[key] = f
 		}
 	}
 }
 
+// reset forgets a key's attempts.
 func (l *limiter) reset(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.failures, key)
+	delete(l.attempts, key)
 }

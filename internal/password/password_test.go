@@ -1,8 +1,13 @@
 package password
 
 import (
+	"context"
+	"errors"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestHashAndCheck(t *testing.T) {
@@ -29,5 +34,41 @@ func TestHashAndCheck(t *testing.T) {
 		if Check(bad, "x") {
 			t.Errorf("malformed hash %q matches", bad)
 		}
+	}
+}
+
+// TestBound: no more than the bound's hashes run at once; a request that
+// cannot start within the wait gets ErrBusy quickly instead of queuing.
+func TestBound(t *testing.T) {
+	h, _ := Hash("correct horse battery")
+	b := NewBound(2, 50*time.Millisecond)
+	var wg sync.WaitGroup
+	var busy, ok atomic.Int64
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			match, err := b.Check(context.Background(), h, "correct horse battery")
+			switch {
+			case errors.Is(err, ErrBusy):
+				busy.Add(1)
+			case err == nil && match:
+				ok.Add(1)
+			default:
+				t.Errorf("Check: %v %v", match, err)
+			}
+		}()
+	}
+	wg.Wait()
+	st := b.Stats()
+	if st.Peak > 2 || st.InFlight != 0 || st.Started != ok.Load() || st.Refused != busy.Load() || ok.Load() < 2 || ok.Load()+busy.Load() != 16 {
+		t.Fatalf("stats %+v, ok %d, busy %d", st, ok.Load(), busy.Load())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	full := NewBound(1, time.Hour)
+	full.slots <- struct{}{}
+	if _, err := full.Hash(ctx, "x"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a cancelled wait: %v", err)
 	}
 }
