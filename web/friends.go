@@ -17,7 +17,36 @@ func (s *Server) friends(w http.ResponseWriter, r *http.Request, ss *session, a 
 	lang := s.lang(r, ss.user)
 	q := r.URL.Query()
 	fq := kizuna.FriendQuery{Search: strings.TrimSpace(q.Get("q")), Tag: q.Get("tag"), After: q.Get("after"), Limit: 50}
-	list, err := s.Store.ListFriends(r.Context(), a, fq)
+	segs, err := s.Store.Segments(r.Context(), a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// With a segment chosen and "only its members", the list holds only
+	// them (the segment's filter in the list's query); otherwise each
+	// friend on the page is marked in or out of it, linking to why.
+	var chosen *kizuna.Segment
+	if id, err := strconv.ParseInt(q.Get("segment"), 10, 64); err == nil {
+		i := slices.IndexFunc(segs, func(seg *kizuna.Segment) bool { return seg.ID == id })
+		if i < 0 {
+			s.notFound(w, r, ss)
+			return
+		}
+		chosen = segs[i]
+		if q.Get("only") == "in" {
+			fq.Members, fq.Now = &kizuna.Filter{}, s.now()
+			if f, err := kizuna.ParseFilter(chosen.Filter); err == nil {
+				fq.Members = f
+			}
+		}
+	}
+	list, err := &kizuna.FriendPage{Friends: []kizuna.FriendSummary{}}, error(nil)
+	if fq.Members == nil || len(fq.Members.Groups) > 0 { // a filter that no longer parses holds nobody
+		list, err = s.Store.ListFriends(r.Context(), a, fq)
+	}
+	if kizuna.ErrorCode(err) == kizuna.EINVALIDFILTER { // nor one naming a tag gone since
+		list, err = &kizuna.FriendPage{Friends: []kizuna.FriendSummary{}}, nil
+	}
 	if err != nil {
 		if kizuna.ErrorCode(err) == kizuna.EINVALID { // a stale cursor: start over
 			fq.After = ""
@@ -33,22 +62,11 @@ func (s *Server) friends(w http.ResponseWriter, r *http.Request, ss *session, a 
 		s.fail(w, r, err)
 		return
 	}
-	segs, err := s.Store.Segments(r.Context(), a)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	p := &page{Lang: lang, Title: t(lang, "friends"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
-		AccountName: a.Name, Query: fq.Search, Tag: fq.Tag, Next: list.Next, Friends: list.Friends, Tags: tags, Segments: segs}
-	// With a segment chosen, each friend on the page is marked in or out of
-	// it, linking to why.
-	if id, err := strconv.ParseInt(q.Get("segment"), 10, 64); err == nil {
-		i := slices.IndexFunc(segs, func(seg *kizuna.Segment) bool { return seg.ID == id })
-		if i < 0 {
-			s.notFound(w, r, ss)
-			return
-		}
-		p.Segment = segs[i]
+		AccountName: a.Name, Query: fq.Search, Tag: fq.Tag, Next: list.Next, Friends: list.Friends, Tags: tags, Segments: segs,
+		OnlyMembers: fq.Members != nil}
+	if chosen != nil {
+		p.Segment = chosen
 		ids := make([]string, len(list.Friends))
 		for i, f := range list.Friends {
 			ids[i] = f.LineUserID
@@ -116,25 +134,41 @@ func (s *Server) friendPage(w http.ResponseWriter, r *http.Request, ss *session,
 // "remove"), then shows the friend's page again.
 func (s *Server) friendTags(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	id := r.PathValue("id")
+	lang := s.lang(r, ss.user)
+	back := "/a/" + url.PathEscape(a.Name) + "/friends/" + url.PathEscape(id)
 	var add, remove []string
+	notice := ""
 	if v := strings.TrimSpace(r.PostFormValue("add")); v != "" {
-		add = []string{v}
+		add, notice = []string{v}, fmt.Sprintf(t(lang, "done.friend.tagged"), short(v, 80))
+	} else if r.PostForm.Has("add") {
+		// A name of spaces only is no tag: say so rather than do nothing.
+		if _, err := s.Store.FindFriend(r.Context(), a, id); err != nil {
+			s.failOrNotFound(w, r, ss, err)
+			return
+		}
+		s.refuse(w, r, ss, t(lang, "tag.blank"))
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
 	}
 	if v := r.PostFormValue("remove"); v != "" {
-		remove = []string{v}
+		remove, notice = []string{v}, fmt.Sprintf(t(lang, "done.friend.untagged"), short(v, 80))
 	}
 	if err := s.Store.TagFriends(r.Context(), a, []string{id}, add, remove); err != nil {
 		switch kizuna.ErrorCode(err) {
 		case kizuna.ENOTFOUND:
 			s.notFound(w, r, ss)
 		case kizuna.EINVALID:
-			s.friendPage(w, r, ss, a, kizuna.ErrorMessage(err))
+			s.refuse(w, r, ss, kizuna.ErrorMessage(err))
+			http.Redirect(w, r, back, http.StatusSeeOther)
 		default:
 			s.fail(w, r, err)
 		}
 		return
 	}
-	http.Redirect(w, r, "/a/"+url.PathEscape(a.Name)+"/friends/"+url.PathEscape(id), http.StatusSeeOther)
+	if notice != "" {
+		s.notice(w, r, ss, notice)
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 // why explains why the friend is in or out of a segment now.
