@@ -202,7 +202,7 @@ func (s *Server) why(w http.ResponseWriter, r *http.Request, ss *session, a *kiz
 	if name == "" {
 		name = fr.LineUserID
 	}
-	title := fmt.Sprintf(t(lang, "why.title"), name, seg.Name)
+	title := fmt.Sprintf(t(lang, "why.title"), short(name, 40), short(seg.Name, 40))
 	s.render(w, r, http.StatusOK, "why", &page{Lang: lang, Title: title, Message: title, User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
 		AccountName: a.Name, Friend: fr, Why: kizuna.Explain(f, fr, cat, a.Location(), s.now(), lang)})
 }
