@@ -96,14 +96,12 @@ func plural(lang string, n int64, key string) string {
 	return t(lang, key)
 }
 
-// backLink is where a message page (a stale form, say) offers to go:
-// the page the form was on when the browser says so and it is this site's,
-// else the home page.
+// backLink is where a message page (a stale form, say) offers to go back
+// to: the page the form was on when the browser says so and it is this
+// site's, else "" (the page offers the home page or sign-in).
 func backLink(r *http.Request) string {
 	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && ref.Path != "" {
-		if back := safeNext(ref.RequestURI()); back != "" {
-			return back
-		}
+		return safeNext(ref.RequestURI())
 	}
-	return "/"
+	return ""
 }
