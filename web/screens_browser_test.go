@@ -8,9 +8,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/kizuna-line/kizuna"
 	"github.com/kizuna-line/kizuna/engine"
@@ -194,4 +196,90 @@ func TestScreensAtEveryWidth(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestMenusAndConfirmations: one ⋯ menu open at a time, closed by Escape
+// or a click elsewhere; a dismissed confirmation sends nothing, an
+// accepted one deletes; folders fold and unfold.
+func TestMenusAndConfirmations(t *testing.T) {
+	ctx := browser(t)
+	f := manageSetup(t)
+	run(t, ctx,
+		chromedp.Navigate(f.url+"/a/shop-a/segments"),
+		chromedp.WaitVisible(`#email`),
+		chromedp.SendKeys(`#email`, "owner@example.com"),
+		chromedp.SendKeys(`#password`, "correct horse battery"),
+		chromedp.Click(`#signin`),
+		chromedp.WaitVisible(`#segments`),
+	)
+	vip := fmt.Sprintf(`#segments tr[data-segment="%d"]`, f.vip.ID)
+	sem := fmt.Sprintf(`#segments tr[data-segment="%d"]`, f.seminar.ID)
+	open := `document.querySelectorAll('details.menu[open]').length`
+	run(t, ctx, chromedp.Click(vip+` summary`), chromedp.WaitVisible(vip+` button.delete`))
+	// The open panel covers the row below: the next menu is opened the way
+	// the keyboard does (Enter on its summary is a click).
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('`+sem+` summary').click(), true`)); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, ctx, "only the second menu open", open+` === 1 && document.querySelector('`+sem+` details').open`)
+	run(t, ctx, chromedp.KeyEvent(kb.Escape))
+	waitTrue(t, ctx, "Escape closes the menu", open+` === 0`)
+	run(t, ctx, chromedp.Click(vip+` summary`), chromedp.WaitVisible(vip+` button.delete`), chromedp.Click(`h1`))
+	waitTrue(t, ctx, "a click elsewhere closes the menu", open+` === 0`)
+
+	// Dismissed: nothing is deleted.
+	var mu sync.Mutex
+	var asked []string
+	answer := func(accept bool) {
+		opening := chromedp.Events(ctx, page.JavascriptDialogOpening)
+		go func() {
+			for e, err := range opening {
+				if err != nil {
+					return
+				}
+				mu.Lock()
+				asked = append(asked, e.Message)
+				mu.Unlock()
+				go chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: accept})
+				return
+			}
+		}()
+	}
+	answer(false)
+	run(t, ctx, chromedp.Click(vip+` summary`), chromedp.Click(vip+` button.delete`))
+	for i := 0; i < 100; i++ { // the question is answered
+		mu.Lock()
+		n := len(asked)
+		mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // a form sent anyway would have deleted by now
+	if segmentNames(t, f.db, f.a)[f.vipName] == nil {
+		t.Fatal("a dismissed confirmation deleted the segment")
+	}
+	answer(true)
+	run(t, ctx, chromedp.Click(vip+` button.delete`), chromedp.WaitVisible(`#flash`))
+	if segmentNames(t, f.db, f.a)[f.vipName] != nil {
+		t.Fatal("an accepted confirmation did not delete the segment")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(asked) != 2 || asked[0] != "Delete the segment “VIP customers”? It can be restored for 30 days." {
+		t.Fatalf("the questions asked: %q", asked)
+	}
+	if got := text(t, ctx, `#flash`); !strings.Contains(got, "Segment “VIP customers” deleted.") {
+		t.Fatalf("the notice after deleting: %q", got)
+	}
+
+	// Folders fold, and stay folded on the next visit.
+	campaign := `tbody.folder-group[data-folder="Campaign"]`
+	run(t, ctx, chromedp.Navigate(f.url+"/a/shop-a/segments"), chromedp.WaitVisible(`#segments`), chromedp.Click(`tbody.folder-group[data-folder=""] .folder-toggle`))
+	waitTrue(t, ctx, "the loose segments folded", fmt.Sprintf(`!document.querySelector('%s').offsetParent`, sem))
+	run(t, ctx, chromedp.Navigate(f.url+"/a/shop-a/segments"), chromedp.WaitVisible(campaign))
+	waitTrue(t, ctx, "still folded after a reload", fmt.Sprintf(`!document.querySelector('%s').offsetParent && document.querySelector('tbody.folder-group[data-folder=""] .folder-toggle').getAttribute('aria-expanded') === 'false'`, sem))
+	run(t, ctx, chromedp.Click(`tbody.folder-group[data-folder=""] .folder-toggle`))
+	waitTrue(t, ctx, "unfolded", fmt.Sprintf(`!!document.querySelector('%s').offsetParent`, sem))
 }
