@@ -396,13 +396,13 @@ func TestManageSegments(t *testing.T) {
 	order := []string{"Deleted", "Restored", "Deleted", "Moved to another folder", "Moved to another folder", "Created"}
 	at := 0
 	for _, action := range order {
-		i := strings.Index(hist[at:], `<td class="action">`+action+`</td>`)
+		i := strings.Index(hist[at:], `<td class="action" data-label="Change">`+action+`</td>`)
 		if i < 0 {
 			t.Fatalf("history: %q missing after position %d (want %v, newest first):\n%s", action, at, order, hist)
 		}
 		at += i + 1
 	}
-	if !strings.Contains(hist, `<td class="who">owner@example.com</td>`) || !strings.Contains(hist, "Has tag &#34;VIP&#34;") {
+	if !strings.Contains(hist, `<td class="who" data-label="By">owner@example.com</td>`) || !strings.Contains(hist, "Has tag &#34;VIP&#34;") {
 		t.Fatalf("history lacks who or the conditions:\n%s", hist)
 	}
 }
