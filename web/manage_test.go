@@ -469,7 +469,7 @@ func TestManageTags(t *testing.T) {
 	c := f.ownerClient
 	ctx := context.Background()
 	page := get(c, "/a/shop-a/tags", http.StatusOK)
-	if !strings.Contains(page, `<tr data-tag="VIP">`) || !strings.Contains(page, `<td class="num count">2</td>`) {
+	if !strings.Contains(page, `<tr data-tag="VIP">`) || !strings.Contains(page, `<td class="num count" data-label="Number of Friends">2</td>`) {
 		t.Fatalf("the tags page should count VIP's 2 following friends:\n%s", page)
 	}
 
