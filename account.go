@@ -154,6 +154,11 @@ type TokenInfo struct {
 type FriendQuery struct {
 	Search, Tag, After string
 	Limit              int
+	// Members, when set, keeps only the friends in it at Now (the store's
+	// clock when zero): following friends who match the filter. A segment's
+	// members page and the friend list filtered to a segment ask this.
+	Members *Filter
+	Now     time.Time
 }
 
 // MaxFriendPage is the most friends a page holds.

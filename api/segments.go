@@ -36,6 +36,7 @@ func (s *Server) segmentRoutes(mux *http.ServeMux) {
 		return map[string]any{"changes": changes}, err
 	}))
 	mux.Handle("POST /api/v1/accounts/{account}/segments/{id}/tag", s.account(s.tagSegmentMembers))
+	mux.Handle("GET /api/v1/accounts/{account}/segments/{id}/members", s.account(s.segmentMembers))
 	mux.Handle("POST /api/v1/accounts/{account}/why", s.account(s.why))
 	mux.Handle("GET /api/v1/accounts/{account}/catalog", s.account(s.getCatalog))
 	mux.Handle("GET /api/v1/accounts/{account}/integrations", s.account(s.integrations))

@@ -192,6 +192,19 @@ func (db *DB) ListFriends(ctx context.Context, a *kizuna.Account, q kizuna.Frien
 		where += ` AND EXISTS (SELECT 1 FROM friend_tags ft JOIN tags t ON t.id = ft.tag_id WHERE ft.friend_id = f.id AND t.account_id = ? AND t.name = ?)`
 		args = append(args, a.ID, q.Tag)
 	}
+	if q.Members != nil {
+		// The segment's filter compiled to SQL, as the preview counts it.
+		now := q.Now
+		if now.IsZero() {
+			now = db.Now()
+		}
+		cond, margs, err := db.membersWhere(ctx, a, q.Members, now.UTC().Truncate(time.Microsecond))
+		if err != nil {
+			return nil, err
+		}
+		where += ` AND f.status = 'following' AND ` + cond
+		args = append(args, margs...)
+	}
 	if q.After != "" {
 		at, id, ok := parseCursor(q.After)
 		if !ok {
@@ -266,4 +279,23 @@ func parseCursor(c string) (int64, string, bool) {
 	}
 	n, err := strconv.ParseInt(at, 10, 64)
 	return n, id, err == nil
+}
+
+// membersWhere compiles a filter to a WHERE fragment over "friends f" and
+// its arguments, refusing a filter that names a tag the account lacks.
+func (db *DB) membersWhere(ctx context.Context, a *kizuna.Account, f *kizuna.Filter, now time.Time) (string, []any, error) {
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return "", nil, fmt.Errorf("list friends: %w", err)
+	}
+	defer tx.Rollback()
+	tagIDs, err := db.tagIDs(ctx, tx, a, f.TagNames())
+	if err != nil {
+		return "", nil, err
+	}
+	if err := f.CheckTags(func(n string) bool { _, ok := tagIDs[n]; return ok }); err != nil {
+		return "", nil, err
+	}
+	c := newCompiler(db.d, now, a.Location(), tagIDs)
+	return c.filter(f), c.args, nil
 }

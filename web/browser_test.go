@@ -260,7 +260,7 @@ func TestSignInAndSegmentList(t *testing.T) {
 	if got := text(t, ctx, `//tr[td[@class="name"]/a[text()="Comeback"]]/td[contains(@class,"count")]`); got != "1" {
 		t.Fatalf("the saved segment's count in the list: %q", got)
 	}
-	if got := text(t, ctx, `//tr[td[@class="name"]/a[text()="Comeback"]]/preceding-sibling::tr[@class="folder"][1]`); got != "Spring" {
+	if got := text(t, ctx, `//tr[td[@class="name"]/a[text()="Comeback"]]/preceding-sibling::tr[@class="folder"][1]//span[@class="folder-name"]`); got != "Spring" {
 		t.Fatalf("the saved segment's folder: %q", got)
 	}
 	screenshot(t, ctx, "segment-list-after-save")

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -130,13 +131,16 @@ func (s *Server) saveSegment(w http.ResponseWriter, r *http.Request, ss *session
 	}
 	actor := ss.user.Email
 	var err error
+	var saved *kizuna.Segment
+	done := "done.saved"
 	if id == 0 {
-		_, err = s.Store.CreateSegment(ctx, a, actor, name, folderID, json.RawMessage(filter))
+		saved, err = s.Store.CreateSegment(ctx, a, actor, name, folderID, json.RawMessage(filter))
+		done = "done.created"
 	} else {
 		// The form carries the version it was opened at: a save from an
 		// older one is refused rather than undoing someone else's change.
 		version, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-		_, err = s.Store.EditSegment(ctx, a, actor, id, kizuna.SegmentEdit{Name: &name, Filter: json.RawMessage(filter), FolderID: &folderID, Version: version})
+		saved, err = s.Store.EditSegment(ctx, a, actor, id, kizuna.SegmentEdit{Name: &name, Filter: json.RawMessage(filter), FolderID: &folderID, Version: version})
 	}
 	if err != nil {
 		// A refused save changes nothing: the folder made for it goes
@@ -155,7 +159,8 @@ func (s *Server) saveSegment(w http.ResponseWriter, r *http.Request, ss *session
 		refuse(err)
 		return
 	}
-	http.Redirect(w, r, listURL(a, ""), http.StatusSeeOther)
+	s.notice(w, r, ss, fmt.Sprintf(t(s.lang(r, ss.user), done), short(saved.Name, 80)))
+	http.Redirect(w, r, listURL(a), http.StatusSeeOther)
 }
 
 // preview answers the editor's live preview: the JSON API's preview, for

@@ -18,13 +18,42 @@ func (s *Server) friends(w http.ResponseWriter, r *http.Request, ss *session, a 
 	lang := s.lang(r, ss.user)
 	q := r.URL.Query()
 	fq := kizuna.FriendQuery{Search: strings.TrimSpace(q.Get("q")), Tag: q.Get("tag"), After: q.Get("after"), Limit: 50}
-	list, err := s.Store.ListFriends(r.Context(), a, fq)
+	segs, err := s.Store.Segments(r.Context(), a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// With a segment chosen and "only its members", the list holds only
+	// them (the segment's filter in the list's query); otherwise each
+	// friend on the page is marked in or out of it, linking to why.
+	var chosen *kizuna.Segment
+	if id, err := strconv.ParseInt(q.Get("segment"), 10, 64); err == nil {
+		i := slices.IndexFunc(segs, func(seg *kizuna.Segment) bool { return seg.ID == id })
+		if i < 0 {
+			s.notFound(w, r, ss)
+			return
+		}
+		chosen = segs[i]
+		if q.Get("only") == "in" {
+			fq.Members, fq.Now = &kizuna.Filter{}, s.now()
+			if f, err := kizuna.ParseFilter(chosen.Filter); err == nil {
+				fq.Members = f
+			}
+		}
+	}
+	list, err := &kizuna.FriendPage{Friends: []kizuna.FriendSummary{}}, error(nil)
+	if fq.Members == nil || len(fq.Members.Groups) > 0 { // a filter that no longer parses holds nobody
+		list, err = s.Store.ListFriends(r.Context(), a, fq)
+	}
+	if kizuna.ErrorCode(err) == kizuna.EINVALIDFILTER { // nor one naming a tag gone since
+		list, err = &kizuna.FriendPage{Friends: []kizuna.FriendSummary{}}, nil
+	}
 	status, refused := http.StatusOK, ""
 	var e *kizuna.Error
 	if errors.As(err, &e) && e.Code == kizuna.EINVALID && (e.Path == "q" || e.Path == "tag") {
 		// A search the store refuses (U+0000, too long): the list without
 		// it, saying why.
-		status, refused = http.StatusBadRequest, e.Message
+		status, refused = http.StatusBadRequest, s.refusal(r, ss, err)
 		fq.Search, fq.Tag, fq.After = "", "", ""
 		list, err = s.Store.ListFriends(r.Context(), a, fq)
 	}
@@ -43,22 +72,11 @@ func (s *Server) friends(w http.ResponseWriter, r *http.Request, ss *session, a 
 		s.fail(w, r, err)
 		return
 	}
-	segs, err := s.Store.Segments(r.Context(), a)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	p := &page{Lang: lang, Title: t(lang, "friends"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
-		AccountName: a.Name, Query: fq.Search, Tag: fq.Tag, Next: list.Next, Friends: list.Friends, Tags: tags, Segments: segs, Error: refused}
-	// With a segment chosen, each friend on the page is marked in or out of
-	// it, linking to why.
-	if id, err := strconv.ParseInt(q.Get("segment"), 10, 64); err == nil {
-		i := slices.IndexFunc(segs, func(seg *kizuna.Segment) bool { return seg.ID == id })
-		if i < 0 {
-			s.notFound(w, r, ss)
-			return
-		}
-		p.Segment = segs[i]
+		AccountName: a.Name, Query: fq.Search, Tag: fq.Tag, Next: list.Next, Friends: list.Friends, Tags: tags, Segments: segs, Error: refused,
+		OnlyMembers: fq.Members != nil}
+	if chosen != nil {
+		p.Segment = chosen
 		ids := make([]string, len(list.Friends))
 		for i, f := range list.Friends {
 			ids[i] = f.LineUserID
@@ -126,25 +144,41 @@ func (s *Server) friendPage(w http.ResponseWriter, r *http.Request, ss *session,
 // "remove"), then shows the friend's page again.
 func (s *Server) friendTags(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	id := r.PathValue("id")
+	lang := s.lang(r, ss.user)
+	back := "/a/" + url.PathEscape(a.Name) + "/friends/" + url.PathEscape(id)
 	var add, remove []string
+	notice := ""
 	if v := strings.TrimSpace(r.PostFormValue("add")); v != "" {
-		add = []string{v}
+		add, notice = []string{v}, fmt.Sprintf(t(lang, "done.friend.tagged"), short(v, 80))
+	} else if r.PostForm.Has("add") {
+		// A name of spaces only is no tag: say so rather than do nothing.
+		if _, err := s.Store.FindFriend(r.Context(), a, id); err != nil {
+			s.failOrNotFound(w, r, ss, err)
+			return
+		}
+		s.refuse(w, r, ss, t(lang, "tag.blank"))
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
 	}
 	if v := r.PostFormValue("remove"); v != "" {
-		remove = []string{v}
+		remove, notice = []string{v}, fmt.Sprintf(t(lang, "done.friend.untagged"), short(v, 80))
 	}
 	if err := s.Store.TagFriends(r.Context(), a, []string{id}, add, remove); err != nil {
 		switch kizuna.ErrorCode(err) {
 		case kizuna.ENOTFOUND:
 			s.notFound(w, r, ss)
 		case kizuna.EINVALID:
-			s.friendPage(w, r, ss, a, s.refusal(r, ss, err))
+			s.refuseErr(w, r, ss, err)
+			http.Redirect(w, r, back, http.StatusSeeOther)
 		default:
 			s.fail(w, r, err)
 		}
 		return
 	}
-	http.Redirect(w, r, "/a/"+url.PathEscape(a.Name)+"/friends/"+url.PathEscape(id), http.StatusSeeOther)
+	if notice != "" {
+		s.notice(w, r, ss, notice)
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 // why explains why the friend is in or out of a segment now.
@@ -178,7 +212,7 @@ func (s *Server) why(w http.ResponseWriter, r *http.Request, ss *session, a *kiz
 	if name == "" {
 		name = fr.LineUserID
 	}
-	title := fmt.Sprintf(t(lang, "why.title"), name, seg.Name)
+	title := fmt.Sprintf(t(lang, "why.title"), short(name, 40), short(seg.Name, 40))
 	s.render(w, r, http.StatusOK, "why", &page{Lang: lang, Title: title, Message: title, User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
 		AccountName: a.Name, Friend: fr, Why: kizuna.Explain(f, fr, cat, a.Location(), s.now(), lang)})
 }

@@ -24,7 +24,7 @@ var manageMessages = map[string][2]string{
 	"folder.delete.note":  {"Only an empty folder can be deleted.", "空のフォルダだけ削除できます。"},
 	"segments.deleted":    {"Deleted segments", "削除したセグメント"},
 
-	// Refusals the segment list shows (see listRefusals).
+	// Refusals the segment list shows (backToList and deleteFolder, in the flash).
 	"refused.folder.notempty": {"The folder still holds segments: move or delete them first.", "フォルダにセグメントが残っています。先にセグメントを移動するか削除してください。"},
 	"refused.name.taken":      {"That name is already used. Choose another name.", "その名前はすでに使われています。別の名前にしてください。"},
 	"refused.name.invalid":    {"Enter a name of 1 to 100 characters.", "名前は1〜100文字で入力してください。"},

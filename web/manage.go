@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kizuna-line/kizuna"
@@ -13,37 +14,15 @@ import (
 // The segment list's actions (duplicate, delete, move to a folder), folders
 // (create, rename, delete), deleted segments (restore) and a segment's
 // history. Each POST goes back to its page with a redirect (303), so that a
-// reload does not repeat it.
+// reload does not repeat it; what was done, or why it was refused, comes
+// with the session's flash (flash.go), never from the URL.
 //
 // Folders are named in the forms by name (unique in an account), because the
-// segment list knows its folders by name. A refusal on the list comes back
-// as ?refused=KEY, and the list shows only the known messages of those keys
-// (never text taken from the URL).
+// segment list knows its folders by name.
 
-// listRefusals are the refusals the segment list shows, by key.
-var listRefusals = map[string]bool{"folder.notempty": true, "name.taken": true, "name.invalid": true}
-
-// Refusal is the segment list's message for the refusal its URL names
-// (?refused=KEY), or "".
-func (p *page) Refusal() string {
-	u, err := url.Parse(p.Path)
-	if err != nil {
-		return ""
-	}
-	key := u.Query().Get("refused")
-	if !listRefusals[key] {
-		return ""
-	}
-	return t(p.Lang, "refused."+key)
-}
-
-// listURL is the account's segment list, with a refusal's key if any.
-func listURL(a *kizuna.Account, refused string) string {
-	u := "/a/" + url.PathEscape(a.Name) + "/segments"
-	if refused != "" {
-		u += "?refused=" + url.QueryEscape(refused)
-	}
-	return u
+// listURL is the account's segment list.
+func listURL(a *kizuna.Account) string {
+	return "/a/" + url.PathEscape(a.Name) + "/segments"
 }
 
 // refusalKey names a store's refusal for the segment list: "" for an error
@@ -59,15 +38,19 @@ func refusalKey(err error) string {
 }
 
 // backToList goes back to the segment list after a list action: with the
-// refusal's key when the store refused, "not found" for another account's
-// segment or folder, a failure otherwise.
-func (s *Server) backToList(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, err error) {
+// notice when done, the refusal's message when the store refused, "not
+// found" for another account's segment or folder, a failure otherwise.
+func (s *Server) backToList(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, err error, notice string) {
 	if err == nil {
-		http.Redirect(w, r, listURL(a, ""), http.StatusSeeOther)
+		if notice != "" {
+			s.notice(w, r, ss, notice)
+		}
+		http.Redirect(w, r, listURL(a), http.StatusSeeOther)
 		return
 	}
 	if key := refusalKey(err); key != "" {
-		http.Redirect(w, r, listURL(a, key), http.StatusSeeOther)
+		s.refuse(w, r, ss, t(s.lang(r, ss.user), "refused."+key))
+		http.Redirect(w, r, listURL(a), http.StatusSeeOther)
 		return
 	}
 	s.failOrNotFound(w, r, ss, err)
@@ -97,11 +80,17 @@ func (s *Server) duplicateSegment(w http.ResponseWriter, r *http.Request, ss *se
 		s.fail(w, r, err)
 		return
 	}
-	name, err := kizuna.CopyName(segs, id, s.lang(r, ss.user))
+	lang := s.lang(r, ss.user)
+	name, err := kizuna.CopyName(segs, id, lang)
+	var copied *kizuna.Segment
 	if err == nil {
-		_, err = s.Store.DuplicateSegment(ctx, a, ss.user.Email, id, name)
+		copied, err = s.Store.DuplicateSegment(ctx, a, ss.user.Email, id, name)
 	}
-	s.backToList(w, r, ss, a, err)
+	notice := ""
+	if err == nil {
+		notice = fmt.Sprintf(t(lang, "done.duplicated"), short(copied.Name, 80))
+	}
+	s.backToList(w, r, ss, a, err, notice)
 }
 
 // deleteSegment deletes a segment softly: the deleted segments page
@@ -111,7 +100,15 @@ func (s *Server) deleteSegment(w http.ResponseWriter, r *http.Request, ss *sessi
 	if !ok {
 		return
 	}
-	s.backToList(w, r, ss, a, s.Store.DeleteSegment(r.Context(), a, ss.user.Email, id))
+	seg, err := s.Store.Segment(r.Context(), a, id)
+	if err == nil {
+		err = s.Store.DeleteSegment(r.Context(), a, ss.user.Email, id)
+	}
+	notice := ""
+	if err == nil {
+		notice = fmt.Sprintf(t(s.lang(r, ss.user), "done.deleted"), short(seg.Name, 80))
+	}
+	s.backToList(w, r, ss, a, err, notice)
 }
 
 // folderID returns the ID of the account's folder named name ("" is no
@@ -138,17 +135,32 @@ func (s *Server) moveSegment(w http.ResponseWriter, r *http.Request, ss *session
 	if !ok {
 		return
 	}
-	fid, err := s.folderID(r, a, r.PostFormValue("folder"))
+	folder := r.PostFormValue("folder")
+	fid, err := s.folderID(r, a, folder)
+	var seg *kizuna.Segment
 	if err == nil {
-		_, err = s.Store.EditSegment(r.Context(), a, ss.user.Email, id, kizuna.SegmentEdit{FolderID: &fid})
+		seg, err = s.Store.EditSegment(r.Context(), a, ss.user.Email, id, kizuna.SegmentEdit{FolderID: &fid})
 	}
-	s.backToList(w, r, ss, a, err)
+	notice := ""
+	if err == nil {
+		lang := s.lang(r, ss.user)
+		if folder == "" {
+			notice = fmt.Sprintf(t(lang, "done.moved.out"), short(seg.Name, 80))
+		} else {
+			notice = fmt.Sprintf(t(lang, "done.moved"), short(seg.Name, 80), short(folder, 80))
+		}
+	}
+	s.backToList(w, r, ss, a, err, notice)
 }
 
 // createFolder makes a folder from the list's form.
 func (s *Server) createFolder(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
-	_, err := s.Store.CreateFolder(r.Context(), a, r.PostFormValue("name"))
-	s.backToList(w, r, ss, a, err)
+	fo, err := s.Store.CreateFolder(r.Context(), a, r.PostFormValue("name"))
+	notice := ""
+	if err == nil {
+		notice = fmt.Sprintf(t(s.lang(r, ss.user), "done.folder.created"), short(fo.Name, 80))
+	}
+	s.backToList(w, r, ss, a, err, notice)
 }
 
 // renameFolder renames the folder the form names ("folder") to "name".
@@ -160,7 +172,7 @@ func (s *Server) renameFolder(w http.ResponseWriter, r *http.Request, ss *sessio
 	if err == nil {
 		err = s.Store.RenameFolder(r.Context(), a, id, r.PostFormValue("name"))
 	}
-	s.backToList(w, r, ss, a, err)
+	s.backToList(w, r, ss, a, err, fmt.Sprintf(t(s.lang(r, ss.user), "done.folder.renamed"), short(strings.TrimSpace(r.PostFormValue("name")), 80)))
 }
 
 // deleteFolder deletes the folder the form names; the store refuses one
@@ -174,10 +186,16 @@ func (s *Server) deleteFolder(w http.ResponseWriter, r *http.Request, ss *sessio
 		err = s.Store.DeleteFolder(r.Context(), a, id)
 	}
 	if kizuna.ErrorCode(err) == kizuna.ECONFLICT {
-		http.Redirect(w, r, listURL(a, "folder.notempty"), http.StatusSeeOther)
+		s.refuse(w, r, ss, t(s.lang(r, ss.user), "refused.folder.notempty"))
+		http.Redirect(w, r, listURL(a), http.StatusSeeOther)
 		return
 	}
-	s.backToList(w, r, ss, a, err)
+	s.backToList(w, r, ss, a, err, fmt.Sprintf(t(s.lang(r, ss.user), "done.folder.deleted"), short(r.PostFormValue("folder"), 80)))
+}
+
+// deletedURL is the account's deleted segments page.
+func deletedURL(a *kizuna.Account) string {
+	return "/a/" + url.PathEscape(a.Name) + "/segments/deleted"
 }
 
 // deletedRow is a deleted segment as the deleted segments page shows it.
@@ -210,7 +228,7 @@ func (s *Server) deletedPage(w http.ResponseWriter, r *http.Request, ss *session
 	}
 	lang := s.lang(r, ss.user)
 	s.render(w, r, status, "deleted", &page{Lang: lang, Title: t(lang, "segments.deleted"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
-		AccountName: a.Name, Path: "/a/" + url.PathEscape(a.Name) + "/segments/deleted", Deleted: rows, Error: errMsg})
+		AccountName: a.Name, Path: deletedURL(a), Deleted: rows, Error: errMsg})
 }
 
 // restoreSegment brings a deleted segment back and goes to the list. A
@@ -222,12 +240,14 @@ func (s *Server) restoreSegment(w http.ResponseWriter, r *http.Request, ss *sess
 		return
 	}
 	ctx := r.Context()
-	_, err := s.Store.RestoreSegment(ctx, a, ss.user.Email, id)
+	seg, err := s.Store.RestoreSegment(ctx, a, ss.user.Email, id)
 	switch kizuna.ErrorCode(err) {
 	case "":
-		http.Redirect(w, r, listURL(a, ""), http.StatusSeeOther)
+		s.notice(w, r, ss, fmt.Sprintf(t(s.lang(r, ss.user), "done.restored"), short(seg.Name, 80)))
+		http.Redirect(w, r, listURL(a), http.StatusSeeOther)
 	case kizuna.ECONFLICT, kizuna.EINVALID:
-		s.deletedPage(w, r, ss, a, http.StatusConflict, s.refusal(r, ss, err))
+		s.refuseErr(w, r, ss, err)
+		http.Redirect(w, r, deletedURL(a), http.StatusSeeOther)
 	case kizuna.ENOTFOUND:
 		// The account's own segment deleted too long ago has a history;
 		// another account's has none here.
@@ -235,7 +255,8 @@ func (s *Server) restoreSegment(w http.ResponseWriter, r *http.Request, ss *sess
 			s.failOrNotFound(w, r, ss, herr)
 			return
 		}
-		s.deletedPage(w, r, ss, a, http.StatusConflict, s.refusal(r, ss, err))
+		s.refuseErr(w, r, ss, err)
+		http.Redirect(w, r, deletedURL(a), http.StatusSeeOther)
 	default:
 		s.fail(w, r, err)
 	}

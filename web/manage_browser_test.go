@@ -31,7 +31,7 @@ func folderOfJS(name string) string {
 		if (!a) return '';
 		let tr = a.closest('tr').previousElementSibling;
 		while (tr && !tr.classList.contains('folder')) tr = tr.previousElementSibling;
-		return tr ? tr.innerText.trim() : '';
+		return tr ? tr.querySelector('.folder-name').textContent.trim() : '';
 	})()`, name)
 }
 
@@ -51,6 +51,7 @@ func run(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.
 // once) and revoke it; then the pages in Japanese.
 func TestManageInBrowser(t *testing.T) {
 	ctx := browser(t)
+	asked := acceptDialogs(ctx)
 	f := manageSetup(t)
 	base := f.url
 	run(t, ctx,
@@ -149,9 +150,12 @@ func TestManageInBrowser(t *testing.T) {
 		chromedp.SetValue(`#apply-segment`, fmt.Sprint(f.vip.ID)),
 		chromedp.SendKeys(`#apply-tag-name`, "Seminar"),
 		chromedp.Click(`#apply-tag-button`),
-		chromedp.WaitVisible(`#tags-notice`),
+		chromedp.WaitVisible(`#flash`),
 	)
-	if got := text(t, ctx, `#tags-notice`); got != "2 friends in “VIP customers” now carry the tag “Seminar”." {
+	if q := asked.last(); q != "Give the tag to all 2 friends in “VIP customers” now?" {
+		t.Fatalf("the confirmation before tagging: %q", q)
+	}
+	if got := text(t, ctx, `#flash`); got != "2 friends in “VIP customers” now carry the tag “Seminar”." {
 		t.Fatalf("the notice after tagging: %q", got)
 	}
 	screenshot(t, ctx, "manage-tags-applied")

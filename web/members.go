@@ -37,8 +37,9 @@ func (s *Server) setMemberRole(w http.ResponseWriter, r *http.Request, ss *sessi
 		s.settingsRefusal(w, r, ss, a, err)
 		return
 	}
+	s.notice(w, r, ss, t(s.lang(r, ss.user), "done.member.role"))
 	if id == ss.user.ID { // an owner who made themselves a member no longer manages this page
-		http.Redirect(w, r, listURL(a, ""), http.StatusSeeOther)
+		http.Redirect(w, r, listURL(a), http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, settingsURL(a), http.StatusSeeOther)
@@ -57,6 +58,7 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, ss *sessio
 		s.settingsRefusal(w, r, ss, a, err)
 		return
 	}
+	s.notice(w, r, ss, t(s.lang(r, ss.user), "done.member.removed"))
 	if id == ss.user.ID { // left the account: back to the accounts still theirs
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
@@ -75,27 +77,28 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, ss *sess
 	err := s.Users.ChangePassword(r.Context(), ss.user, r.PostFormValue("current"), r.PostFormValue("new"), keep)
 	switch kizuna.ErrorCode(err) {
 	case "":
-		s.renderSettings(w, r, ss, a, http.StatusOK, &page{Notice: t(lang, "password.changed")})
+		s.notice(w, r, ss, t(lang, "password.changed"))
 	case kizuna.EUNAUTHORIZED:
-		s.renderSettings(w, r, ss, a, http.StatusBadRequest, &page{Error: t(lang, "password.wrong")})
+		s.refuseHere(w, r, ss, t(lang, "password.wrong"))
 	case kizuna.EINVALID:
-		s.renderSettings(w, r, ss, a, http.StatusBadRequest, &page{Error: t(lang, "password.short")})
+		s.refuseHere(w, r, ss, t(lang, "password.short"))
 	case kizuna.EUNAVAILABLE:
-		w.Header().Set("Retry-After", "5")
-		s.renderSettings(w, r, ss, a, http.StatusServiceUnavailable, &page{Error: t(lang, "busy")})
+		s.refuseHere(w, r, ss, t(lang, "busy"))
 	default:
 		s.fail(w, r, err)
+		return
 	}
+	http.Redirect(w, r, settingsURL(a), http.StatusSeeOther)
 }
 
-// settingsRefusal shows the settings page with the store's refusal, or
-// answers "not found" (another account's member) or fails.
+// settingsRefusal goes back to the settings page with the store's refusal
+// (Post/Redirect/Get: a reload does not send the form again), or answers
+// "not found" (another account's member) or fails.
 func (s *Server) settingsRefusal(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, err error) {
 	switch kizuna.ErrorCode(err) {
-	case kizuna.EINVALID:
-		s.renderSettings(w, r, ss, a, http.StatusBadRequest, &page{Error: s.refusal(r, ss, err)})
-	case kizuna.ECONFLICT:
-		s.renderSettings(w, r, ss, a, http.StatusConflict, &page{Error: s.refusal(r, ss, err)})
+	case kizuna.EINVALID, kizuna.ECONFLICT:
+		s.refuseErr(w, r, ss, err)
+		http.Redirect(w, r, settingsURL(a), http.StatusSeeOther)
 	default:
 		s.failOrNotFound(w, r, ss, err)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -115,6 +116,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, ss *session
 		s.failOrNotFound(w, r, ss, err)
 		return
 	}
+	s.notice(w, r, ss, fmt.Sprintf(t(s.lang(r, ss.user), "done.token.revoked"), id))
 	http.Redirect(w, r, settingsURL(a), http.StatusSeeOther)
 }
 
@@ -125,7 +127,8 @@ func (s *Server) saveLang(w http.ResponseWriter, r *http.Request, ss *session, a
 	lang := r.PostFormValue("lang")
 	if err := s.Users.SetUserLang(r.Context(), ss.user, lang); err != nil {
 		if kizuna.ErrorCode(err) == kizuna.EINVALID {
-			s.settingsPage(w, r, ss, a, http.StatusBadRequest, "", s.refusal(r, ss, err))
+			s.refuseErr(w, r, ss, err)
+			http.Redirect(w, r, settingsURL(a), http.StatusSeeOther)
 			return
 		}
 		s.fail(w, r, err)
@@ -136,5 +139,10 @@ func (s *Server) saveLang(w http.ResponseWriter, r *http.Request, ss *session, a
 	} else {
 		s.setCookie(w, r, langCookie, lang, 365*24*3600)
 	}
+	shown := lang
+	if shown == "" {
+		shown = s.lang(&http.Request{Header: http.Header{"Accept-Language": r.Header.Values("Accept-Language")}}, nil) // the browser's
+	}
+	s.notice(w, r, ss, t(shown, "done.lang.saved"))
 	http.Redirect(w, r, settingsURL(a), http.StatusSeeOther)
 }

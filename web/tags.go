@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/kizuna-line/kizuna"
 )
@@ -15,7 +16,8 @@ import (
 
 // tagRow is a tag as the tags page shows it.
 type tagRow struct {
-	Name, Count string
+	Name, Count   string
+	ConfirmDelete string
 }
 
 // tagsURL is the account's tags page.
@@ -23,9 +25,8 @@ func tagsURL(a *kizuna.Account) string {
 	return "/a/" + url.PathEscape(a.Name) + "/tags"
 }
 
-// tags shows the tags page. After "apply a tag to a segment" it says how
-// many friends carry the tag (?tagged=N&tag=T&segment=ID, shown only when
-// the tag and the segment are the account's).
+// tags shows the tags page. What a change did, or why it was refused,
+// comes with the session's flash (flash.go).
 func (s *Server) tags(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	s.tagsPage(w, r, ss, a, http.StatusOK, "")
 }
@@ -49,48 +50,67 @@ func (s *Server) tagsPageWith(w http.ResponseWriter, r *http.Request, ss *sessio
 	}
 	lang := s.lang(r, ss.user)
 	rows := make([]tagRow, len(tags))
-	known := make(map[string]bool, len(tags))
 	for i, tg := range tags {
-		rows[i] = tagRow{Name: tg.Name, Count: formatCount(tg.Friends)}
-		known[tg.Name] = true
+		rows[i] = tagRow{Name: tg.Name, Count: formatCount(tg.Friends),
+			ConfirmDelete: fmt.Sprintf(plural(lang, tg.Friends, "confirm.tag.delete"), short(tg.Name, 80), formatCount(tg.Friends))}
 	}
-	notice := ""
-	if q := r.URL.Query(); r.Method == http.MethodGet && q.Has("tagged") {
-		n, nerr := strconv.ParseInt(q.Get("tagged"), 10, 64)
-		id, ierr := strconv.ParseInt(q.Get("segment"), 10, 64)
-		if nerr == nil && ierr == nil && n >= 0 && known[q.Get("tag")] {
-			for _, seg := range segs {
-				if seg.ID == id {
-					notice = fmt.Sprintf(t(lang, "tags.applied"), formatCount(n), seg.Name, q.Get("tag"))
-				}
-			}
+	// "Give a tag to every member" names how many friends it will tag.
+	if err := kizuna.Recount(ctx, s.Store, a, segs); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	apply := make([]applyOption, len(segs))
+	for i, seg := range segs {
+		apply[i] = applyOption{ID: seg.ID, Name: seg.Name}
+		if seg.Count != nil {
+			apply[i].Confirm = fmt.Sprintf(plural(lang, *seg.Count, "confirm.tag.apply"), formatCount(*seg.Count), short(seg.Name, 80))
+		} else {
+			apply[i].Confirm = fmt.Sprintf(t(lang, "confirm.tag.apply.unknown"), short(seg.Name, 80))
 		}
 	}
 	s.render(w, r, status, "tags", &page{Lang: lang, Title: t(lang, "nav.tags"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
-		AccountName: a.Name, Path: tagsURL(a), TagRows: rows, Segments: segs, Error: errMsg, ErrorAt: errorControl(r, nil), Notice: notice, Similar: similar})
+		AccountName: a.Name, Path: tagsURL(a), TagRows: rows, Segments: segs, ApplyOptions: apply, Error: errMsg, ErrorAt: errorControl(r, nil), Similar: similar})
 }
 
-// tagDone goes back to the tags page after a change; a refusal shows the
-// page with the store's message, changing nothing; an unknown tag or
-// segment (another account's) is "not found".
-func (s *Server) tagDone(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, err error, next string) {
+// applyOption is a segment "give a tag to every member" offers, with the
+// confirmation that names how many friends it tags.
+type applyOption struct {
+	ID            int64
+	Name, Confirm string
+}
+
+// tagDone goes back to the tags page after a change, with the notice; a
+// refusal goes back with the store's message, changing nothing; an unknown
+// tag or segment (another account's) is "not found".
+func (s *Server) tagDone(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, err error, notice string) {
 	switch kizuna.ErrorCode(err) {
 	case "":
-		http.Redirect(w, r, next, http.StatusSeeOther)
-	case kizuna.EINVALID, kizuna.EINVALIDFILTER:
-		s.tagsPage(w, r, ss, a, http.StatusBadRequest, s.refusal(r, ss, err))
-	case kizuna.ECONFLICT:
-		s.tagsPage(w, r, ss, a, http.StatusConflict, s.refusal(r, ss, err))
+		s.notice(w, r, ss, notice)
+		http.Redirect(w, r, tagsURL(a), http.StatusSeeOther)
+	case kizuna.EINVALID, kizuna.EINVALIDFILTER, kizuna.ECONFLICT:
+		s.refuseErr(w, r, ss, err)
+		http.Redirect(w, r, tagsURL(a), http.StatusSeeOther)
 	default:
 		s.failOrNotFound(w, r, ss, err)
 	}
 }
 
+// tagNotice is the notice after a tag change: the message of key with the
+// (shortened) names.
+func (s *Server) tagNotice(r *http.Request, ss *session, key string, names ...string) string {
+	args := make([]any, len(names))
+	for i, n := range names {
+		args[i] = short(strings.TrimSpace(n), 80)
+	}
+	return fmt.Sprintf(t(s.lang(r, ss.user), key), args...)
+}
+
 func (s *Server) createTag(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
-	if s.warnSimilarTag(w, r, ss, a, "", r.PostFormValue("name")) {
+	name := r.PostFormValue("name")
+	if s.warnSimilarTag(w, r, ss, a, "", name) {
 		return
 	}
-	s.tagDone(w, r, ss, a, s.Store.CreateTag(r.Context(), a, r.PostFormValue("name")), tagsURL(a))
+	s.tagDone(w, r, ss, a, s.Store.CreateTag(r.Context(), a, name), s.tagNotice(r, ss, "done.tag.created", name))
 }
 
 // renameTag renames the tag "from" to "to"; the store rewrites the saved
@@ -100,13 +120,14 @@ func (s *Server) renameTag(w http.ResponseWriter, r *http.Request, ss *session, 
 		return
 	}
 	err := s.Store.RenameTag(r.Context(), a, ss.user.Email, r.PostFormValue("from"), r.PostFormValue("to"))
-	s.tagDone(w, r, ss, a, err, tagsURL(a))
+	s.tagDone(w, r, ss, a, err, s.tagNotice(r, ss, "done.tag.renamed", r.PostFormValue("from"), r.PostFormValue("to")))
 }
 
 // deleteTag deletes a tag from the account and its friends; the store
 // refuses while a live segment uses it, naming the segments.
 func (s *Server) deleteTag(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
-	s.tagDone(w, r, ss, a, s.Store.DeleteTag(r.Context(), a, r.PostFormValue("name")), tagsURL(a))
+	name := r.PostFormValue("name")
+	s.tagDone(w, r, ss, a, s.Store.DeleteTag(r.Context(), a, name), s.tagNotice(r, ss, "done.tag.deleted", name))
 }
 
 // applyTag gives a tag to every member of a segment now, then says how many.
@@ -118,6 +139,12 @@ func (s *Server) applyTag(w http.ResponseWriter, r *http.Request, ss *session, a
 	}
 	tag := r.PostFormValue("tag")
 	n, err := s.Store.TagSegmentMembers(r.Context(), a, id, tag)
-	next := tagsURL(a) + "?" + url.Values{"tagged": {strconv.Itoa(n)}, "tag": {tag}, "segment": {strconv.FormatInt(id, 10)}}.Encode()
-	s.tagDone(w, r, ss, a, err, next)
+	notice := ""
+	if err == nil {
+		var seg *kizuna.Segment
+		if seg, err = s.Store.Segment(r.Context(), a, id); err == nil {
+			notice = fmt.Sprintf(plural(s.lang(r, ss.user), int64(n), "tags.applied"), formatCount(int64(n)), short(seg.Name, 80), short(strings.TrimSpace(tag), 80))
+		}
+	}
+	s.tagDone(w, r, ss, a, err, notice)
 }

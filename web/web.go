@@ -11,6 +11,7 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -122,6 +123,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /a/{account}/segments/{id}/restore", s.inAccount(s.restoreSegment))
 	mux.HandleFunc("GET /a/{account}/segments/deleted", s.inAccount(s.deletedSegments))
 	mux.HandleFunc("GET /a/{account}/segments/{id}/history", s.inAccount(s.segmentHistory))
+	mux.HandleFunc("GET /a/{account}/segments/{id}/members", s.inAccount(s.segmentMembers))
 	mux.HandleFunc("POST /a/{account}/folders", s.inAccount(s.createFolder))
 	mux.HandleFunc("POST /a/{account}/folders/rename", s.inAccount(s.renameFolder))
 	mux.HandleFunc("POST /a/{account}/folders/delete", s.inAccount(s.deleteFolder))
@@ -206,6 +208,13 @@ type page struct {
 	InviteURL      string
 	// The invitation page: the offer, and who is signed in.
 	Offer *kizuna.InvitationOffer
+	// Pages (pages.go, flash.go): the one-time message from the last POST,
+	// the tags page's segments to tag, a segment's members page.
+	Flash          *flash
+	ApplyOptions   []applyOption
+	SegmentMembers *membersPage
+	Back           string // a message page's way back (backLink)
+	OnlyMembers    bool   // the friend list shows only the segment's members
 }
 
 // session is a signed-in request's user, CSRF token and accounts.
@@ -324,6 +333,16 @@ func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value s
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
 	if p.Lang == "" {
 		p.Lang = s.lang(r, p.User)
+	}
+	if p.Flash == nil && p.CSRF != "" && r.Method == http.MethodGet {
+		p.Flash = s.takeFlash(w, r, p.CSRF)
+		if f := p.Flash; f != nil && f.Error && f.At != "" && p.Error == "" {
+			// A refusal shown where the form it concerns is.
+			p.Error, p.ErrorAt, p.Flash = f.Text, f.At, nil
+		}
+	}
+	if name == "message" && p.Back == "" {
+		p.Back = backLink(r)
 	}
 	if p.Path == "" && r.Method == http.MethodGet {
 		// The page to come back to (after the language switch). A page
@@ -544,6 +563,9 @@ func (ss *session) account(name string) *kizuna.Account {
 type folderGroup struct {
 	Name string
 	Rows []segmentRow
+	// CountText is how many segments the folder holds (that the search
+	// shows): "3 segments", 「3件」.
+	CountText string
 }
 
 type segmentRow struct {
@@ -618,6 +640,12 @@ func (s *Server) segments(w http.ResponseWriter, r *http.Request, ss *session, a
 	}
 	if len(loose.Rows) > 0 || len(groups) == 0 && len(rows) > 0 {
 		groups = append(groups, loose)
+	}
+	if q != "" { // a search shows the folders that hold what it found, or says nothing was
+		groups = slices.DeleteFunc(groups, func(g folderGroup) bool { return len(g.Rows) == 0 })
+	}
+	for i := range groups {
+		groups[i].CountText = fmt.Sprintf(plural(lang, int64(len(groups[i].Rows)), "folder.count"), len(groups[i].Rows))
 	}
 	s.render(w, r, http.StatusOK, "segments", &page{Lang: lang, Title: t(lang, "segments"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
 		AccountName: a.Name, Query: q, Sort: sortBy, Groups: groups})

@@ -30,25 +30,34 @@ func (c *cmd) demo(ctx context.Context, args []string) error {
 	if *friends < 0 {
 		return &usageError{"--friends must not be negative"}
 	}
+	// The address first: a port already taken is said at once, before
+	// minutes of generating friends.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	store, err := c.open(ctx, *db)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	a, err := c.ensureDemo(ctx, store, *friends)
+	a, created, err := c.ensureDemo(ctx, store, *friends)
 	if err != nil {
 		return err
 	}
 	if err := ensureDemoUser(ctx, store, a); err != nil {
 		return err
 	}
-	token, err := store.CreateToken(ctx, a)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
+	// One API token, made with the account; later starts say how to make
+	// another rather than leave a new live token behind each time.
+	token := "TOKEN"
+	tokenLine := fmt.Sprintf("made when the demo account was; make another with: kizuna token create --account %s", a.Name)
+	if created {
+		if token, err = store.CreateToken(ctx, a); err != nil {
+			return err
+		}
+		tokenLine = token + "  (shown once: keep it)"
 	}
 	base := fmt.Sprintf("http://%s/api/v1/accounts/%s", ln.Addr(), a.Name)
 	fmt.Fprintf(c.stdout, `Kizuna demo: a Japanese D2C cosmetics shop's LINE account, on %s.
@@ -65,29 +74,30 @@ Try a preview ("purchased 3 or more times"):
 
 or from the command line: kizuna preview --account %s --filter FILE --json
 Press Ctrl-C to stop.
-`, store.Dialect(), ln.Addr(), DemoEmail, DemoPassword, base, token, token, base, a.Name)
+`, store.Dialect(), ln.Addr(), DemoEmail, DemoPassword, base, tokenLine, token, base, a.Name)
 	return c.serveOn(ctx, ln, store)
 }
 
-// ensureDemo returns the demo account, creating and filling it first if needed.
-func (c *cmd) ensureDemo(ctx context.Context, store *sqlstore.DB, friends int) (*kizuna.Account, error) {
-	a, err := store.FindAccount(ctx, DemoAccount)
+// ensureDemo returns the demo account, creating and filling it first if
+// needed (then created is true).
+func (c *cmd) ensureDemo(ctx context.Context, store *sqlstore.DB, friends int) (a *kizuna.Account, created bool, err error) {
+	a, err = store.FindAccount(ctx, DemoAccount)
 	if err == nil {
 		fmt.Fprintf(c.stderr, "using the existing %q account\n", DemoAccount)
-		return a, nil
+		return a, false, nil
 	} else if kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
-		return nil, err
+		return nil, false, err
 	}
 	a, err = store.CreateAccount(ctx, DemoAccount, kizuna.DefaultTimeZone)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	cat, err := kizuna.ParseCatalog(demo.Catalog())
 	if err != nil {
-		return nil, fmt.Errorf("demo catalog: %w", err)
+		return nil, false, fmt.Errorf("demo catalog: %w", err)
 	}
 	if err := store.PutCatalog(ctx, a, cat); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	fmt.Fprintf(c.stderr, "generating %d demo friends…\n", friends)
 	start := time.Now()
@@ -98,10 +108,10 @@ func (c *cmd) ensureDemo(ctx context.Context, store *sqlstore.DB, friends int) (
 	res, err := store.ImportFriends(ctx, a, pr, kizuna.ImportOptions{})
 	pr.Close()
 	if err != nil {
-		return nil, fmt.Errorf("import demo friends: %w", err)
+		return nil, false, fmt.Errorf("import demo friends: %w", err)
 	}
 	fmt.Fprintf(c.stderr, "imported %d demo friends in %.1fs\n", res.Imported, time.Since(start).Seconds())
-	return a, nil
+	return a, true, nil
 }
 
 // demoGenerate: kizuna demo generate --friends N [--seed N] [--now RFC3339] [--out FILE|-] [--catalog FILE].
