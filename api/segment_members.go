@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -23,7 +22,7 @@ func (s *Server) segmentMembers(w http.ResponseWriter, r *http.Request, a *kizun
 	if l := v.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n <= 0 || n > kizuna.MaxFriendPage {
-			return &kizuna.Error{Code: kizuna.EINVALID, Message: fmt.Sprintf("limit must be a number from 1 to %d", kizuna.MaxFriendPage), Path: "limit"}
+			return kizuna.ErrorAt(kizuna.EINVALID, "limit", "limit must be a number from 1 to %d", kizuna.MaxFriendPage)
 		}
 		q.Limit = n
 	}

@@ -31,7 +31,7 @@ type flash struct {
 	Error bool   `json:"e,omitempty"`
 	Text  string `json:"t"`
 	At    string `json:"a,omitempty"` // a refusal's place on the page (errorControl); "" for the top
-	Until int64  `json:"u"` // Unix seconds
+	Until int64  `json:"u"`           // Unix seconds
 }
 
 func flashMAC(csrf, payload string) string {

@@ -58,10 +58,10 @@ func acceptDialogs(ctx context.Context) *dialogs {
 // longNames are names no layout may let widen a page: no spaces to break
 // at, in both scripts.
 var (
-	screensLongTag     = "限定キャンペーン対象VIP会員プラチナステージ" + strings.Repeat("ABCDEFGHIJ", 7) // 93 characters
-	longSegment = "2026年冬のセール告知を受け取る友だち追加から七日以内のVIP会員で購入履歴があるお客さま" + strings.Repeat("X", 50)
-	longFolder  = "キャンペーン_" + strings.Repeat("folder", 12)
-	longFriend  = "とても長い表示名のお客さま" + strings.Repeat("Name", 20)
+	screensLongTag = "限定キャンペーン対象VIP会員プラチナステージ" + strings.Repeat("ABCDEFGHIJ", 7) // 93 characters
+	longSegment    = "2026年冬のセール告知を受け取る友だち追加から七日以内のVIP会員で購入履歴があるお客さま" + strings.Repeat("X", 50)
+	longFolder     = "キャンペーン_" + strings.Repeat("folder", 12)
+	longFriend     = "とても長い表示名のお客さま" + strings.Repeat("Name", 20)
 )
 
 // screensSetup is a server over an account whose tags, segments, folders
