@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -108,4 +109,24 @@ func short(name string, n int) string {
 	}
 	r := []rune(name)
 	return string(r[:n]) + "…"
+}
+
+// placeable reports whether the page name, about to show p, has the place at
+// (errorControl) for a refusal: a form of the tags or settings page, or the
+// row of a tag still listed. Elsewhere the refusal stays at the top.
+func placeable(name string, p *page, at string) bool {
+	switch name {
+	case "tags":
+		if at == "new-tag" || at == "apply-tag" {
+			return true
+		}
+		kind, tag, ok := strings.Cut(at, ":")
+		if !ok || kind != "rename" && kind != "delete" {
+			return false
+		}
+		return slices.ContainsFunc(p.TagRows, func(row tagRow) bool { return row.Name == tag })
+	case "settings":
+		return at == "members" && p.IsOwner || at == "password" || at == "lang"
+	}
+	return false
 }

@@ -26,8 +26,6 @@ var manageMessages = map[string][2]string{
 
 	// Refusals the segment list shows (backToList and deleteFolder, in the flash).
 	"refused.folder.notempty": {"The folder still holds segments: move or delete them first.", "フォルダにセグメントが残っています。先にセグメントを移動するか削除してください。"},
-	"refused.name.taken":      {"That name is already used. Choose another name.", "その名前はすでに使われています。別の名前にしてください。"},
-	"refused.name.invalid":    {"Enter a name of 1 to 100 characters.", "名前は1〜100文字で入力してください。"},
 
 	// Deleted segments.
 	"deleted.note":  {"Deleted segments can be restored for 30 days.", "削除したセグメントは30日間復元できます。"},

@@ -25,18 +25,6 @@ func listURL(a *kizuna.Account) string {
 	return "/a/" + url.PathEscape(a.Name) + "/segments"
 }
 
-// refusalKey names a store's refusal for the segment list: "" for an error
-// that is not a refusal (ENOTFOUND, an internal error).
-func refusalKey(err error) string {
-	switch kizuna.ErrorCode(err) {
-	case kizuna.ECONFLICT:
-		return "name.taken"
-	case kizuna.EINVALID:
-		return "name.invalid"
-	}
-	return ""
-}
-
 // backToList goes back to the segment list after a list action: with the
 // notice when done, the refusal's message when the store refused, "not
 // found" for another account's segment or folder, a failure otherwise.
@@ -48,8 +36,8 @@ func (s *Server) backToList(w http.ResponseWriter, r *http.Request, ss *session,
 		http.Redirect(w, r, listURL(a), http.StatusSeeOther)
 		return
 	}
-	if key := refusalKey(err); key != "" {
-		s.refuse(w, r, ss, t(s.lang(r, ss.user), "refused."+key))
+	if c := kizuna.ErrorCode(err); c == kizuna.EINVALID || c == kizuna.ECONFLICT {
+		s.refuseErr(w, r, ss, err) // the store's reason, in the user's language
 		http.Redirect(w, r, listURL(a), http.StatusSeeOther)
 		return
 	}

@@ -307,11 +307,11 @@ func TestManageFolders(t *testing.T) {
 	}
 
 	landsOn(c, "/a/shop-a/folders", withCSRF(c, url.Values{"name": {"Spring"}}), "/a/shop-a/segments", false, "Folder “Spring” created.")
-	landsOn(c, "/a/shop-a/folders", withCSRF(c, url.Values{"name": {"Spring"}}), "/a/shop-a/segments", true, "That name is already used.")
+	landsOn(c, "/a/shop-a/folders", withCSRF(c, url.Values{"name": {"Spring"}}), "/a/shop-a/segments", true, `a folder named "Spring" already exists`)
 	if code, loc, _ := submit(c, "/a/shop-a/folders/rename", withCSRF(c, url.Values{"folder": {f.campaignName}, "name": {"Autumn"}})); code != http.StatusSeeOther || loc != "/a/shop-a/segments" {
 		t.Fatalf("rename folder: %d %q", code, loc)
 	}
-	landsOn(c, "/a/shop-a/folders/rename", withCSRF(c, url.Values{"folder": {"Autumn"}, "name": {"  "}}), "/a/shop-a/segments", true, "Enter a name of 1 to 100 characters.")
+	landsOn(c, "/a/shop-a/folders/rename", withCSRF(c, url.Values{"folder": {"Autumn"}, "name": {"  "}}), "/a/shop-a/segments", true, "the name is empty")
 	if code, _, _ := submit(c, "/a/shop-a/folders/delete", withCSRF(c, url.Values{"folder": {"Empty"}})); code != http.StatusSeeOther {
 		t.Fatalf("delete the empty folder: %d", code)
 	}

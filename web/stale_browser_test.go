@@ -46,6 +46,7 @@ func TestEditingTogetherInBrowser(t *testing.T) {
 		t.Fatalf("the stale save changed the segment: %q", seg.Name)
 	}
 
+	leaveWithoutAsking(t, ctx) // the refused form is unsaved work: leaving asks
 	run(t, ctx,
 		chromedp.EmulateViewport(390, 844),
 		chromedp.Navigate(f.url+"/a/shop-a/tags"),

@@ -63,7 +63,7 @@ func TestReadableValues(t *testing.T) {
 			friend := get(c, "/a/shop-a/friends/U0000000000000000000000000000000e", http.StatusOK)
 			why := get(c, fmt.Sprintf("/a/shop-a/friends/U0000000000000000000000000000000e/why?segment=%d", seg.ID), http.StatusOK)
 			list := get(c, "/a/shop-a/friends?q=Emi", http.StatusOK)
-			if !strings.Contains(list, "<td>2026-11-20</td>") || strings.Contains(list, "2026-11-19") {
+			if !strings.Contains(list, ">2026-11-20</td>") || strings.Contains(list, "2026-11-19") {
 				t.Errorf("the friend list does not show the day of adding in the account's zone (2026-11-20):\n%s", between(list, "<main", "</main>"))
 			}
 			page := friend + why

@@ -336,7 +336,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	if p.Flash == nil && p.CSRF != "" && r.Method == http.MethodGet {
 		p.Flash = s.takeFlash(w, r, p.CSRF)
-		if f := p.Flash; f != nil && f.Error && f.At != "" && p.Error == "" {
+		if f := p.Flash; f != nil && f.Error && p.Error == "" && placeable(name, p, f.At) {
 			// A refusal shown where the form it concerns is.
 			p.Error, p.ErrorAt, p.Flash = f.Text, f.At, nil
 		}
