@@ -65,7 +65,25 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	// A page that has just replaced another (a form's redirect) may not be
+	// laid out yet: wait until it has loaded, and give a page of no width
+	// a moment (Chromium refuses to capture it).
+	var png []byte
+	var err error
+	for try := 0; try < 50; try++ {
+		var state string
+		if state, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.readyState`)); err == nil && state != "complete" {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		if png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil || !strings.Contains(err.Error(), "0 width") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err == nil && png == nil { // never "complete": take what there is
+		png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
