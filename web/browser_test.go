@@ -415,6 +415,9 @@ func TestEditorFields(t *testing.T) {
 	}
 	waitText(t, ctx, `#explain h3`, "Aiko")
 	waitText(t, ctx, `#explain .verdict`, "Not in the segment.")
+	if got := text(t, ctx, `#explain h4`); !strings.HasPrefix(got, "Filter condition 1: ") { // named as the editor names its groups
+		t.Fatalf("the explanation's group is %q", got)
+	}
 	if got := text(t, ctx, `#explain .why-conditions`); !strings.Contains(got, "Plan: Gold") {
 		t.Fatalf("the explanation shows %q, want Aiko's own plan", got)
 	}

@@ -112,8 +112,9 @@ func short(name string, n int) string {
 }
 
 // placeable reports whether the page name, about to show p, has the place at
-// (errorControl) for a refusal: a form of the tags or settings page, or the
-// row of a tag still listed. Elsewhere the refusal stays at the top.
+// (errorControl) for a refusal: a form of the tags or settings page, the
+// row of a tag still listed, or a friend's "Add tag". Elsewhere the refusal
+// stays at the top.
 func placeable(name string, p *page, at string) bool {
 	switch name {
 	case "tags":
@@ -125,6 +126,8 @@ func placeable(name string, p *page, at string) bool {
 			return false
 		}
 		return slices.ContainsFunc(p.TagRows, func(row tagRow) bool { return row.Name == tag })
+	case "friend":
+		return at == "add-tag"
 	case "settings":
 		return at == "members" && p.IsOwner || at == "password" || at == "lang"
 	}

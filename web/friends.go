@@ -103,10 +103,12 @@ func (s *Server) pathFriend(w http.ResponseWriter, r *http.Request, ss *session,
 // friend is a friend's page: profile, tags (added and removed here), the
 // integrations' data, and the segments the friend is in now.
 func (s *Server) friend(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
-	s.friendPage(w, r, ss, a, "")
+	s.friendPage(w, r, ss, a, http.StatusOK, nil)
 }
 
-func (s *Server) friendPage(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, errMsg string) {
+// friendPage shows the friend's page, with a warning about a tag being
+// added that equals an existing one after normalization, if any.
+func (s *Server) friendPage(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, status int, similar *similarTag) {
 	fr, ok := s.pathFriend(w, r, ss, a)
 	if !ok {
 		return
@@ -131,24 +133,35 @@ func (s *Server) friendPage(w http.ResponseWriter, r *http.Request, ss *session,
 		s.fail(w, r, err)
 		return
 	}
-	status := http.StatusOK
-	if errMsg != "" {
-		status = http.StatusBadRequest
-	}
 	s.render(w, r, status, "friend", &page{Lang: lang, Title: fr.DisplayName, User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
-		AccountName: a.Name, Friend: fr, InSegments: in, Segments: segs, Tags: tags, Error: errMsg,
+		AccountName: a.Name, Path: friendURL(a, fr.LineUserID), Friend: fr, InSegments: in, Segments: segs, Tags: tags, Similar: similar,
 		Integration: integrationSections(fr, cat, a.Location(), s.now(), lang)})
 }
 
+// friendURL is a friend's page.
+func friendURL(a *kizuna.Account, lineUserID string) string {
+	return "/a/" + url.PathEscape(a.Name) + "/friends/" + url.PathEscape(lineUserID)
+}
+
 // friendTags adds or removes one of the friend's tags (the form's "add" or
-// "remove"), then shows the friend's page again.
+// "remove"), then shows the friend's page again. A tag to add that equals
+// another after normalization is asked about first, as on the tags page.
 func (s *Server) friendTags(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	id := r.PathValue("id")
 	lang := s.lang(r, ss.user)
-	back := "/a/" + url.PathEscape(a.Name) + "/friends/" + url.PathEscape(id)
+	back := friendURL(a, id)
 	var add, remove []string
 	notice := ""
 	if v := strings.TrimSpace(r.PostFormValue("add")); v != "" {
+		sim, err := s.similarTagTo(r, a, "", v)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if sim != nil {
+			s.friendPage(w, r, ss, a, http.StatusConflict, sim)
+			return
+		}
 		add, notice = []string{v}, fmt.Sprintf(t(lang, "done.friend.tagged"), short(v, 80))
 	} else if r.PostForm.Has("add") {
 		// A name of spaces only is no tag: say so rather than do nothing.
@@ -156,7 +169,7 @@ func (s *Server) friendTags(w http.ResponseWriter, r *http.Request, ss *session,
 			s.failOrNotFound(w, r, ss, err)
 			return
 		}
-		s.refuse(w, r, ss, t(lang, "tag.blank"))
+		s.refuseHere(w, r, ss, t(lang, "tag.blank"))
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}

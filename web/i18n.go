@@ -55,7 +55,7 @@ var messages = map[string][2]string{
 	"why.in":                  {"In the segment now.", "現在このセグメントに含まれています。"},
 	"why.out":                 {"Not in the segment now.", "現在このセグメントに含まれていません。"},
 	"why.blocked":             {"(The friend has blocked the account: blocked friends are never in a segment.)", "（ブロック中の友だちはセグメントに含まれません）"},
-	"why.group":               {"Group", "グループ"},
+	"why.group":               {"Filter condition %d:", "絞り込み条件%d："},
 	"why.or":                  {"or", "または"},
 	"why.matched":             {"matched", "一致"},
 	"why.notmatched":          {"not matched", "不一致"},

@@ -27,15 +27,20 @@ var i18nMessages = map[string][2]string{
 }
 
 // errorControl names where a page shows a refusal: under the form that was
-// sent (on the tags page, in the row of the tag it concerns), or, in the
-// editor, under the name when the refusal concerns the name. "" shows it at
-// the top of the page.
+// sent (on the tags page, in the row of the tag it concerns; on a friend's
+// page, under "Add tag"), or, in the editor, under the name when the
+// refusal concerns the name. "" shows it at the top of the page.
 func errorControl(r *http.Request, err error) string {
 	if r.Method != http.MethodPost {
 		return ""
 	}
 	p := r.URL.Path
 	switch {
+	case strings.Contains(p, "/friends/") && strings.HasSuffix(p, "/tags"):
+		if r.PostForm.Has("add") {
+			return "add-tag"
+		}
+		return ""
 	case strings.HasSuffix(p, "/tags"):
 		return "new-tag"
 	case strings.HasSuffix(p, "/tags/rename"):

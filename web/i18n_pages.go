@@ -26,6 +26,7 @@ var pagesMessages = map[string][2]string{
 	"done.lang.saved":      {"Language saved.", "表示言語を保存しました。"},
 	"done.member.role":     {"Role changed.", "権限を変更しました。"},
 	"done.member.removed":  {"Member removed.", "メンバーを削除しました。"},
+	"done.invite.revoked":  {"Invitation withdrawn: its link no longer works.", "招待を取り消しました。招待リンクはもう使えません。"},
 
 	// Confirmations (pages.js asks before the form is sent).
 	"confirm.segment.delete":    {"Delete the segment “%s”? It can be restored for 30 days.", "セグメント「%s」を削除しますか？30日間は復元できます。"},

@@ -30,7 +30,8 @@ func inviteURL(r *http.Request, token string) string {
 	return scheme + "://" + r.Host + "/invite/" + url.PathEscape(token)
 }
 
-// revokeInvitation withdraws a pending invitation; its link stops working.
+// revokeInvitation withdraws a pending invitation; its link stops working,
+// and the settings page says so.
 func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	if !s.isOwner(w, r, ss, a) {
 		return
@@ -43,6 +44,7 @@ func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request, ss *se
 		s.settingsRefusal(w, r, ss, a, err)
 		return
 	}
+	s.notice(w, r, ss, t(s.lang(r, ss.user), "done.invite.revoked"))
 	http.Redirect(w, r, settingsURL(a), http.StatusSeeOther)
 }
 

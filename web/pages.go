@@ -46,7 +46,7 @@ func (s *Server) segmentMembers(w http.ResponseWriter, r *http.Request, ss *sess
 		AccountName: a.Name, SegmentMembers: mp}
 	f, err := kizuna.ParseFilter(seg.Filter)
 	if err != nil { // a stored filter that no longer parses holds nobody
-		mp.Error = kizuna.ErrorMessage(err)
+		mp.Error = s.refusal(r, ss, err)
 		s.render(w, r, http.StatusOK, "members", p)
 		return
 	}
@@ -57,7 +57,7 @@ func (s *Server) segmentMembers(w http.ResponseWriter, r *http.Request, ss *sess
 			s.fail(w, r, err)
 			return
 		}
-		mp.Error = kizuna.ErrorMessage(err)
+		mp.Error = s.refusal(r, ss, err)
 		s.render(w, r, http.StatusOK, "members", p)
 		return
 	}
@@ -76,7 +76,6 @@ func (s *Server) segmentMembers(w http.ResponseWriter, r *http.Request, ss *sess
 		return
 	}
 	mp.Friends, mp.Next = list.Friends, list.Next
-	p.Title = t(lang, "segmembers.title") + " · " + short(seg.Name, 40)
 	s.render(w, r, http.StatusOK, "members", p)
 }
 

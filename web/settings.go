@@ -36,11 +36,11 @@ func (ss *session) role(name string) string {
 // tokens for owners (a member reads that only owners manage them, and
 // gets 403 from the token forms).
 func (s *Server) settings(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
-	s.settingsPage(w, r, ss, a, http.StatusOK, "", "")
+	s.settingsPage(w, r, ss, a, http.StatusOK, "")
 }
 
-func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, status int, newToken, errMsg string) {
-	s.renderSettings(w, r, ss, a, status, &page{NewToken: newToken, Error: errMsg})
+func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, status int, newToken string) {
+	s.renderSettings(w, r, ss, a, status, &page{NewToken: newToken})
 }
 
 // renderSettings fills p with the settings page's data and shows it:
@@ -54,9 +54,6 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, ss *sess
 		return
 	}
 	p.AccountMembers = members
-	if p.Error != "" {
-		p.ErrorAt = errorControl(r, nil)
-	}
 	if ss.role(a.Name) == kizuna.RoleOwner {
 		tokens, err := s.Store.Tokens(r.Context(), a)
 		if err != nil {
@@ -83,7 +80,7 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, ss *sess
 // settings page with 403.
 func (s *Server) isOwner(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) bool {
 	if ss.role(a.Name) != kizuna.RoleOwner {
-		s.settingsPage(w, r, ss, a, http.StatusForbidden, "", "")
+		s.settingsPage(w, r, ss, a, http.StatusForbidden, "")
 		return false
 	}
 	return true
@@ -100,7 +97,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, ss *session
 		s.fail(w, r, err)
 		return
 	}
-	s.settingsPage(w, r, ss, a, http.StatusOK, token, "")
+	s.settingsPage(w, r, ss, a, http.StatusOK, token)
 }
 
 // revokeToken deletes one of the account's API tokens.

@@ -28,15 +28,12 @@ func tagsURL(a *kizuna.Account) string {
 // tags shows the tags page. What a change did, or why it was refused,
 // comes with the session's flash (flash.go).
 func (s *Server) tags(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
-	s.tagsPage(w, r, ss, a, http.StatusOK, "")
+	s.tagsPageWith(w, r, ss, a, http.StatusOK, nil)
 }
 
-func (s *Server) tagsPage(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, status int, errMsg string) {
-	s.tagsPageWith(w, r, ss, a, status, errMsg, nil)
-}
-
-// tagsPageWith is tagsPage with a warning about a similar tag, if any.
-func (s *Server) tagsPageWith(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, status int, errMsg string, similar *similarTag) {
+// tagsPageWith shows the tags page with a warning about a similar tag, if
+// any.
+func (s *Server) tagsPageWith(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, status int, similar *similarTag) {
 	ctx := r.Context()
 	tags, err := s.Store.Tags(ctx, a)
 	if err != nil {
@@ -69,7 +66,7 @@ func (s *Server) tagsPageWith(w http.ResponseWriter, r *http.Request, ss *sessio
 		}
 	}
 	s.render(w, r, status, "tags", &page{Lang: lang, Title: t(lang, "nav.tags"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
-		AccountName: a.Name, Path: tagsURL(a), TagRows: rows, Segments: segs, ApplyOptions: apply, Error: errMsg, ErrorAt: errorControl(r, nil), Similar: similar})
+		AccountName: a.Name, Path: tagsURL(a), TagRows: rows, Segments: segs, ApplyOptions: apply, Similar: similar})
 }
 
 // applyOption is a segment "give a tag to every member" offers, with the

@@ -14,7 +14,8 @@ import (
 // TestReadableValues: the friend page and "why" show HubSpot segments and
 // Klaviyo lists by their catalog names, properties by their labels and
 // option labels, yes and no in the page's language, and times in the
-// account's zone (Asia/Tokyo), never the IDs, true or the UTC time.
+// account's zone (Asia/Tokyo), never the IDs, true or the UTC time; its
+// groups are named as the editor names them ("Filter condition 1").
 func TestReadableValues(t *testing.T) {
 	f := manageSetup(t)
 	ctx := context.Background()
@@ -46,9 +47,9 @@ func TestReadableValues(t *testing.T) {
 	}
 	for lang, words := range map[string][]string{
 		"en": {"VIP member</th><td>yes<", "Trial end</th><td>2026-11-28 05:05 JST<", "Plan</th><td>Free plan<", "2026-11-20 00:30 JST",
-			"segments: Newsletter readers", "lists: Spring sale", "Plan: Free plan", "VIP member: yes", "VIP member is &#34;yes&#34;"},
+			"segments: Newsletter readers", "lists: Spring sale", "Plan: Free plan", "VIP member: yes", "VIP member is &#34;yes&#34;", "Filter condition 1:"},
 		"ja": {"VIP member</th><td>はい<", "Trial end</th><td>2026-11-28 05:05 JST<", "Plan</th><td>Free plan<", "2026-11-20 00:30 JST",
-			"セグメント: Newsletter readers", "リスト: Spring sale", "Plan: Free plan", "VIP member: はい", "VIP member が「はい」"},
+			"セグメント: Newsletter readers", "リスト: Spring sale", "Plan: Free plan", "VIP member: はい", "VIP member が「はい」", "絞り込み条件1："},
 	} {
 		t.Run(lang, func(t *testing.T) {
 			email := "values-" + lang + "@example.com"

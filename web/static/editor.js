@@ -397,7 +397,7 @@
     ((g && g.conditions) || [null]).forEach(function (c) { conds.appendChild(conditionRow(c)); });
     var and = el("button", {type: "button", "class": "secondary add-and"}, L("Add Property (AND)", "項目を追加（AND）"));
     and.addEventListener("click", function () { conds.appendChild(conditionRow()); changed(); });
-    var dup = el("button", {type: "button", "class": "secondary duplicate-group"}, L("Duplicate group", "グループを複製"));
+    var dup = el("button", {type: "button", "class": "secondary duplicate-group"}, L("Duplicate Condition", "条件を複製"));
     dup.addEventListener("click", function () { addGroup(readGroup(box)); changed(); });
     box.appendChild(and);
     box.appendChild(dup);
@@ -638,7 +638,7 @@
       out.appendChild(el("p", {"class": x.member ? "verdict in" : "verdict out"}, x.member ? L("In the segment.", "セグメントに含まれます。") : L("Not in the segment.", "セグメントに含まれません。")));
       if (!x.following) out.appendChild(el("p", {"class": "muted"}, L("Blocked friends are never in a segment.", "ブロック中の友だちはセグメントに含まれません。")));
       x.groups.forEach(function (g, i) {
-        out.appendChild(el("h4", {}, (i ? L("or ", "または ") : "") + L("Group ", "グループ ") + (i + 1) + ": " + (g.matched ? L("matched", "一致") : L("not matched", "不一致"))));
+        out.appendChild(el("h4", {}, (i ? L("or ", "または ") : "") + L("Filter condition ", "絞り込み条件") + (i + 1) + L(": ", "：") + (g.matched ? L("matched", "一致") : L("not matched", "不一致"))));
         var ul = el("ul", {"class": "why-conditions"});
         g.conditions.forEach(function (c) {
           var li = el("li");
