@@ -141,7 +141,7 @@ func catalogText(path, s string) error {
 		return err
 	}
 	if n := utf8.RuneCountInString(s); n > MaxCatalogText {
-		return at(Errorf(EINVALID, "%s has at most %d characters; this one has %d", path, MaxCatalogText, n), path)
+		return ErrorAt(EINVALID, path, "%s has at most %d characters; this one has %d", path, MaxCatalogText, n)
 	}
 	return nil
 }

@@ -272,7 +272,7 @@ func cleanList(name string, in []string) ([]string, error) {
 func isNull(b []byte) bool { return bytes.Equal(bytes.TrimSpace(b), []byte("null")) }
 
 func importErrAt(path, format string, args ...any) *Error {
-	return at(Errorf(EINVALIDIMPORT, format, args...), path)
+	return ErrorAt(EINVALIDIMPORT, path, format, args...)
 }
 
 // importTime parses a timestamp of the import at path: RFC 3339 with an

@@ -15,7 +15,7 @@ import (
 // what is wrong with it in its own words.
 func CheckDuplicateKeys(code string, data []byte) error {
 	if path, key, ok := duplicateKey(data); ok {
-		return at(Errorf(code, "the key %q appears twice in one object", key), path)
+		return ErrorAt(code, path, "the key %q appears twice in one object", key)
 	}
 	return nil
 }

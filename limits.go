@@ -33,10 +33,10 @@ const (
 // path is the error's Path.
 func CheckText(code, path, what, s string) error {
 	if !utf8.ValidString(s) {
-		return at(Errorf(code, "%s is not valid UTF-8", what), path)
+		return ErrorAt(code, path, "%s is not valid UTF-8", what)
 	}
 	if strings.IndexByte(s, 0) >= 0 {
-		return at(Errorf(code, "%s contains the character U+0000, which cannot be stored", what), path)
+		return ErrorAt(code, path, "%s contains the character U+0000, which cannot be stored", what)
 	}
 	return nil
 }
@@ -48,7 +48,7 @@ func CheckSearch(path, s string) error {
 		return err
 	}
 	if utf8.RuneCountInString(s) > MaxSearch {
-		return at(Errorf(EINVALID, "the search is longer than %d characters", MaxSearch), path)
+		return ErrorAt(EINVALID, path, "the search is longer than %d characters", MaxSearch)
 	}
 	return nil
 }
@@ -71,11 +71,5 @@ func CheckTime(code, path string, t time.Time) error {
 	if TimeInRange(t) {
 		return nil
 	}
-	return at(Errorf(code, "%s must be between 0001-01-02 and 9999-12-30 in UTC, so that it stays between the years 0001 and 9999 in every time zone", path), path)
-}
-
-// at sets the path of a new error and returns it.
-func at(e *Error, path string) *Error {
-	e.Path = path
-	return e
+	return ErrorAt(code, path, "%s must be between 0001-01-02 and 9999-12-30 in UTC, so that it stays between the years 0001 and 9999 in every time zone", path)
 }

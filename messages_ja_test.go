@@ -22,7 +22,6 @@ var messageFuncs = map[string]int{
 	"Errorf":         1, // kizuna.Errorf(code, format, ...)
 	"ErrorAt":        2, // kizuna.ErrorAt(code, path, format, ...)
 	"filterErr":      1, // filterErr(path, format, ...)
-	"importErr":      0, // importErr(format, ...)
 	"importErrAt":    1, // importErrAt(path, format, ...)
 	"requiredString": 2, // api: requiredString(obj, key, message)
 }

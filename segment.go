@@ -88,7 +88,7 @@ func CleanName(field, name string) (string, error) {
 	case !utf8.ValidString(name):
 		return "", &Error{Code: EINVALID, Message: "the name is not valid UTF-8", Path: field}
 	case strings.IndexByte(name, 0) >= 0:
-		return "", at(Errorf(EINVALID, "the name contains the character U+0000, which cannot be stored"), field)
+		return "", ErrorAt(EINVALID, field, "the name contains the character U+0000, which cannot be stored")
 	case utf8.RuneCountInString(name) > MaxNameLength:
 		return "", &Error{Code: EINVALID, Message: "the name is longer than 100 characters", Path: field}
 	}
@@ -117,7 +117,7 @@ func CheckTagName(code, path, name string) error {
 		return err
 	}
 	if n := utf8.RuneCountInString(name); n > MaxTagName {
-		return at(Errorf(code, "a tag name has at most %d characters; this one has %d", MaxTagName, n), path)
+		return ErrorAt(code, path, "a tag name has at most %d characters; this one has %d", MaxTagName, n)
 	}
 	return nil
 }

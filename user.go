@@ -40,7 +40,7 @@ func CleanEmail(email string) (string, error) {
 	}
 	email = strings.ToLower(strings.TrimSpace(email))
 	if n := utf8.RuneCountInString(email); n > MaxEmail {
-		return "", at(Errorf(EINVALID, "an e-mail address has at most %d characters", MaxEmail), "email")
+		return "", ErrorAt(EINVALID, "email", "an e-mail address has at most %d characters", MaxEmail)
 	}
 	addr, err := mail.ParseAddress(email)
 	if err != nil || addr.Address != email || !strings.Contains(email[strings.IndexByte(email, '@')+1:], ".") {

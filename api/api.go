@@ -41,6 +41,7 @@ import (
 	"time"
 
 	"github.com/kizuna-line/kizuna"
+	"github.com/kizuna-line/kizuna/internal/statusrec"
 )
 
 // Body limits used by New.
@@ -165,24 +166,20 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		// ("" when no route matched).
 		defer func() { outer.Pattern = r.Pattern }()
 		w.Header().Set("X-Request-ID", id)
-		rec := &recorder{ResponseWriter: w}
+		rec := statusrec.New(w)
 		defer func() {
 			v := recover()
 			if v != nil && v != http.ErrAbortHandler {
-				if rec.status == 0 {
+				if !rec.Started() {
 					s.fail(rec, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
 				} else {
 					s.logger().ErrorContext(r.Context(), "panic after the response started", "request_id", id, "panic", v, "stack", string(debug.Stack()))
 				}
 			}
-			status := rec.status
-			if status == 0 {
-				status = http.StatusOK
-			}
 			s.logger().LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
-				slog.Int("status", status),
+				slog.Int("status", rec.Status()),
 				slog.Duration("duration", time.Since(start)),
 				slog.String("request_id", id))
 			if v == http.ErrAbortHandler {
@@ -192,29 +189,6 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r)
 	})
 }
-
-// recorder remembers the status written, for the request log line.
-type recorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *recorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
-	}
-	r.ResponseWriter.WriteHeader(status)
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection's writer.
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func (s *Server) logger() *slog.Logger {
 	if s.Logger == nil {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -18,13 +19,9 @@ func (s *Server) segmentMembers(w http.ResponseWriter, r *http.Request, a *kizun
 		return err
 	}
 	v := r.URL.Query()
-	q := kizuna.FriendQuery{After: v.Get("after"), Limit: 50}
-	if l := v.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n <= 0 || n > kizuna.MaxFriendPage {
-			return kizuna.ErrorAt(kizuna.EINVALID, "limit", "limit must be a number from 1 to %d", kizuna.MaxFriendPage)
-		}
-		q.Limit = n
+	q := kizuna.FriendQuery{After: v.Get("after")}
+	if q.Limit, err = pageLimit(v, 50); err != nil {
+		return err
 	}
 	ctx := r.Context()
 	seg, err := s.Store.Segment(ctx, a, id)
@@ -45,4 +42,18 @@ func (s *Server) segmentMembers(w http.ResponseWriter, r *http.Request, a *kizun
 	}
 	s.respond(w, r, http.StatusOK, map[string]any{"count": pv.Count, "friends": page.Friends, "next": page.Next, "evaluated_at": q.Now})
 	return nil
+}
+
+// pageLimit reads a page's ?limit=, 1 to kizuna.MaxFriendPage; absent, it
+// is def.
+func pageLimit(v url.Values, def int) (int, error) {
+	l := v.Get("limit")
+	if l == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n <= 0 || n > kizuna.MaxFriendPage {
+		return 0, kizuna.ErrorAt(kizuna.EINVALID, "limit", "limit must be a number from 1 to %d", kizuna.MaxFriendPage)
+	}
+	return n, nil
 }

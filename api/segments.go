@@ -414,12 +414,9 @@ func (s *Server) deleteTag(w http.ResponseWriter, r *http.Request, a *kizuna.Acc
 func (s *Server) listFriends(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
 	v := r.URL.Query()
 	q := kizuna.FriendQuery{Search: v.Get("q"), Tag: v.Get("tag"), After: v.Get("after")}
-	if l := v.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n <= 0 || n > kizuna.MaxFriendPage {
-			return kizuna.ErrorAt(kizuna.EINVALID, "limit", "limit must be a number from 1 to %d", kizuna.MaxFriendPage)
-		}
-		q.Limit = n
+	var err error
+	if q.Limit, err = pageLimit(v, 0); err != nil {
+		return err
 	}
 	var seg *kizuna.Segment
 	if sid := v.Get("segment"); sid != "" {

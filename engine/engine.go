@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kizuna-line/kizuna"
@@ -45,7 +46,9 @@ type Engine struct {
 
 	mu       sync.Mutex
 	accounts map[int64]*accountState
-	obs      Observer // nil: nobody listens; under mu
+	// obs is the Observer (nil: nobody listens), read without mu since
+	// every preview asks for it.
+	obs atomic.Pointer[Observer]
 }
 
 // FollowEvery is how often the engine checks each loaded account's friends
@@ -137,8 +140,8 @@ func (e *Engine) startBuild(st *accountState) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		st.building = false
-		if e.obs != nil && !start.IsZero() && e.ctx.Err() == nil {
-			e.obs.IndexBuilt(time.Since(start), err)
+		if o := e.observer(); o != nil && !start.IsZero() && e.ctx.Err() == nil {
+			o.IndexBuilt(time.Since(start), err)
 		}
 		if err != nil {
 			st.failed = err

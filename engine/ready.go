@@ -20,15 +20,18 @@ type Observer interface {
 
 // SetObserver makes o hear what the engine does from now on; nil stops it.
 func (e *Engine) SetObserver(o Observer) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.obs = o
+	if o == nil {
+		e.obs.Store(nil)
+		return
+	}
+	e.obs.Store(&o)
 }
 
 func (e *Engine) observer() Observer {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.obs
+	if p := e.obs.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // Loading is an account whose index has not been ready yet.

@@ -170,30 +170,30 @@ func (db *DB) accept(ctx context.Context, tx *sql.Tx, token string, u *kizuna.Us
 // signed in: if the invited address has a user, pw must be its password
 // (EUNAUTHORIZED otherwise, like a failed sign-in); if not, a user is
 // created with pw as its password (EINVALID if too short). It returns the
-// user, now a member, to sign in.
+// user, now a member, to sign in. Either way it hashes pw once.
 func (db *DB) AcceptInvitationWithPassword(ctx context.Context, token, pw string) (*kizuna.User, error) {
 	o, err := db.Invitation(ctx, token)
 	if err != nil {
 		return nil, err
 	}
-	u, err := db.Authenticate(ctx, o.Email, pw)
-	switch kizuna.ErrorCode(err) {
-	case "":
-	case kizuna.EUNAUTHORIZED:
-		var n int
-		if err := db.read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM users WHERE email = ?`), o.Email).Scan(&n); err != nil {
-			return nil, fmt.Errorf("accept invitation: %w", err)
-		}
-		if n > 0 {
-			return nil, &kizuna.Error{Code: kizuna.EUNAUTHORIZED, Message: "the password is wrong", Path: "password"}
-		}
-		if u, err = db.CreateUser(ctx, o.Email, pw, ""); err != nil {
-			if kizuna.ErrorCode(err) == kizuna.ECONFLICT { // created meanwhile: sign in instead
-				return nil, &kizuna.Error{Code: kizuna.EUNAUTHORIZED, Message: "the password is wrong", Path: "password"}
-			}
+	wrong := func() error {
+		return &kizuna.Error{Code: kizuna.EUNAUTHORIZED, Message: "the password is wrong", Path: "password"}
+	}
+	var n int
+	if err := db.read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM users WHERE email = ?`), o.Email).Scan(&n); err != nil {
+		return nil, fmt.Errorf("accept invitation: %w", err)
+	}
+	var u *kizuna.User
+	if n > 0 {
+		if u, err = db.Authenticate(ctx, o.Email, pw); kizuna.ErrorCode(err) == kizuna.EUNAUTHORIZED {
+			return nil, wrong()
+		} else if err != nil {
 			return nil, err
 		}
-	default:
+	} else if u, err = db.CreateUser(ctx, o.Email, pw, ""); err != nil {
+		if kizuna.ErrorCode(err) == kizuna.ECONFLICT { // created meanwhile: sign in instead
+			return nil, wrong()
+		}
 		return nil, err
 	}
 	if err := db.AcceptInvitation(ctx, token, u); err != nil {

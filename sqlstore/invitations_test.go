@@ -160,9 +160,15 @@ func TestInvitations(t *testing.T) {
 				t.Fatalf("expired invitations listed: %+v", p)
 			}
 			forNew4, _ := db.InviteMember(ctx, a, "new@example.com", kizuna.RoleMember)
+			hashes := db.Passwords.Stats().Started
 			u, err := db.AcceptInvitationWithPassword(ctx, forNew4.Token, "a long new password")
 			if err != nil {
 				t.Fatal(err)
+			}
+			// A new address's password is hashed once, for the new user: not
+			// first checked against the dummy hash (64 MiB and a slot more).
+			if n := db.Passwords.Stats().Started - hashes; n != 1 {
+				t.Errorf("accepting as a new user took %d password hashes, want 1", n)
 			}
 			if got := memberships(u); !slices.Equal(got, []string{"shop-a:member"}) {
 				t.Fatalf("the new user's accounts: %v", got)

@@ -36,7 +36,5 @@ func (db *DB) overTagLimit(ctx context.Context, tx *sql.Tx, where string, args .
 
 // tagLimitErr says that a write would give a friend too many tags.
 func tagLimitErr(path, lineUserID string) error {
-	e := kizuna.Errorf(kizuna.EINVALID, "friend %s would carry more than %d tags, the most a friend can have", lineUserID, kizuna.MaxFriendTags)
-	e.Path = path
-	return e
+	return kizuna.ErrorAt(kizuna.EINVALID, path, "friend %s would carry more than %d tags, the most a friend can have", lineUserID, kizuna.MaxFriendTags)
 }

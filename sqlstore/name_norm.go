@@ -12,10 +12,14 @@ import (
 // transaction. The import writes it for every friend since, so after the
 // first start on an upgraded database this finds nothing; several processes
 // starting at once write the same values.
+// pendingNormQuery finds friends still to fill, by the partial index of
+// migration 9, so that a start finding none reads no friend.
+const pendingNormQuery = `SELECT id, display_name FROM friends WHERE display_name_norm IS NULL LIMIT 1000`
+
 func (db *DB) fillDisplayNameNorm(ctx context.Context) error {
 	const op = "sqlstore.fillDisplayNameNorm"
 	for {
-		rows, err := db.write.QueryContext(ctx, db.q(`SELECT id, display_name FROM friends WHERE display_name_norm IS NULL LIMIT 1000`))
+		rows, err := db.write.QueryContext(ctx, db.q(pendingNormQuery))
 		if err != nil {
 			return fmt.Errorf("%s: %w", op, err)
 		}

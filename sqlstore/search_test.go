@@ -88,3 +88,28 @@ func TestFriendSearchNormalized(t *testing.T) {
 		})
 	}
 }
+
+// TestPendingNormIndexed checks on both backends that the look for display
+// names still to normalize, made at every start, uses the partial index of
+// migration 9 rather than reading every friend.
+func TestPendingNormIndexed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, backend := range testdb.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			db, err := sqlstore.Open(ctx, testdb.DSN(t, backend))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			plan, err := db.PendingNormPlan(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(plan, "friends_display_name_norm_pending") {
+				t.Errorf("the start-up look for names to normalize does not use its index:\n%s", plan)
+			}
+		})
+	}
+}

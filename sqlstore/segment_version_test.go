@@ -94,6 +94,19 @@ func TestSegmentVersion(t *testing.T) {
 			if kizuna.ErrorCode(err) != kizuna.ECONFLICT {
 				t.Fatalf("a save from before a delete and restore: %v", err)
 			}
+			// Renaming a tag rewrites the filters that test it: a change of
+			// the filter like any other, so a form opened before it is stale
+			// (its save would put back the old name).
+			if err := db.RenameTag(ctx, a, "aiko@example.com", "VIP", "Gold"); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := db.Segment(ctx, a, seg.ID); err != nil || got.Version != 7 || !strings.Contains(string(got.Filter), "Gold") {
+				t.Fatalf("after renaming its tag: %+v %v, want version 7 testing Gold", got, err)
+			}
+			_, err = db.EditSegment(ctx, a, "ben@example.com", seg.ID, kizuna.SegmentEdit{Name: &name, Version: 6})
+			if kizuna.ErrorCode(err) != kizuna.ECONFLICT {
+				t.Fatalf("a save from before a rename of its tag: %v", err)
+			}
 		})
 	}
 }

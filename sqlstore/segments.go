@@ -282,18 +282,14 @@ func (db *DB) EditSegment(ctx context.Context, a *kizuna.Account, actor string, 
 		// check above sees the same row; this keeps the rule where the row
 		// changes).
 		if changed {
-			from := old.Version
-			if edit.Version != 0 {
-				from = edit.Version
-			}
-			res, err := tx.ExecContext(ctx, db.q(`UPDATE segments SET version = version + 1 WHERE id = ? AND version = ?`), id, from)
+			res, err := tx.ExecContext(ctx, db.q(`UPDATE segments SET version = version + 1 WHERE id = ? AND version = ?`), id, old.Version)
 			if err != nil {
 				return err
 			}
 			if n, err := res.RowsAffected(); err != nil {
 				return err
 			} else if n != 1 {
-				return db.staleSegment(ctx, tx, a, old, edit.Version)
+				return db.staleSegment(ctx, tx, a, old, old.Version)
 			}
 		}
 		s, err = db.segment(ctx, tx, a, id)

@@ -159,7 +159,7 @@ func (db *DB) rewriteSegments(ctx context.Context, tx *sql.Tx, a *kizuna.Account
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, db.q(`UPDATE segments SET filter = ?, updated_at_us = ? WHERE id = ?`), string(canon), db.Now().UnixMicro(), s.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE segments SET filter = ?, updated_at_us = ?, version = version + 1 WHERE id = ?`), string(canon), db.Now().UnixMicro(), s.ID); err != nil {
 			return err
 		}
 		if err := db.recordChange(ctx, tx, s.ID, kizuna.SegmentChange{Actor: actor, Action: "edit", FilterBefore: s.Filter, FilterAfter: canon}); err != nil {

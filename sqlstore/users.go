@@ -59,23 +59,17 @@ func isUniqueViolation(err error) bool {
 // mismatch is the same EUNAUTHORIZED, and an unknown address costs a hash
 // like a known one, so that answers do not tell which addresses exist.
 func (db *DB) Authenticate(ctx context.Context, email, pw string) (*kizuna.User, error) {
-	if kizuna.CheckText(kizuna.EINVALID, "email", "the e-mail address", email) != nil {
-		// No user can have this address; PostgreSQL could not even look it up.
-		if _, err := db.Passwords.Check(ctx, dummyHash, pw); err != nil {
-			return nil, hashError("sign in", err)
-		}
-		return nil, kizuna.Errorf(kizuna.EUNAUTHORIZED, "the e-mail address or the password is wrong")
-	}
-	email = strings.ToLower(strings.TrimSpace(email))
 	u := &kizuna.User{}
-	var hash string
+	hash := dummyHash // for an unknown address: the same work as a known one
 	var created int64
-	err := db.read.QueryRowContext(ctx, db.q(`SELECT id, email, password_hash, lang, created_at_us FROM users WHERE email = ?`), email).
-		Scan(&u.ID, &u.Email, &hash, &u.Lang, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		hash = dummyHash // the same work as a known address
-	} else if err != nil {
-		return nil, fmt.Errorf("sign in: %w", err)
+	// Text PostgreSQL cannot hold names no user, and could not be looked up.
+	if kizuna.CheckText(kizuna.EINVALID, "email", "the e-mail address", email) == nil {
+		email = strings.ToLower(strings.TrimSpace(email))
+		err := db.read.QueryRowContext(ctx, db.q(`SELECT id, email, password_hash, lang, created_at_us FROM users WHERE email = ?`), email).
+			Scan(&u.ID, &u.Email, &hash, &u.Lang, &created)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("sign in: %w", err)
+		}
 	}
 	ok, err := db.Passwords.Check(ctx, hash, pw)
 	if err != nil {

@@ -28,6 +28,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kizuna-line/kizuna/engine"
+	"github.com/kizuna-line/kizuna/internal/statusrec"
 )
 
 // SigninRoute is the route whose 429 answers count as sign-in throttling.
@@ -117,12 +118,9 @@ func Handler(g prometheus.Gatherer) http.Handler {
 func (m *Metrics) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &recorder{ResponseWriter: w}
+		rec := statusrec.New(w)
 		defer func() {
-			status := rec.status
-			if status == 0 {
-				status = http.StatusOK
-			}
+			status := rec.Status()
 			route := r.Pattern
 			if route == "" {
 				route = unmatched
@@ -160,26 +158,3 @@ func (m *Metrics) Previewed(path string, took time.Duration) {
 	m.previews.WithLabelValues(path).Inc()
 	m.previewSeconds.WithLabelValues(path).Observe(took.Seconds())
 }
-
-// recorder remembers the status written.
-type recorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *recorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
-	}
-	r.ResponseWriter.WriteHeader(status)
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection's writer.
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
