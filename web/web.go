@@ -358,12 +358,21 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 }
 
+// logRoute names a request in the log by its route ("GET /invite/{token}"),
+// never by its path: a path can carry a secret (an invitation's token).
+func logRoute(r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	return r.Method + " (no route)"
+}
+
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if r.Context().Err() != nil { // the browser went away (another click): nothing failed
-		s.Logger.Debug("web: request abandoned", "path", r.URL.Path, "err", err)
+		s.Logger.Debug("web: request abandoned", "route", logRoute(r), "err", err)
 		return
 	}
-	s.Logger.Error("web: request failed", "path", r.URL.Path, "err", err)
+	s.Logger.Error("web: request failed", "route", logRoute(r), "err", err)
 	http.Error(w, t(s.lang(r, nil), "internal"), http.StatusInternalServerError)
 }
 
