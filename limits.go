@@ -33,10 +33,10 @@ const (
 // path is the error's Path.
 func CheckText(code, path, what, s string) error {
 	if !utf8.ValidString(s) {
-		return ErrorAt(code, path, "%s is not valid UTF-8", what)
+		return ErrorAt(code, path, "%s is not valid UTF-8", Phrase(what))
 	}
 	if strings.IndexByte(s, 0) >= 0 {
-		return ErrorAt(code, path, "%s contains the character U+0000, which cannot be stored", what)
+		return ErrorAt(code, path, "%s contains the character U+0000, which cannot be stored", Phrase(what))
 	}
 	return nil
 }

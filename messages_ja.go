@@ -43,10 +43,29 @@ func LocalMessage(err error, lang string) string {
 			a = LocalMessage(v, lang)
 		case Names:
 			a = "「" + strings.Join(v, "」、「") + "」"
+		case Phrase:
+			if ja, ok := phrasesJA[v]; ok {
+				a = ja
+			}
 		}
 		args[i] = a
 	}
 	return fmt.Sprintf(ja, args...)
+}
+
+// Phrase is English words an error's message names a thing with ("a tag
+// name"); LocalMessage says it in Japanese from phrasesJA. A phrase not in
+// phrasesJA is a field's own name (display_name, a property) and is kept.
+type Phrase string
+
+// phrasesJA are the phrases messages name things with, in Japanese.
+var phrasesJA = map[Phrase]string{
+	"a tag name":         "タグ名",
+	"the e-mail address": "メールアドレス",
+	"the account name":   "アカウント名",
+	"the search":         "検索語",
+	"value":              "値",
+	"an item":            "項目",
 }
 
 // Names are names (of segments, tags) in a message: quoted and joined with

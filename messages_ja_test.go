@@ -251,3 +251,21 @@ func TestLocalMessage(t *testing.T) {
 		t.Error("LocalMessage(nil) is not empty")
 	}
 }
+
+// TestPhrasesJA: a refusal that names a thing with English words says them
+// in Japanese too, and keeps a field's own name.
+func TestPhrasesJA(t *testing.T) {
+	for _, tc := range []struct {
+		err        error
+		want, gone string
+	}{
+		{CheckTagName(EINVALID, "name", "a\x00b"), "タグ名", "a tag name"},
+		{CheckSearch("q", "a\xffb"), "検索語", "the search"},
+		{CheckText(EINVALIDIMPORT, "display_name", "display_name", "a\x00"), "display_name", "contains"},
+	} {
+		got := LocalMessage(tc.err, "ja")
+		if !strings.Contains(got, tc.want) || strings.Contains(got, tc.gone) {
+			t.Errorf("LocalMessage(%v, ja) = %q, want %q and no %q", tc.err, got, tc.want, tc.gone)
+		}
+	}
+}
