@@ -107,7 +107,10 @@ func (s *Server) saveSegment(w http.ResponseWriter, r *http.Request, ss *session
 			s.fail(w, r, err)
 			return
 		}
-		p.Error, p.ErrorAt = s.refusal(r, ss, err), errorControl(r, err)
+		p.Error, p.ErrorAt = s.refusal(r, ss, err), atTop
+		if e := (*kizuna.Error)(nil); errors.As(err, &e) && e.Path == "name" {
+			p.ErrorAt = atName
+		}
 		s.renderEditor(w, r, ss, a, p, http.StatusBadRequest)
 	}
 	if noGroups([]byte(filter)) {

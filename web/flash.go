@@ -31,7 +31,7 @@ const (
 type flash struct {
 	Error bool   `json:"e,omitempty"`
 	Text  string `json:"t"`
-	At    string `json:"a,omitempty"` // a refusal's place on the page (errorControl); "" for the top
+	At    string `json:"a,omitempty"` // a refusal's place on the page (atTop, atNewTag, ...)
 	Until int64  `json:"u"`           // Unix seconds
 }
 
@@ -56,25 +56,33 @@ func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, ss *session, i
 	s.setCookie(w, r, flashCookie, payload+"."+flashMAC(ss.csrf, payload), int(flashTTL/time.Second))
 }
 
-// notice keeps a notice for the next page, and refuse a refusal.
+// Places where a page shows a refusal (page.ErrorAt): under the form it
+// concerns. The handler that refuses names it; atTop is the top of the page.
+const (
+	atTop      = ""
+	atName     = "name"      // the editor's name
+	atNewTag   = "new-tag"   // the tags page's "create"
+	atApplyTag = "apply-tag" // the tags page's "give a tag to every member"
+	atAddTag   = "add-tag"   // a friend's "Add tag"
+	atMembers  = "members"   // the settings page's members
+	atPassword = "password"  // the settings page's password
+	atLang     = "lang"      // the settings page's language
+)
+
+// atTagRow is the place of a tag's row on the tags page, for its rename
+// ("rename") or delete ("delete") form.
+func atTagRow(form, tag string) string { return form + ":" + tag }
+
+// notice keeps a notice for the next page.
 func (s *Server) notice(w http.ResponseWriter, r *http.Request, ss *session, text string) {
-	s.setFlash(w, r, ss, false, text, "")
+	s.setFlash(w, r, ss, false, text, atTop)
 }
 
-func (s *Server) refuse(w http.ResponseWriter, r *http.Request, ss *session, text string) {
-	s.setFlash(w, r, ss, true, text, "")
-}
-
-// refuseHere keeps a refusal for the next page, shown at the control of the
-// refused form (errorControl).
-func (s *Server) refuseHere(w http.ResponseWriter, r *http.Request, ss *session, text string) {
-	s.setFlash(w, r, ss, true, text, errorControl(r, nil))
-}
-
-// refuseErr keeps err's refusal for the next page, in the user's language,
-// to be shown at the control the refused form concerns (errorControl).
-func (s *Server) refuseErr(w http.ResponseWriter, r *http.Request, ss *session, err error) {
-	s.setFlash(w, r, ss, true, s.refusal(r, ss, err), errorControl(r, err))
+// refuse keeps a refusal for the next page, to be shown at (one of the
+// places above) when that page has it, else at the top. Store errors are
+// said with s.refusal, in the user's language.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, ss *session, at, text string) {
+	s.setFlash(w, r, ss, true, text, at)
 }
 
 // takeFlash returns the flash the request carries for the session whose
@@ -112,24 +120,22 @@ func short(name string, n int) string {
 }
 
 // placeable reports whether the page name, about to show p, has the place at
-// (errorControl) for a refusal: a form of the tags or settings page, the
+// for a refusal: a form of the tags or settings page, the
 // row of a tag still listed, or a friend's "Add tag". Elsewhere the refusal
 // stays at the top.
 func placeable(name string, p *page, at string) bool {
 	switch name {
 	case "tags":
-		if at == "new-tag" || at == "apply-tag" {
+		if at == atNewTag || at == atApplyTag {
 			return true
 		}
-		kind, tag, ok := strings.Cut(at, ":")
-		if !ok || kind != "rename" && kind != "delete" {
-			return false
-		}
-		return slices.ContainsFunc(p.TagRows, func(row tagRow) bool { return row.Name == tag })
+		return slices.ContainsFunc(p.TagRows, func(row tagRow) bool {
+			return at == atTagRow("rename", row.Name) || at == atTagRow("delete", row.Name)
+		})
 	case "friend":
-		return at == "add-tag"
+		return at == atAddTag
 	case "settings":
-		return at == "members" && p.IsOwner || at == "password" || at == "lang"
+		return at == atMembers && p.IsOwner || at == atPassword || at == atLang
 	}
 	return false
 }

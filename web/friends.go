@@ -169,7 +169,7 @@ func (s *Server) friendTags(w http.ResponseWriter, r *http.Request, ss *session,
 			s.failOrNotFound(w, r, ss, err)
 			return
 		}
-		s.refuseHere(w, r, ss, t(lang, "tag.blank"))
+		s.refuse(w, r, ss, atAddTag, t(lang, "tag.blank"))
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
@@ -181,7 +181,11 @@ func (s *Server) friendTags(w http.ResponseWriter, r *http.Request, ss *session,
 		case kizuna.ENOTFOUND:
 			s.notFound(w, r, ss)
 		case kizuna.EINVALID:
-			s.refuseErr(w, r, ss, err)
+			at := atTop // removing a tag has no form of its own
+			if add != nil {
+				at = atAddTag
+			}
+			s.refuse(w, r, ss, at, s.refusal(r, ss, err))
 			http.Redirect(w, r, back, http.StatusSeeOther)
 		default:
 			s.fail(w, r, err)

@@ -37,7 +37,7 @@ func (s *Server) backToList(w http.ResponseWriter, r *http.Request, ss *session,
 		return
 	}
 	if c := kizuna.ErrorCode(err); c == kizuna.EINVALID || c == kizuna.ECONFLICT {
-		s.refuseErr(w, r, ss, err) // the store's reason, in the user's language
+		s.refuse(w, r, ss, atTop, s.refusal(r, ss, err)) // the store's reason, in the user's language
 		http.Redirect(w, r, listURL(a), http.StatusSeeOther)
 		return
 	}
@@ -174,7 +174,7 @@ func (s *Server) deleteFolder(w http.ResponseWriter, r *http.Request, ss *sessio
 		err = s.Store.DeleteFolder(r.Context(), a, id)
 	}
 	if kizuna.ErrorCode(err) == kizuna.ECONFLICT {
-		s.refuse(w, r, ss, t(s.lang(r, ss.user), "refused.folder.notempty"))
+		s.refuse(w, r, ss, atTop, t(s.lang(r, ss.user), "refused.folder.notempty"))
 		http.Redirect(w, r, listURL(a), http.StatusSeeOther)
 		return
 	}
@@ -234,7 +234,7 @@ func (s *Server) restoreSegment(w http.ResponseWriter, r *http.Request, ss *sess
 		s.notice(w, r, ss, fmt.Sprintf(t(s.lang(r, ss.user), "done.restored"), short(seg.Name, 80)))
 		http.Redirect(w, r, listURL(a), http.StatusSeeOther)
 	case kizuna.ECONFLICT, kizuna.EINVALID:
-		s.refuseErr(w, r, ss, err)
+		s.refuse(w, r, ss, atTop, s.refusal(r, ss, err))
 		http.Redirect(w, r, deletedURL(a), http.StatusSeeOther)
 	case kizuna.ENOTFOUND:
 		// The account's own segment deleted too long ago has a history;
@@ -243,7 +243,7 @@ func (s *Server) restoreSegment(w http.ResponseWriter, r *http.Request, ss *sess
 			s.failOrNotFound(w, r, ss, herr)
 			return
 		}
-		s.refuseErr(w, r, ss, err)
+		s.refuse(w, r, ss, atTop, s.refusal(r, ss, err))
 		http.Redirect(w, r, deletedURL(a), http.StatusSeeOther)
 	default:
 		s.fail(w, r, err)

@@ -79,11 +79,11 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, ss *sess
 	case "":
 		s.notice(w, r, ss, t(lang, "password.changed"))
 	case kizuna.EUNAUTHORIZED:
-		s.refuseHere(w, r, ss, t(lang, "password.wrong"))
+		s.refuse(w, r, ss, atPassword, t(lang, "password.wrong"))
 	case kizuna.EINVALID:
-		s.refuseHere(w, r, ss, t(lang, "password.short"))
+		s.refuse(w, r, ss, atPassword, t(lang, "password.short"))
 	case kizuna.EUNAVAILABLE:
-		s.refuseHere(w, r, ss, t(lang, "busy"))
+		s.refuse(w, r, ss, atPassword, t(lang, "busy"))
 	default:
 		s.fail(w, r, err)
 		return
@@ -97,7 +97,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, ss *sess
 func (s *Server) settingsRefusal(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, err error) {
 	switch kizuna.ErrorCode(err) {
 	case kizuna.EINVALID, kizuna.ECONFLICT:
-		s.refuseErr(w, r, ss, err)
+		s.refuse(w, r, ss, atMembers, s.refusal(r, ss, err))
 		http.Redirect(w, r, settingsURL(a), http.StatusSeeOther)
 	default:
 		s.failOrNotFound(w, r, ss, err)

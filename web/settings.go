@@ -124,7 +124,7 @@ func (s *Server) saveLang(w http.ResponseWriter, r *http.Request, ss *session, a
 	lang := r.PostFormValue("lang")
 	if err := s.Users.SetUserLang(r.Context(), ss.user, lang); err != nil {
 		if kizuna.ErrorCode(err) == kizuna.EINVALID {
-			s.refuseErr(w, r, ss, err)
+			s.refuse(w, r, ss, atLang, s.refusal(r, ss, err))
 			http.Redirect(w, r, settingsURL(a), http.StatusSeeOther)
 			return
 		}

@@ -79,13 +79,13 @@ type applyOption struct {
 // tagDone goes back to the tags page after a change, with the notice; a
 // refusal goes back with the store's message, changing nothing; an unknown
 // tag or segment (another account's) is "not found".
-func (s *Server) tagDone(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, err error, notice string) {
+func (s *Server) tagDone(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, at string, err error, notice string) {
 	switch kizuna.ErrorCode(err) {
 	case "":
 		s.notice(w, r, ss, notice)
 		http.Redirect(w, r, tagsURL(a), http.StatusSeeOther)
 	case kizuna.EINVALID, kizuna.EINVALIDFILTER, kizuna.ECONFLICT:
-		s.refuseErr(w, r, ss, err)
+		s.refuse(w, r, ss, at, s.refusal(r, ss, err))
 		http.Redirect(w, r, tagsURL(a), http.StatusSeeOther)
 	default:
 		s.failOrNotFound(w, r, ss, err)
@@ -107,7 +107,7 @@ func (s *Server) createTag(w http.ResponseWriter, r *http.Request, ss *session, 
 	if s.warnSimilarTag(w, r, ss, a, "", name) {
 		return
 	}
-	s.tagDone(w, r, ss, a, s.Store.CreateTag(r.Context(), a, name), s.tagNotice(r, ss, "done.tag.created", name))
+	s.tagDone(w, r, ss, a, atNewTag, s.Store.CreateTag(r.Context(), a, name), s.tagNotice(r, ss, "done.tag.created", name))
 }
 
 // renameTag renames the tag "from" to "to"; the store rewrites the saved
@@ -117,14 +117,14 @@ func (s *Server) renameTag(w http.ResponseWriter, r *http.Request, ss *session, 
 		return
 	}
 	err := s.Store.RenameTag(r.Context(), a, ss.user.Email, r.PostFormValue("from"), r.PostFormValue("to"))
-	s.tagDone(w, r, ss, a, err, s.tagNotice(r, ss, "done.tag.renamed", r.PostFormValue("from"), r.PostFormValue("to")))
+	s.tagDone(w, r, ss, a, atTagRow("rename", r.PostFormValue("from")), err, s.tagNotice(r, ss, "done.tag.renamed", r.PostFormValue("from"), r.PostFormValue("to")))
 }
 
 // deleteTag deletes a tag from the account and its friends; the store
 // refuses while a live segment uses it, naming the segments.
 func (s *Server) deleteTag(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	name := r.PostFormValue("name")
-	s.tagDone(w, r, ss, a, s.Store.DeleteTag(r.Context(), a, name), s.tagNotice(r, ss, "done.tag.deleted", name))
+	s.tagDone(w, r, ss, a, atTagRow("delete", name), s.Store.DeleteTag(r.Context(), a, name), s.tagNotice(r, ss, "done.tag.deleted", name))
 }
 
 // applyTag gives a tag to every member of a segment now, then says how many.
@@ -143,5 +143,5 @@ func (s *Server) applyTag(w http.ResponseWriter, r *http.Request, ss *session, a
 			notice = fmt.Sprintf(plural(s.lang(r, ss.user), int64(n), "tags.applied"), formatCount(int64(n)), short(seg.Name, 80), short(strings.TrimSpace(tag), 80))
 		}
 	}
-	s.tagDone(w, r, ss, a, err, notice)
+	s.tagDone(w, r, ss, a, atApplyTag, err, notice)
 }

@@ -170,7 +170,7 @@ type page struct {
 	Accounts                             []kizuna.Membership
 	// Page-specific.
 	Error, Email, Message, Query, Sort string
-	ErrorAt                            string // the form control Error concerns, where it is shown (see errorControl)
+	ErrorAt                            string // where Error is shown: under the form it concerns (atTop, atNewTag, ...)
 	Groups                             []folderGroup
 	Tag, Next                          string
 	Friends                            []kizuna.FriendSummary

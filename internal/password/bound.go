@@ -20,7 +20,7 @@ var ErrBusy = errors.New("password: too many passwords being hashed at once")
 type Bound struct {
 	slots chan struct{}
 	wait  time.Duration
-	// Counters, for tests and metrics.
+	// Counters, read by Stats (the tests; no metric exports them yet).
 	inFlight, peak, started, refused atomic.Int64
 }
 
