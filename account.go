@@ -136,6 +136,10 @@ type Preview struct {
 	Sample      []PreviewFriend `json:"sample"`
 	Summary     string          `json:"summary"`
 	EvaluatedAt time.Time       `json:"evaluated_at"`
+	// EstimatedAdded, when the filter tests the date friends were added,
+	// counts the members whose added date is estimated (known only from
+	// a follower sync).
+	EstimatedAdded int64 `json:"estimated_added,omitempty"`
 	// AnsweredBy says which path computed the answer: "engine" (the
 	// in-memory index) or "sql" (the database), and TookMS how long it took.
 	AnsweredBy string  `json:"answered_by,omitempty"`

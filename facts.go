@@ -16,10 +16,12 @@ type FriendFacts struct {
 	Following   bool
 	AddedAt     time.Time
 	AddedDay    Day
-	Tags        []string      // friend tag names, exact
-	Shopify     *ShopifyFacts // nil: not linked
-	HubSpot     *ContactFacts // nil: not linked
-	Klaviyo     *ContactFacts // nil: not linked
+	// AddedEstimated: the added date is a follower sync's time.
+	AddedEstimated bool
+	Tags           []string      // friend tag names, exact
+	Shopify        *ShopifyFacts // nil: not linked
+	HubSpot        *ContactFacts // nil: not linked
+	Klaviyo        *ContactFacts // nil: not linked
 }
 
 // ShopifyFacts is what filters test of a linked Shopify customer.

@@ -22,14 +22,17 @@ const (
 // account knows about them. A friend is linked to at most one Shopify customer,
 // one HubSpot contact and one Klaviyo profile; a nil pointer means not linked.
 type Friend struct {
-	LineUserID  string           `json:"line_user_id"`
-	DisplayName string           `json:"display_name,omitempty"`
-	AddedAt     time.Time        `json:"added_at"`
-	Status      string           `json:"status"`
-	Tags        []string         `json:"tags"`
-	Shopify     *ShopifyCustomer `json:"shopify,omitempty"`
-	HubSpot     *HubSpotContact  `json:"hubspot,omitempty"`
-	Klaviyo     *KlaviyoProfile  `json:"klaviyo,omitempty"`
+	LineUserID  string    `json:"line_user_id"`
+	DisplayName string    `json:"display_name,omitempty"`
+	AddedAt     time.Time `json:"added_at"`
+	// AddedEstimated marks an added date Kizuna did not see: a friend
+	// known only from a follower sync gets the sync's time.
+	AddedEstimated bool             `json:"added_estimated,omitempty"`
+	Status         string           `json:"status"`
+	Tags           []string         `json:"tags"`
+	Shopify        *ShopifyCustomer `json:"shopify,omitempty"`
+	HubSpot        *HubSpotContact  `json:"hubspot,omitempty"`
+	Klaviyo        *KlaviyoProfile  `json:"klaviyo,omitempty"`
 }
 
 // ShopifyCustomer is the Shopify customer linked to a friend.
