@@ -294,6 +294,7 @@ var messagesJA = map[string]string{
 	"the server has %d imports in progress, its limit; retry in %d seconds":                                                    "サーバーで実行中のインポートが上限の%d件に達しています。%d秒後に再度お試しください。",
 	"this account has %d imports in progress, its limit; retry when one has finished":                                          "このアカウントで実行中のインポートが上限の%d件に達しています。どれかが終わってから再度お試しください。",
 	// --- broadcasts ---
-	"a broadcast has 1 to %d messages":                        "配信のメッセージは1〜%d件です",
-	"schedule kind must be now, at, daily, weekly or monthly": "配信タイミングは now、at、daily、weekly、monthly のいずれかです",
+	"a broadcast has 1 to %d messages":                                    "配信のメッセージは1〜%d件です",
+	"schedule kind must be now, at, daily, weekly or monthly":             "配信タイミングは now、at、daily、weekly、monthly のいずれかです",
+	"the account's friends are still being loaded; try again in a moment": "このアカウントの友だちを読み込み中です。しばらくしてから再度お試しください。",
 }

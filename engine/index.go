@@ -47,6 +47,7 @@ type Index struct {
 	addedUS  []int64
 	addedDay []int32
 	active   *roaring.Bitmap // following friends: every answer is within it
+	blocked  *roaring.Bitmap // blocked friends (present, not following): a broadcast's reach counts them
 	// activeDense is active as a bitset of a word per 64 friends, where
 	// dense groups start (see members).
 	activeDense []uint64
@@ -250,6 +251,7 @@ func NewBuilder(loc *time.Location, tagNames []string) *Builder {
 		later:        map[[16]byte]uint32{},
 		renamed:      map[uint32]string{},
 		active:       roaring.New(),
+		blocked:      roaring.New(),
 		tagNames:     map[string]bool{},
 		tags:         map[string]*roaring.Bitmap{},
 		shopify:      roaring.New(),
@@ -323,6 +325,8 @@ func (idx *Index) set(i uint32, f *kizuna.FriendFacts) {
 	idx.addedDay[i] = int32(f.AddedDay)
 	if f.Following {
 		idx.active.Add(i)
+	} else {
+		idx.blocked.Add(i)
 	}
 	for _, t := range f.Tags {
 		idx.tagNames[t] = true
@@ -398,6 +402,7 @@ func (idx *Index) setContact(source string, i uint32, c *kizuna.ContactFacts) {
 // rest of the column twice.
 func (idx *Index) clear(i uint32, next *kizuna.FriendFacts) {
 	idx.active.Remove(i)
+	idx.blocked.Remove(i)
 	for _, b := range idx.tags {
 		b.Remove(i)
 	}
@@ -475,7 +480,7 @@ func (b *Builder) Build() *Index {
 	wg.Go(idx.sortSampleOrder)
 	wg.Go(idx.sortIDOrder)
 	wg.Wait()
-	all := append([]*roaring.Bitmap{idx.active, idx.shopify, idx.hubspot, idx.klaviyo, idx.hasLastOrder, idx.hasAbandoned}, idx.ordersGE[1:]...)
+	all := append([]*roaring.Bitmap{idx.active, idx.blocked, idx.shopify, idx.hubspot, idx.klaviyo, idx.hasLastOrder, idx.hasAbandoned}, idx.ordersGE[1:]...)
 	for _, m := range []map[string]*roaring.Bitmap{idx.tags, idx.shopifyTags, idx.lists["hubspot"], idx.lists["klaviyo"]} {
 		for _, bm := range m {
 			all = append(all, bm)
