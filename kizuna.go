@@ -21,6 +21,8 @@ const (
 	ETOOLARGE      = "too_large"
 	EUNSUPPORTED   = "unsupported_media_type"
 	EUNAVAILABLE   = "unavailable" // busy now (a bound is reached): try again shortly
+	EFORBIDDEN     = "forbidden"   // not allowed (LINE refuses an API to the account's plan)
+	EUPSTREAM      = "upstream"    // LINE (or another service) refused or did not answer
 )
 
 // Error is the one error type whose message is safe to show to a user. Code is

@@ -44,6 +44,10 @@ func httpStatus(code string) int {
 		return http.StatusUnauthorized
 	case kizuna.ENOTFOUND:
 		return http.StatusNotFound
+	case kizuna.EFORBIDDEN:
+		return http.StatusForbidden
+	case kizuna.EUPSTREAM:
+		return http.StatusBadGateway
 	case codeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
 	case kizuna.ECONFLICT:

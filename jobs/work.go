@@ -1,0 +1,209 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"golang.org/x/time/rate"
+
+	"github.com/kizuna-line/kizuna"
+)
+
+// dueArgs looks for due broadcasts. At most one waits or runs at a time.
+type dueArgs struct{}
+
+func (dueArgs) Kind() string { return "kizuna_due" }
+
+func (dueArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: queue, MaxAttempts: 1, UniqueOpts: river.UniqueOpts{
+		ByArgs: true,
+		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+			rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable},
+	}}
+}
+
+type dueWorker struct {
+	river.WorkerDefaults[dueArgs]
+	j *Jobs
+}
+
+func (w *dueWorker) Work(ctx context.Context, job *river.Job[dueArgs]) error {
+	runs, err := w.j.cfg.Store.DueRuns(ctx, w.j.cfg.Now())
+	if err != nil {
+		return err
+	}
+	if len(runs) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(runs))
+	for i, r := range runs {
+		params[i] = river.InsertManyParams{Args: runArgs{RunID: r.RunID, Account: r.AccountName, SegmentID: r.SegmentID}}
+	}
+	_, err = w.j.client.InsertMany(ctx, params)
+	return err
+}
+
+// runArgs takes a run's recipients and queues its batches.
+type runArgs struct {
+	RunID     int64  `json:"run_id"`
+	Account   string `json:"account"`
+	SegmentID int64  `json:"segment_id"`
+}
+
+func (runArgs) Kind() string { return "kizuna_broadcast_run" }
+
+func (runArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: queue, MaxAttempts: 50, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+type runWorker struct {
+	river.WorkerDefaults[runArgs]
+	j *Jobs
+}
+
+func (w *runWorker) Work(ctx context.Context, job *river.Job[runArgs]) error {
+	j, args := w.j, job.Args
+	st := j.cfg.Store
+	a, err := st.FindAccount(ctx, args.Account)
+	if err != nil {
+		return err
+	}
+	seg, err := st.Segment(ctx, a, args.SegmentID)
+	if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
+		return river.JobCancel(st.StopRun(ctx, args.RunID, "segment_deleted"))
+	} else if err != nil {
+		return err
+	}
+	client, err := j.line(ctx, a)
+	if errors.Is(err, errNoChannel) {
+		return river.JobCancel(st.StopRun(ctx, args.RunID, "no_channel"))
+	} else if err != nil {
+		return err
+	}
+	reach, err := j.cfg.Reacher.Reach(ctx, a, seg.Filter, j.cfg.Now())
+	if err != nil {
+		return err
+	}
+	quota, err := client.Quota(ctx)
+	if err != nil {
+		return fmt.Errorf("LINE message quota: %w", err)
+	}
+	recipients := reach.Recipients
+	w2 := kizuna.Waterfall{Matched: reach.Matched, Following: int64(len(recipients)), Quota: quota, QuotaAllows: int64(len(recipients))}
+	if quota != nil && *quota < int64(len(recipients)) {
+		w2.QuotaAllows = max(*quota, 0)
+		recipients = recipients[:w2.QuotaAllows]
+	}
+	batches, err := st.SnapshotRun(ctx, args.RunID, recipients, w2)
+	if err != nil {
+		return err
+	}
+	return j.queueBatches(ctx, args.Account, args.RunID, batches)
+}
+
+func (j *Jobs) queueBatches(ctx context.Context, account string, runID int64, batches []int64) error {
+	const chunk = 1000
+	for len(batches) > 0 {
+		n := min(chunk, len(batches))
+		params := make([]river.InsertManyParams, n)
+		for i, id := range batches[:n] {
+			params[i] = river.InsertManyParams{
+				Args:       batchArgs{BatchID: id, RunID: runID, Account: account},
+				InsertOpts: &river.InsertOpts{MaxAttempts: j.cfg.BatchAttempts},
+			}
+		}
+		if _, err := j.client.InsertMany(ctx, params); err != nil {
+			return err
+		}
+		batches = batches[n:]
+	}
+	return nil
+}
+
+// batchArgs sends one batch.
+type batchArgs struct {
+	BatchID int64  `json:"batch_id"`
+	RunID   int64  `json:"run_id"`
+	Account string `json:"account"`
+}
+
+func (batchArgs) Kind() string { return "kizuna_broadcast_batch" }
+
+func (batchArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: queue, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+type batchWorker struct {
+	river.WorkerDefaults[batchArgs]
+	j *Jobs
+}
+
+// keyLife is how long after a batch's first attempt it may still be
+// retried: LINE remembers a retry key for 24 hours, and a retry after that
+// could deliver twice.
+const keyLife = 23 * time.Hour
+
+func (w *batchWorker) Work(ctx context.Context, job *river.Job[batchArgs]) error {
+	j, args := w.j, job.Args
+	st := j.cfg.Store
+	b, err := st.Batch(ctx, args.BatchID)
+	if err != nil {
+		return err
+	}
+	if b.Status != kizuna.BatchPending {
+		return nil // done before (by another process, or before a crash)
+	}
+	if j.cfg.Now().Sub(job.CreatedAt) > keyLife {
+		return st.FinishBatch(ctx, b.ID, kizuna.BatchFailed, "", "LINE did not answer within 23 hours; not sent again, since LINE forgets a retry key after 24 hours")
+	}
+	a, err := st.FindAccount(ctx, args.Account)
+	if err != nil {
+		return err
+	}
+	client, err := j.line(ctx, a)
+	if errors.Is(err, errNoChannel) {
+		return st.FinishBatch(ctx, b.ID, kizuna.BatchUnsent, "", "no_channel")
+	} else if err != nil {
+		return err
+	}
+	if err := j.limiter(a.ID).Wait(ctx); err != nil {
+		return err
+	}
+	if err := st.BatchAttempt(ctx, b.ID); err != nil {
+		return err
+	}
+	sent := client.Multicast(ctx, b.Recipients, b.Messages, b.RetryKey)
+	switch sent.Kind {
+	case Accepted:
+		return st.FinishBatch(ctx, b.ID, kizuna.BatchAccepted, sent.RequestID, "")
+	case Failed:
+		return st.FinishBatch(ctx, b.ID, kizuna.BatchFailed, "", sent.Message)
+	case MonthlyLimit:
+		if err := st.FinishBatch(ctx, b.ID, kizuna.BatchUnsent, "", "monthly_limit"); err != nil {
+			return err
+		}
+		return st.StopRun(ctx, b.RunID, "monthly_limit")
+	case RateLimited:
+		return river.JobSnooze(time.Second)
+	}
+	if job.Attempt >= job.MaxAttempts {
+		return st.FinishBatch(ctx, b.ID, kizuna.BatchFailed, "", fmt.Sprintf("LINE did not accept it after %d attempts: %s", job.Attempt, sent.Message))
+	}
+	return fmt.Errorf("batch %d: LINE did not answer (%s); retrying with the same retry key", b.ID, sent.Message)
+}
+
+// limiter returns the account's multicast rate limiter in this process.
+func (j *Jobs) limiter(account int64) *rate.Limiter {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	l := j.limiters[account]
+	if l == nil {
+		l = rate.NewLimiter(rate.Limit(j.cfg.MulticastRate), max(1, j.cfg.MulticastRate/10))
+		j.limiters[account] = l
+	}
+	return l
+}
