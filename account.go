@@ -268,6 +268,8 @@ type Store interface {
 	TagSegmentMembers(ctx context.Context, account *Account, segmentID int64, tag string) (int, error)
 	Preview(ctx context.Context, account *Account, req PreviewRequest) (*Preview, error)
 	SegmentStore
+	LineStore
+	BroadcastStore
 	Close() error
 }
 

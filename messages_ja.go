@@ -297,4 +297,16 @@ var messagesJA = map[string]string{
 	"a broadcast has 1 to %d messages":                                    "配信のメッセージは1〜%d件です",
 	"schedule kind must be now, at, daily, weekly or monthly":             "配信タイミングは now、at、daily、weekly、monthly のいずれかです",
 	"the account's friends are still being loaded; try again in a moment": "このアカウントの友だちを読み込み中です。しばらくしてから再度お試しください。",
+	// --- LINE operations ---
+	"%s is not a following friend of this account":                                "%s はこのアカウントをフォロー中の友だちではありません",
+	"LINE did not answer; the message may not have been sent":                     "LINEから応答がありません。メッセージは送信されていない可能性があります",
+	"LINE refused the message: %s":                                                "LINEがメッセージを受け付けませんでした: %s",
+	"LINE refused the message: the account has reached its monthly message limit": "LINEがメッセージを受け付けませんでした: 今月のメッセージ通数の上限に達しています",
+	"a test goes to 1 to %d friends":                                              "テスト配信の宛先は1〜%d人です",
+	"background work is not running in this process":                              "このプロセスではバックグラウンド処理が動いていません",
+	"no LINE channel is connected to this account; connect one in Settings":       "このアカウントにはLINEチャネルが接続されていません。設定から接続してください",
+	"the API base URL must be an http or https URL":                               "APIのベースURLは http または https のURLにしてください",
+	"the channel access token is required":                                        "チャネルアクセストークンを入力してください",
+	"the channel secret is required":                                              "チャネルシークレットを入力してください",
+	"this friend has blocked the account; LINE will not deliver a reply":          "この友だちはアカウントをブロックしています。返信は届きません",
 }

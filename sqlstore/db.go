@@ -259,3 +259,7 @@ func placeholders(n int) string {
 	}
 	return strings.Repeat("?,", n-1) + "?"
 }
+
+// WriteDB is the pool writes go through: the job engine (River) keeps its
+// tables in the same database and, on SQLite, must share the one writer.
+func (db *DB) WriteDB() *sql.DB { return db.write }
