@@ -42,6 +42,7 @@ import (
 
 	"github.com/kizuna-line/kizuna"
 	"github.com/kizuna-line/kizuna/internal/statusrec"
+	"github.com/kizuna-line/kizuna/lineops"
 )
 
 // Body limits used by New.
@@ -60,6 +61,8 @@ const (
 type Server struct {
 	Store  kizuna.Store
 	Logger *slog.Logger
+	// Line does what needs LINE; nil: those routes answer 503.
+	Line *lineops.Service
 	// MaxImportBytes is the largest import body accepted; a larger one is
 	// answered 413 and imports nothing.
 	MaxImportBytes int64

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/kizuna-line/kizuna"
+	"github.com/kizuna-line/kizuna/lineops"
 )
 
 //go:embed templates/*.html
@@ -61,6 +62,10 @@ type Server struct {
 	Store  kizuna.Store // previews come from here (the engine, in kizuna serve)
 	Users  Users
 	Logger *slog.Logger
+	// Line does what needs LINE (connecting, estimates, tests, Chat
+	// replies, broadcasts, syncs); nil: those pages say LINE is not
+	// available in this process.
+	Line *lineops.Service
 
 	pages   map[string]*template.Template
 	limiter *limiter
