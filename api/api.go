@@ -102,6 +102,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/v1/accounts/{account}/tags", s.account(s.tags))
 	s.segmentRoutes(mux)
 	s.memberRoutes(mux)
+	s.broadcastRoutes(mux)
+	s.lineRoutes(mux)
 	return s.middleware(s.fallback(mux))
 }
 

@@ -29,6 +29,11 @@ Usage:
   kizuna preview --account NAME --filter FILE|- [--now RFC3339] [--lang en|ja] [--json]
   kizuna token create --account NAME
   kizuna user create --email EMAIL [--account NAME] [--role owner|member] [--lang en|ja]   (password on stdin)
+  kizuna line connect --account NAME --channel-secret-file FILE --access-token-file FILE [--api-base URL] [--public-url URL]
+  kizuna line sync --account NAME
+  kizuna broadcast send --account NAME --segment NAME --messages FILE|- [--at RFC3339] [--name NAME]
+  kizuna broadcast show --account NAME ID [--json]
+  kizuna broadcast list --account NAME
   kizuna serve [--addr ADDR] [--metrics-addr ADDR] [--body-idle-timeout D] [--request-timeout D] [--import-timeout D]
   kizuna demo [--addr ADDR] [--friends N]
   kizuna demo generate --friends N [--seed N] [--now RFC3339] [--out FILE|-] [--catalog FILE]
@@ -124,6 +129,10 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		return c.sub(ctx, "user", rest, map[string]func(context.Context, []string) error{"create": c.userCreate})
 	case "catalog":
 		return c.sub(ctx, "catalog", rest, map[string]func(context.Context, []string) error{"import": c.catalogImport})
+	case "line":
+		return c.sub(ctx, "line", rest, map[string]func(context.Context, []string) error{"connect": c.lineConnect, "sync": c.lineSync})
+	case "broadcast":
+		return c.sub(ctx, "broadcast", rest, map[string]func(context.Context, []string) error{"send": c.broadcastSend, "show": c.broadcastShow, "list": c.broadcastList})
 	case "import":
 		return c.importFriends(ctx, rest)
 	case "preview":
