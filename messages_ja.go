@@ -296,4 +296,14 @@ var messagesJA = map[string]string{
 	// --- broadcasts ---
 	"a broadcast has 1 to %d messages":                        "配信のメッセージは1〜%d件です",
 	"schedule kind must be now, at, daily, weekly or monthly": "配信タイミングは now、at、daily、weekly、monthly のいずれかです",
+	// --- broadcast store ---
+	"%s changed this broadcast at %s, after this edit started from version %d (now %d): reload it, and apply your change again": "この編集はバージョン%[3]dから始まりましたが、その後 %[2]s に %[1]s さんがこの配信を変更しました（現在のバージョン%[4]d）。再読み込みしてから、もう一度変更してください。",
+	"no broadcast %d in account %q": "アカウント「%[2]s」に配信 %[1]d はありません。",
+	"no broadcast batch %d":         "配信バッチ %d はありません。",
+	"no broadcast run %d":           "配信の実行 %d はありません。",
+	"the broadcast %q has started sending: it can no longer be edited": "配信「%s」は送信が始まっているため、編集できません。",
+	"the broadcast %q is canceled: it can no longer be edited":         "配信「%s」は取り消し済みのため、編集できません。",
+	"the broadcast %q was already sent: there is nothing to cancel":    "配信「%s」は送信済みのため、取り消せません。",
+	"the schedule has no time after now":                               "この配信タイミングには、現在より後の送信日時がありません。",
+	"the segment is used by broadcasts %s; cancel them first":          "このセグメントは配信 %s で使われています。先にそれらの配信を取り消してください。",
 }
