@@ -307,7 +307,6 @@ var messagesJA = map[string]string{
 	"the channel access token is required":                                        "チャネルアクセストークンを入力してください",
 	"the channel secret is required":                                              "チャネルシークレットを入力してください",
 	"this friend has blocked the account; LINE will not deliver a reply":          "この友だちはアカウントをブロックしています。返信は届きません",
-	"schedule kind must be now, at, daily, weekly or monthly":                     "配信タイミングは now、at、daily、weekly、monthly のいずれかにしてください。",
 	// Messages (message.go).
 	"%s contains a space or a control character; percent-encode it":             "%sに空白か制御文字が含まれています。パーセントエンコードしてください。",
 	"%s must be an https:// URL (LINE fetches images over HTTPS only)":          "%sは https:// で始まるURLにしてください（LINEは画像をHTTPSでのみ取得します）。",
@@ -357,4 +356,15 @@ var messagesJA = map[string]string{
 	"send the channel's \"channel_secret\"":                                                                                      "チャネルの \"channel_secret\"（チャネルシークレット）を指定してください",
 	"send the reply's \"text\"":                                                                                                  "返信の \"text\"（本文）を指定してください",
 	"unknown key %q: a schedule has \"kind\", \"at\", \"time\", \"weekdays\" and \"day\"":                                        "不明なキー「%s」です。配信タイミングのキーは \"kind\"、\"at\"、\"time\"、\"weekdays\"、\"day\" です",
+	"schedule kind must be now, at, daily, weekly or monthly":                                                                    "配信タイミングは now、at、daily、weekly、monthly のいずれかです",
+	// --- broadcast store ---
+	"%s changed this broadcast at %s, after this edit started from version %d (now %d): reload it, and apply your change again": "この編集はバージョン%[3]dから始まりましたが、その後 %[2]s に %[1]s さんがこの配信を変更しました（現在のバージョン%[4]d）。再読み込みしてから、もう一度変更してください。",
+	"no broadcast %d in account %q": "アカウント「%[2]s」に配信 %[1]d はありません。",
+	"no broadcast batch %d":         "配信バッチ %d はありません。",
+	"no broadcast run %d":           "配信の実行 %d はありません。",
+	"the broadcast %q has started sending: it can no longer be edited": "配信「%s」は送信が始まっているため、編集できません。",
+	"the broadcast %q is canceled: it can no longer be edited":         "配信「%s」は取り消し済みのため、編集できません。",
+	"the broadcast %q was already sent: there is nothing to cancel":    "配信「%s」は送信済みのため、取り消せません。",
+	"the schedule has no time after now":                               "この配信タイミングには、現在より後の送信日時がありません。",
+	"the segment is used by broadcasts %s; cancel them first":          "このセグメントは配信 %s で使われています。先にそれらの配信を取り消してください。",
 }
