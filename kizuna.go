@@ -21,6 +21,7 @@ const (
 	ETOOLARGE      = "too_large"
 	EUNSUPPORTED   = "unsupported_media_type"
 	EUNAVAILABLE   = "unavailable" // busy now (a bound is reached): try again shortly
+	EFORBIDDEN     = "forbidden"   // the other side (LINE) does not allow this to the account
 )
 
 // Error is the one error type whose message is safe to show to a user. Code is

@@ -296,4 +296,16 @@ var messagesJA = map[string]string{
 	// --- broadcasts ---
 	"a broadcast has 1 to %d messages":                        "配信のメッセージは1〜%d件です",
 	"schedule kind must be now, at, daily, weekly or monthly": "配信タイミングは now、at、daily、weekly、monthly のいずれかです",
+	// --- LINE client (package line) ---
+	"LINE could not be reached: %s": "LINEに接続できませんでした：%s",
+	"LINE gives the follower list only to verified or premium accounts; friends still arrive through webhooks (follow and unfollow)": "LINEは友だちリスト（フォロワーID）を認証済みアカウントとプレミアムアカウントにのみ提供しています。友だちはWebhook（友だち追加・ブロック）からは引き続き届きます。",
+	"LINE is busy or failing (HTTP %d: %s); try again later":                                                                         "LINEが混み合っているか障害が発生しています（HTTP %d：%s）。しばらくしてから再度お試しください。",
+	"LINE refused the channel access token: check that it is the channel's long-lived access token":                                  "LINEがチャネルアクセストークンを受け付けませんでした。チャネルの長期のチャネルアクセストークンか確認してください。",
+	"LINE refused the request (HTTP %d: %s)":                                                                                         "LINEがリクエストを受け付けませんでした（HTTP %d：%s）。",
+	"a message's type is text, image or sticker, not %q":                                                                             "メッセージの種類は text、image、sticker のいずれかです（%q ではありません）。",
+	"the LINE API base URL %q is not an http or https URL":                                                                           "LINE APIのベースURL %q はhttpまたはhttpsのURLではありません。",
+	"the LINE channel access token is empty":                                                                                         "LINEのチャネルアクセストークンが空です。",
+	"the webhook's body is larger than %d bytes":                                                                                     "Webhookの本文が%dバイトを超えています。",
+	"the webhook's body is not a LINE webhook request":                                                                               "Webhookの本文がLINEのWebhookリクエストではありません。",
+	"the webhook's signature is missing or wrong":                                                                                    "Webhookの署名がないか、正しくありません。",
 }
