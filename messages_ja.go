@@ -340,7 +340,6 @@ var messagesJA = map[string]string{
 	"the time of day must be HH:MM, from 00:00 to 23:59, not %q":           "時刻は00:00〜23:59の HH:MM で指定してください（%q は使えません）。",
 	"the time to send has passed; choose a time in the future":             "送信日時が過ぎています。これから先の日時を選んでください。",
 	"the weekday %d is given twice":                                        "曜日 %d が2回指定されています。",
-	"schedule kind must be now, at, daily, weekly or monthly":              "配信タイミングは now、at、daily、weekly、monthly のいずれかです",
 	// --- broadcast store ---
 	"%s changed this broadcast at %s, after this edit started from version %d (now %d): reload it, and apply your change again": "この編集はバージョン%[3]dから始まりましたが、その後 %[2]s に %[1]s さんがこの配信を変更しました（現在のバージョン%[4]d）。再読み込みしてから、もう一度変更してください。",
 	"no broadcast %d in account %q": "アカウント「%[2]s」に配信 %[1]d はありません。",
@@ -351,4 +350,17 @@ var messagesJA = map[string]string{
 	"the broadcast %q was already sent: there is nothing to cancel":    "配信「%s」は送信済みのため、取り消せません。",
 	"the schedule has no time after now":                               "この配信タイミングには、現在より後の送信日時がありません。",
 	"the segment is used by broadcasts %s; cancel them first":          "このセグメントは配信 %s で使われています。先にそれらの配信を取り消してください。",
+	"schedule kind must be now, at, daily, weekly or monthly":          "配信タイミングは now、at、daily、weekly、monthly のいずれかです",
+	// --- LINE client (package line) ---
+	"LINE could not be reached: %s": "LINEに接続できませんでした：%s",
+	"LINE gives the follower list only to verified or premium accounts; friends still arrive through webhooks (follow and unfollow)": "LINEは友だちリスト（フォロワーID）を認証済みアカウントとプレミアムアカウントにのみ提供しています。友だちはWebhook（友だち追加・ブロック）からは引き続き届きます。",
+	"LINE is busy or failing (HTTP %d: %s); try again later":                                                                         "LINEが混み合っているか障害が発生しています（HTTP %d：%s）。しばらくしてから再度お試しください。",
+	"LINE refused the channel access token: check that it is the channel's long-lived access token":                                  "LINEがチャネルアクセストークンを受け付けませんでした。チャネルの長期のチャネルアクセストークンか確認してください。",
+	"LINE refused the request (HTTP %d: %s)":                                                                                         "LINEがリクエストを受け付けませんでした（HTTP %d：%s）。",
+	"a message's type is text, image or sticker, not %q":                                                                             "メッセージの種類は text、image、sticker のいずれかです（%q ではありません）。",
+	"the LINE API base URL %q is not an http or https URL":                                                                           "LINE APIのベースURL %q はhttpまたはhttpsのURLではありません。",
+	"the LINE channel access token is empty":                                                                                         "LINEのチャネルアクセストークンが空です。",
+	"the webhook's body is larger than %d bytes":                                                                                     "Webhookの本文が%dバイトを超えています。",
+	"the webhook's body is not a LINE webhook request":                                                                               "Webhookの本文がLINEのWebhookリクエストではありません。",
+	"the webhook's signature is missing or wrong":                                                                                    "Webhookの署名がないか、正しくありません。",
 }
