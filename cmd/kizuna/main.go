@@ -17,6 +17,7 @@ import (
 	"syscall"
 
 	"github.com/kizuna-line/kizuna"
+	"github.com/kizuna-line/kizuna/internal/secretbox"
 	"github.com/kizuna-line/kizuna/sqlstore"
 )
 
@@ -37,6 +38,7 @@ Usage:
   kizuna serve [--addr ADDR] [--metrics-addr ADDR] [--body-idle-timeout D] [--request-timeout D] [--import-timeout D]
   kizuna demo [--addr ADDR] [--friends N]
   kizuna demo generate --friends N [--seed N] [--now RFC3339] [--out FILE|-] [--catalog FILE]
+  kizuna fake line --channel-secret-file FILE --access-token-file FILE [--addr ADDR] [--latency DUR] [--fail-rate F] [--rate-limit N] [--seed N]
   kizuna bench [--friends N] [--runs R] [--seed N] [--now RFC3339] [--account NAME] [--also-db DSN [--also-account NAME]]
 
 Every command takes --db DSN (default: $KIZUNA_DB, else sqlite:./kizuna.db);
@@ -141,6 +143,8 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		return c.serve(ctx, rest)
 	case "bench":
 		return c.bench(ctx, rest)
+	case "fake":
+		return c.fake(ctx, rest)
 	case "demo":
 		if len(rest) > 0 && rest[0] == "generate" {
 			return c.demoGenerate(ctx, rest[1:])
@@ -212,7 +216,29 @@ func (c *cmd) open(ctx context.Context, flagDB string) (*sqlstore.DB, error) {
 	if dsn == "" {
 		dsn = sqlstore.DefaultDSN
 	}
-	return sqlstore.Open(ctx, dsn)
+	store, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if store.Secrets, err = secretbox.Load(c.getenv("KIZUNA_SECRET_KEY"), c.keyFile(dsn)); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return store, nil
+}
+
+// keyFile is where the key that encrypts LINE credentials is kept when
+// KIZUNA_SECRET_KEY is not set: KIZUNA_SECRET_KEY_FILE, or beside a SQLite
+// database (kizuna.db.key for kizuna.db), or kizuna.key in the working
+// directory for PostgreSQL. It is created, mode 0600, on first use.
+func (c *cmd) keyFile(dsn string) string {
+	if f := c.getenv("KIZUNA_SECRET_KEY_FILE"); f != "" {
+		return f
+	}
+	if file, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		return strings.TrimPrefix(file, "//") + ".key"
+	}
+	return "kizuna.key"
 }
 
 // openAccount opens the store and finds the named account in it, which is
