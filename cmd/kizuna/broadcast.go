@@ -206,7 +206,11 @@ func writeWaterfall(w io.Writer, wf kizuna.Waterfall) {
 		{"failed", wf.Failed, ""},
 		{"unsent", wf.Unsent, ""},
 	} {
-		fmt.Fprintf(tw, "  %s\t%12s\t%s\n", step.name, thousands64(step.n), step.note)
+		if step.note == "" {
+			fmt.Fprintf(tw, "  %s\t%12s\n", step.name, thousands64(step.n))
+		} else {
+			fmt.Fprintf(tw, "  %s\t%12s\t%s\n", step.name, thousands64(step.n), step.note)
+		}
 	}
 	tw.Flush()
 	for _, f := range wf.Failures {

@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -24,29 +22,10 @@ func (c *cmd) lineService(store *sqlstore.DB, publicURL string) *lineops.Service
 	return &lineops.Service{Store: store, NewAPI: c.lineAPI, PublicURL: publicURL}
 }
 
-// lineAPI connects to LINE's Messaging API (or a fake) at apiBase.
+// lineAPI connects to LINE's Messaging API (or a fake) at apiBase, through
+// the official SDK.
 func (c *cmd) lineAPI(apiBase, accessToken string) (lineops.API, error) {
-	// TODO(h-apicli): the SDK-backed client, once "line" is on main.
-	return nil, nil // lineops.SDK(apiBase, accessToken)
-}
-
-// readSecretFile reads a secret from a file, trimmed. Errors name the file,
-// never its content.
-func readSecretFile(flagName, path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("--%s: %w", flagName, err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, 64<<10))
-	if err != nil {
-		return "", fmt.Errorf("--%s: %w", flagName, err)
-	}
-	s := strings.TrimSpace(string(b))
-	if s == "" {
-		return "", fmt.Errorf("--%s: %s is empty", flagName, path)
-	}
-	return s, nil
+	return lineops.SDK(nil)(apiBase, accessToken)
 }
 
 // lineConnect: kizuna line connect --account NAME --channel-secret-file FILE
@@ -71,11 +50,11 @@ func (c *cmd) lineConnect(ctx context.Context, args []string) error {
 			return &usageError{fmt.Sprintf("--public-url %q: give the http(s) address Kizuna is served at", *publicURL)}
 		}
 	}
-	secret, err := readSecretFile("channel-secret-file", *secretFile)
+	secret, err := readFakeSecret(*secretFile, "channel secret")
 	if err != nil {
 		return err
 	}
-	token, err := readSecretFile("access-token-file", *tokenFile)
+	token, err := readFakeSecret(*tokenFile, "access token")
 	if err != nil {
 		return err
 	}
@@ -142,9 +121,7 @@ func (c *cmd) lineSync(ctx context.Context, args []string) error {
 	})
 	switch {
 	case kizuna.ErrorCode(err) == kizuna.EFORBIDDEN:
-		fmt.Fprintf(c.stderr, "kizuna: LINE refused the follower list (403): it is only for verified and premium LINE Official Accounts.\n"+
-			"No friend was changed; friends still arrive through the webhook's follow and unfollow events.\n"+
-			"LINE said: %s\n", kizunaMessage(err))
+		fmt.Fprintf(c.stderr, "kizuna: LINE refused the follower list (HTTP 403): %s\nNo friend was changed.\n", kizunaMessage(err))
 		return errReported
 	case err != nil:
 		// SyncFollowers leaves other failures to its caller: end the sync
