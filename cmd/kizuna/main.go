@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -229,8 +230,12 @@ func (c *cmd) keyFile(dsn string) string {
 	if file, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
 		return strings.TrimPrefix(file, "//") + ".key"
 	}
-	return "kizuna.key"
+	return filepath.Join(keyDir, "kizuna.key")
 }
+
+// keyDir is where a PostgreSQL deployment's default key file is: the
+// working directory (tests point it at a temporary one).
+var keyDir = "."
 
 // openAccount opens the store and finds the named account in it, which is
 // how every per-account command starts. The caller closes the store.
