@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -488,14 +489,16 @@ func TestLineSettings(t *testing.T) {
 
 	// A wrong token: LINE's refusal at the form, in English and Japanese;
 	// the API base kept, the secrets not; nothing stored.
-	for lang, want := range map[string]string{
-		"en": "LINE refused the channel access token: check that it is the channel's long-lived access token",
-		"ja": "LINEがチャネルアクセストークンを受け付けませんでした。",
-	} {
+	// (Japanese last: the language is saved on the user.)
+	for _, lang := range []string{"ja", "en"} {
+		want := map[string]string{
+			"en": "LINE refused the channel access token: check that it is the channel's long-lived access token",
+			"ja": "LINEがチャネルアクセストークンを受け付けませんでした。",
+		}[lang]
 		c := manageSignIn(t, f.newClient(), "other@example.com")
 		inLang(c, lang)
 		code, _, body := lineDo(t, c, "POST", "/a/shop-b/settings/line", url.Values{"csrf": {c.csrf("/a/shop-b/settings")}, "channel_secret": {linetest.ChannelSecret}, "access_token": {chatWrongToken}, "api_base": {f.env.URL}})
-		if msg := between(body, `id="line-error">`, "</p>"); code != http.StatusBadRequest || !strings.Contains(msg, want) {
+		if msg := html.UnescapeString(between(body, `id="line-error">`, "</p>")); code != http.StatusBadRequest || !strings.Contains(msg, want) {
 			t.Errorf("%s: a wrong token: %d %q, want 400 with %q", lang, code, msg, want)
 		}
 		if !strings.Contains(between(body, `id="api-base"`, ">"), `value="`+f.env.URL+`"`) {
@@ -582,7 +585,7 @@ func TestLineSettings(t *testing.T) {
 			t.Errorf("%s: the preview's estimated note %q, want %q", lang, est, want)
 		}
 	}
-	if est := previewEstimated(t, o, f.url, "/a/shop-b/preview", `{"groups":[{"conditions":[{"field":"tag","op":"has_none","value":["X"]}]}]}`, "en"); est != "" {
+	if est := previewEstimated(t, o, f.url, "/a/shop-b/preview", `{"groups":[{"conditions":[{"field":"shopify.linked","op":"is","value":false}]}]}`, "en"); est != "" {
 		t.Errorf("a preview that does not test the added date has a note: %q", est)
 	}
 
@@ -600,6 +603,7 @@ func TestLineSettings(t *testing.T) {
 	if s := settings(ja, "/a/shop-b/settings"); !strings.Contains(s, "認証済アカウントとプレミアムアカウントにのみ提供") || !strings.Contains(s, "失敗") {
 		t.Errorf("the forbidden sync in Japanese:\n%s", s)
 	}
+	inLang(ja, "en")
 	if fr, err := f.db.FindFriend(ctx, f.b, chatBea); err != nil || fr.Status != kizuna.StatusFollowing {
 		t.Errorf("after the forbidden sync, Bea: %+v %v, want following", fr, err)
 	}
@@ -658,9 +662,10 @@ func previewEstimated(t *testing.T, c *client, base, path, filter, lang string) 
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
 	var p struct{ Estimated string }
-	if err := json.NewDecoder(res.Body).Decode(&p); err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("preview: %d %v", res.StatusCode, err)
+	if err := json.Unmarshal(b, &p); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("preview: %d %v %s", res.StatusCode, err, b)
 	}
 	return p.Estimated
 }
