@@ -134,6 +134,9 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 	case "serve":
 		return c.serve(ctx, rest)
 	case "bench":
+		if len(rest) > 0 && rest[0] == "send" {
+			return c.benchSend(ctx, rest[1:])
+		}
 		return c.bench(ctx, rest)
 	case "fake":
 		return c.fake(ctx, rest)
