@@ -122,7 +122,7 @@ func sendThroughKills(t *testing.T, bin, backend string) {
 		c := exec.Command(bin, "serve", "--db", dsn, "--addr", "127.0.0.1:0", "--job-workers", "4", "--job-timeout", "2s", "--job-rescue-after", "3s")
 		c.Dir = dir
 		c.Env = append(os.Environ(), "KIZUNA_SECRET_KEY="+keyText, "KIZUNA_DB=")
-		logf, _ := os.Create(filepath.Join(dir, "serve.log"))
+		logf, _ := os.OpenFile(filepath.Join(dir, "serve.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 		c.Stdout, c.Stderr = logf, logf
 		if err := c.Start(); err != nil {
 			t.Fatal(err)
@@ -139,9 +139,24 @@ func sendThroughKills(t *testing.T, bin, backend string) {
 		}
 		return nil
 	}
+	// On PostgreSQL two processes serve at once and share the work; one of
+	// them is killed each time, and a new one takes its place.
+	want2 := 1
+	if backend == "postgres" {
+		want2 = 2
+	}
+	var procs []*exec.Cmd
+	defer func() {
+		for _, p := range procs {
+			p.Process.Kill()
+			p.Wait()
+		}
+	}()
 	kills := 0
 	for kills < 4 && ended() == nil {
-		p := serve()
+		for len(procs) < want2 {
+			procs = append(procs, serve())
+		}
 		start := time.Now()
 		// Kill at a random instant: the first time early (before or while
 		// taking the recipients), then while sending, a few batches after
@@ -154,13 +169,16 @@ func sendThroughKills(t *testing.T, bin, backend string) {
 				time.Sleep(time.Duration(rng.IntN(30)) * time.Millisecond)
 			}
 		}
-		p.Process.Kill() // SIGKILL
-		p.Wait()
+		i := rng.IntN(len(procs))
+		procs[i].Process.Kill() // SIGKILL
+		procs[i].Wait()
+		procs = append(procs[:i], procs[i+1:]...)
 		kills++
 		t.Logf("kill %d after %v: %d multicasts accepted so far", kills, time.Since(start).Round(time.Millisecond), len(fake.Deliveries()))
 	}
-	p := serve()
-	defer func() { p.Process.Kill(); p.Wait() }()
+	for len(procs) < want2 {
+		procs = append(procs, serve())
+	}
 	deadline := time.Now().Add(4 * time.Minute)
 	var done *kizuna.Broadcast
 	for done = ended(); done == nil; done = ended() {
@@ -169,6 +187,17 @@ func sendThroughKills(t *testing.T, bin, backend string) {
 			t.Fatalf("the broadcast did not finish after %d kills; serve's log:\n%s", kills, log)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	if backend == "postgres" {
+		// The batches were sent by more than one process.
+		var workers int
+		if err := store.WriteDB().QueryRowContext(ctx, `SELECT COUNT(DISTINCT attempted_by[array_length(attempted_by, 1)]) FROM river_job WHERE kind = 'kizuna_broadcast_batch'`).Scan(&workers); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("batches sent by %d processes", workers)
+		if workers < 2 {
+			t.Errorf("the batches were sent by %d process(es); two served at once", workers)
+		}
 	}
 	got := fake.Counts()
 	twice, missing, strangers := 0, 0, 0
