@@ -77,6 +77,7 @@ type Sent struct {
 	Kind      SendKind
 	RequestID string // the accepted request's ID
 	Message   string // LINE's message, for Failed (never holds a secret)
+	MessageID string // a push's first message ID
 }
 
 // LineAPI is the part of LINE the jobs call.

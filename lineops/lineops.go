@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
@@ -242,7 +241,7 @@ func (s *Service) Reply(ctx context.Context, a *kizuna.Account, actor, lineUserI
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.AddChatMessage(ctx, a, kizuna.ChatMessage{LineUserID: lineUserID, Direction: kizuna.ChatOut, Type: "text", Text: text, At: s.now().UTC(), LineMessageID: sent.RequestID, SentBy: actor})
+	return s.Store.AddChatMessage(ctx, a, kizuna.ChatMessage{LineUserID: lineUserID, Direction: kizuna.ChatOut, Type: "text", Text: text, At: s.now().UTC(), LineMessageID: sent.MessageID, SentBy: actor})
 }
 
 // CreateBroadcast stores a broadcast and, when it is sent now, wakes the
@@ -280,9 +279,3 @@ func (s *Service) StartSync(ctx context.Context, a *kizuna.Account) (*kizuna.Lin
 	}
 	return s.Jobs.StartSync(ctx, a)
 }
-
-// webhookMaxBytes bounds a webhook body read before its signature is
-// checked.
-const webhookMaxBytes = 1 << 20
-
-var _ = http.MethodPost

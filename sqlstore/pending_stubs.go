@@ -48,29 +48,3 @@ func (db *DB) ChatMessages(context.Context, *kizuna.Account, string, int) ([]kiz
 func (db *DB) AddChatMessage(context.Context, *kizuna.Account, kizuna.ChatMessage) (*kizuna.ChatMessage, error) {
 	return nil, errPending
 }
-func (db *DB) CreateBroadcast(context.Context, *kizuna.Account, string, kizuna.BroadcastDraft) (*kizuna.Broadcast, error) {
-	return nil, errPending
-}
-func (db *DB) Broadcasts(context.Context, *kizuna.Account) ([]*kizuna.Broadcast, error) {
-	return nil, errPending
-}
-func (db *DB) Broadcast(context.Context, *kizuna.Account, int64) (*kizuna.Broadcast, error) {
-	return nil, errPending
-}
-func (db *DB) EditBroadcast(context.Context, *kizuna.Account, string, int64, kizuna.BroadcastDraft) (*kizuna.Broadcast, error) {
-	return nil, errPending
-}
-func (db *DB) CancelBroadcast(context.Context, *kizuna.Account, string, int64) (*kizuna.Broadcast, error) {
-	return nil, errPending
-}
-func (db *DB) SegmentUsage(context.Context, *kizuna.Account) (map[int64][]*kizuna.Broadcast, error) {
-	return nil, errPending
-}
-func (db *DB) DueRuns(context.Context, time.Time) ([]kizuna.RunRef, error) { return nil, errPending }
-func (db *DB) SnapshotRun(context.Context, int64, []string, kizuna.Waterfall) ([]int64, error) {
-	return nil, errPending
-}
-func (db *DB) Batch(context.Context, int64) (*kizuna.Batch, error)              { return nil, errPending }
-func (db *DB) FinishBatch(context.Context, int64, string, string, string) error { return errPending }
-func (db *DB) BatchAttempt(context.Context, int64) error                        { return errPending }
-func (db *DB) StopRun(context.Context, int64, string) error                     { return errPending }

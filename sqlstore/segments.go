@@ -331,12 +331,16 @@ func (db *DB) DuplicateSegment(ctx context.Context, a *kizuna.Account, actor str
 }
 
 // DeleteSegment deletes a live segment softly: RestoreSegment brings it
-// back within kizuna.RestoreWindow. (Refusing the delete while a scheduled
-// or recurring broadcast uses the segment comes with broadcasts.)
+// back within kizuna.RestoreWindow. While a scheduled, recurring or sending
+// broadcast uses the segment, the delete is refused (ECONFLICT, naming
+// them).
 func (db *DB) DeleteSegment(ctx context.Context, a *kizuna.Account, actor string, id int64) error {
 	return db.segmentWrite(ctx, a, "delete segment", func(tx *sql.Tx) error {
 		old, err := db.segment(ctx, tx, a, id)
 		if err != nil {
+			return err
+		}
+		if err := db.checkSegmentUnused(ctx, tx, a, id); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, db.q(`UPDATE segments SET deleted_at_us = ?, version = version + 1 WHERE id = ?`), db.Now().UnixMicro(), id); err != nil {

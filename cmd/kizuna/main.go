@@ -32,6 +32,7 @@ Usage:
   kizuna serve [--addr ADDR] [--metrics-addr ADDR] [--body-idle-timeout D] [--request-timeout D] [--import-timeout D]
   kizuna demo [--addr ADDR] [--friends N]
   kizuna demo generate --friends N [--seed N] [--now RFC3339] [--out FILE|-] [--catalog FILE]
+  kizuna fake line --channel-secret-file FILE --access-token-file FILE [--addr ADDR] [--latency DUR] [--fail-rate F] [--rate-limit N] [--seed N]
   kizuna bench [--friends N] [--runs R] [--seed N] [--now RFC3339] [--account NAME] [--also-db DSN [--also-account NAME]]
 
 Every command takes --db DSN (default: $KIZUNA_DB, else sqlite:./kizuna.db);
@@ -132,6 +133,8 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		return c.serve(ctx, rest)
 	case "bench":
 		return c.bench(ctx, rest)
+	case "fake":
+		return c.fake(ctx, rest)
 	case "demo":
 		if len(rest) > 0 && rest[0] == "generate" {
 			return c.demoGenerate(ctx, rest[1:])
