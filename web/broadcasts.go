@@ -650,6 +650,14 @@ func (s *Server) checkedDraft(w http.ResponseWriter, r *http.Request, ss *sessio
 		s.refuseDraft(w, r, ss, a, f, err)
 		return f, d, false
 	}
+	if _, err := s.Store.Segment(r.Context(), a, d.SegmentID); err != nil {
+		if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
+			s.renderComposer(w, r, ss, a, http.StatusBadRequest, f, map[string]string{"segment_id": t(s.lang(r, ss.user), "bc.err.segment")})
+		} else {
+			s.fail(w, r, err)
+		}
+		return f, d, false
+	}
 	return f, d, true
 }
 
@@ -686,11 +694,7 @@ func (s *Server) renderReview(w http.ResponseWriter, r *http.Request, ss *sessio
 	}
 	seg, err := s.Store.Segment(ctx, a, d.SegmentID)
 	if err != nil {
-		if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
-			s.renderComposer(w, r, ss, a, http.StatusBadRequest, f, map[string]string{"segment_id": t(lang, "bc.err.segment")})
-			return
-		}
-		s.fail(w, r, err)
+		s.refuseDraft(w, r, ss, a, f, err)
 		return
 	}
 	wf, err := s.Line.Estimate(ctx, a, d.SegmentID)
