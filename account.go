@@ -180,7 +180,9 @@ type FriendSummary struct {
 	DisplayName string    `json:"display_name"`
 	Status      string    `json:"status"`
 	AddedAt     time.Time `json:"added_at"`
-	Tags        []string  `json:"tags"`
+	// AddedEstimated: the added date is a follower sync's time.
+	AddedEstimated bool     `json:"added_estimated,omitempty"`
+	Tags           []string `json:"tags"`
 }
 
 // PreviewFriend is one friend of a preview's sample.

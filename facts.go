@@ -50,6 +50,8 @@ func FactsOf(f *Friend, loc *time.Location) *FriendFacts {
 		AddedAt:     f.AddedAt,
 		AddedDay:    DayOf(f.AddedAt, loc),
 		Tags:        f.Tags,
+		// The date is as estimated as the friend's.
+		AddedEstimated: f.AddedEstimated,
 	}
 	if s := f.Shopify; s != nil {
 		sf := &ShopifyFacts{OrdersCount: s.OrdersCount}

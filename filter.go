@@ -241,6 +241,20 @@ func (f *Filter) TagNames() []string {
 	return out
 }
 
+// TestsAddedDate reports whether a condition of the filter tests the date
+// friends were added (line.added_date or line.days_since_added): a preview
+// then says how many members have an estimated date.
+func (f *Filter) TestsAddedDate() bool {
+	for _, g := range f.Groups {
+		for _, c := range g.Conditions {
+			if c.Field == FieldAddedDate || c.Field == FieldDaysSinceAdded {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // CheckTags refuses a filter that names a friend tag that does not exist in
 // the account (spec section 4); exists answers for one name.
 func (f *Filter) CheckTags(exists func(name string) bool) error {

@@ -363,4 +363,18 @@ var messagesJA = map[string]string{
 	"the webhook's body is larger than %d bytes":                                                                                     "Webhookの本文が%dバイトを超えています。",
 	"the webhook's body is not a LINE webhook request":                                                                               "Webhookの本文がLINEのWebhookリクエストではありません。",
 	"the webhook's signature is missing or wrong":                                                                                    "Webhookの署名がないか、正しくありません。",
+	// --- LINE store ---
+	"%q is not a LINE user ID":                                                                 "「%s」はLINEのユーザーIDではありません。",
+	"a follower sync of account %q is already running, since %s":                               "アカウント「%[1]s」の友だち同期は %[2]s から実行中です。",
+	"a webhook event has no webhookEventId":                                                    "Webhookイベントに webhookEventId がありません。",
+	"account %q has no LINE channel connected":                                                 "アカウント「%s」にはLINEチャネルが接続されていません。",
+	"account %q has no follower sync yet":                                                      "アカウント「%s」ではまだ友だち同期が行われていません。",
+	"follower sync %d has applied no page of followers: finishing it would block every friend": "友だち同期 %d はまだ友だちのページを1つも反映していません。このまま完了すると全員がブロック扱いになります。",
+	"follower sync %d is %s, no longer running":                                                "友だち同期 %[1]d は %[2]s の状態で、実行中ではありません。",
+	"no follower sync %d in account %q":                                                        "アカウント「%[2]s」に友だち同期 %[1]d はありません。",
+	"no secret key is configured: set KIZUNA_SECRET_KEY or let the server create its key file, then connect the channel":        "秘密鍵が設定されていません。KIZUNA_SECRET_KEY を設定するか、サーバーに鍵ファイルを作成させてから、チャネルを接続してください。",
+	"the API base URL must be an http or https URL such as %s":                                                                  "APIのベースURLは %s のような http または https のURLにしてください。",
+	"the LINE channel's credentials of account %q cannot be decrypted with this server's secret key: connect the channel again": "アカウント「%s」のLINEチャネルの認証情報を、このサーバーの秘密鍵で復号できません。チャネルを接続し直してください。",
+	"the channel access token is empty": "チャネルアクセストークンが空です。",
+	"the channel secret is empty":       "チャネルシークレットが空です。",
 }

@@ -405,12 +405,13 @@ func (e *Engine) Preview(ctx context.Context, a *kizuna.Account, req kizuna.Prev
 		o.Previewed("engine", took)
 	}
 	return &kizuna.Preview{
-		Count:       int64(r.Count),
-		Sample:      r.Sample,
-		Summary:     summary,
-		EvaluatedAt: now,
-		AnsweredBy:  "engine",
-		TookMS:      float64(took.Microseconds()) / 1000,
+		Count:          int64(r.Count),
+		Sample:         r.Sample,
+		Summary:        summary,
+		EvaluatedAt:    now,
+		EstimatedAdded: int64(r.EstimatedAdded),
+		AnsweredBy:     "engine",
+		TookMS:         float64(took.Microseconds()) / 1000,
 	}, nil
 }
 

@@ -33,17 +33,19 @@ func waitReady(t *testing.T, e *engine.Engine, a *kizuna.Account) {
 func samePreview(t *testing.T, what string, got, want *kizuna.Preview) {
 	t.Helper()
 	g, _ := json.Marshal(struct {
-		C int64
-		S []kizuna.PreviewFriend
-		M string
-		E time.Time
-	}{got.Count, got.Sample, got.Summary, got.EvaluatedAt})
+		C  int64
+		S  []kizuna.PreviewFriend
+		M  string
+		E  time.Time
+		EA int64
+	}{got.Count, got.Sample, got.Summary, got.EvaluatedAt, got.EstimatedAdded})
 	w, _ := json.Marshal(struct {
-		C int64
-		S []kizuna.PreviewFriend
-		M string
-		E time.Time
-	}{want.Count, want.Sample, want.Summary, want.EvaluatedAt})
+		C  int64
+		S  []kizuna.PreviewFriend
+		M  string
+		E  time.Time
+		EA int64
+	}{want.Count, want.Sample, want.Summary, want.EvaluatedAt, want.EstimatedAdded})
 	if string(g) != string(w) {
 		t.Fatalf("%s:\nengine %s\nsql    %s", what, g, w)
 	}

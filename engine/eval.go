@@ -13,10 +13,13 @@ import (
 )
 
 // Result is the answer to a filter: the members' count and the first
-// SampleSize of them in the spec's sample order.
+// SampleSize of them in the spec's sample order. When the filter tests the
+// added date, EstimatedAdded counts the members whose added date is
+// estimated (else it is 0).
 type Result struct {
-	Count  uint64
-	Sample []kizuna.PreviewFriend
+	Count          uint64
+	Sample         []kizuna.PreviewFriend
+	EstimatedAdded uint64
 }
 
 // SampleSize is how many members a preview shows (spec section 6).
@@ -29,7 +32,11 @@ func (idx *Index) Evaluate(f *kizuna.Filter, now time.Time) Result {
 	idx.mu.RLock()
 	defer idx.mu.RUnlock()
 	members := idx.members(f, now)
-	return Result{Count: members.GetCardinality(), Sample: idx.sample(members)}
+	r := Result{Count: members.GetCardinality(), Sample: idx.sample(members)}
+	if f.TestsAddedDate() {
+		r.EstimatedAdded = members.AndCardinality(idx.estimated)
+	}
+	return r
 }
 
 // members returns the friend numbers that match the filter at now. A group

@@ -58,7 +58,7 @@ func (idx *Index) Footprint() []Part {
 		{"display names", uint64(len(idx.names)) + n*4 + renamed},
 		{"added at and added day", n * 12},
 		{"sample order", n * 4},
-		{"active, linked and Shopify presence bitmaps", bitmaps(idx.active, idx.shopify, idx.hubspot, idx.klaviyo, idx.hasLastOrder, idx.hasAbandoned)},
+		{"active, linked and Shopify presence bitmaps", bitmaps(idx.active, idx.estimated, idx.shopify, idx.hubspot, idx.klaviyo, idx.hasLastOrder, idx.hasAbandoned)},
 		{"friend tags", mapped(idx.tags)},
 		{"Shopify orders (range-encoded), last order day, abandoned cart", bitmaps(idx.ordersGE[1:]...) + uint64(len(idx.ordersBig.f))*12 + n*4 + uint64(len(idx.abandoned.f))*12},
 		{"Shopify tags", mapped(idx.shopifyTags)},

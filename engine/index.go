@@ -48,6 +48,9 @@ type Index struct {
 	addedDay []int32
 	active   *roaring.Bitmap // following friends: every answer is within it
 	blocked  *roaring.Bitmap // blocked friends (present, not following): a broadcast's reach counts them
+	// estimated holds the friends whose added date is a follower sync's
+	// time: a preview that tests the added date counts its members in it.
+	estimated *roaring.Bitmap
 	// activeDense is active as a bitset of a word per 64 friends, where
 	// dense groups start (see members).
 	activeDense []uint64
@@ -252,6 +255,7 @@ func NewBuilder(loc *time.Location, tagNames []string) *Builder {
 		renamed:      map[uint32]string{},
 		active:       roaring.New(),
 		blocked:      roaring.New(),
+		estimated:    roaring.New(),
 		tagNames:     map[string]bool{},
 		tags:         map[string]*roaring.Bitmap{},
 		shopify:      roaring.New(),
@@ -328,6 +332,9 @@ func (idx *Index) set(i uint32, f *kizuna.FriendFacts) {
 	} else {
 		idx.blocked.Add(i)
 	}
+	if f.AddedEstimated {
+		idx.estimated.Add(i)
+	}
 	for _, t := range f.Tags {
 		idx.tagNames[t] = true
 		bitmapFor(idx.tags, t).Add(i)
@@ -403,6 +410,7 @@ func (idx *Index) setContact(source string, i uint32, c *kizuna.ContactFacts) {
 func (idx *Index) clear(i uint32, next *kizuna.FriendFacts) {
 	idx.active.Remove(i)
 	idx.blocked.Remove(i)
+	idx.estimated.Remove(i)
 	for _, b := range idx.tags {
 		b.Remove(i)
 	}
@@ -480,7 +488,7 @@ func (b *Builder) Build() *Index {
 	wg.Go(idx.sortSampleOrder)
 	wg.Go(idx.sortIDOrder)
 	wg.Wait()
-	all := append([]*roaring.Bitmap{idx.active, idx.blocked, idx.shopify, idx.hubspot, idx.klaviyo, idx.hasLastOrder, idx.hasAbandoned}, idx.ordersGE[1:]...)
+	all := append([]*roaring.Bitmap{idx.active, idx.blocked, idx.estimated, idx.shopify, idx.hubspot, idx.klaviyo, idx.hasLastOrder, idx.hasAbandoned}, idx.ordersGE[1:]...)
 	for _, m := range []map[string]*roaring.Bitmap{idx.tags, idx.shopifyTags, idx.lists["hubspot"], idx.lists["klaviyo"]} {
 		for _, bm := range m {
 			all = append(all, bm)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/kizuna-line/kizuna"
 	"github.com/kizuna-line/kizuna/internal/password"
+	"github.com/kizuna-line/kizuna/internal/secretbox"
 )
 
 //go:embed migrations
@@ -74,6 +75,9 @@ type DB struct {
 	// Passwords bounds the password hashes in flight (sign-in, password
 	// change, new users): each costs 64 MiB of memory.
 	Passwords *password.Bound
+	// Secrets seals the LINE channels' credentials at rest. Nil: no key is
+	// configured, and connecting a channel is refused.
+	Secrets *secretbox.Box
 }
 
 // PasswordWait is how long a sign-in waits for a free hashing slot before

@@ -27,16 +27,16 @@ func (db *DB) FindFriend(ctx context.Context, a *kizuna.Account, lineUserID stri
 	var (
 		id                                      int64
 		f                                       kizuna.Friend
-		addedUS                                 int64
+		addedUS, estimated                      int64
 		shopLinked, hubLinked, klavLinked       int
 		custID, contactID, profileID, checkouts sql.NullString
 		orders, lastOrder                       sql.NullInt64
 	)
 	err = tx.QueryRowContext(ctx, db.q(`
-		SELECT id, line_user_id, display_name, status, added_at_us, shopify_linked, shopify_customer_id, shopify_orders_count,
+		SELECT id, line_user_id, display_name, status, added_at_us, added_estimated, shopify_linked, shopify_customer_id, shopify_orders_count,
 		       shopify_last_order_us, shopify_checkouts, hubspot_linked, hubspot_contact_id, klaviyo_linked, klaviyo_profile_id
 		FROM friends WHERE account_id = ? AND line_user_id = ?`), a.ID, lineUserID).
-		Scan(&id, &f.LineUserID, &f.DisplayName, &f.Status, &addedUS, &shopLinked, &custID, &orders, &lastOrder, &checkouts,
+		Scan(&id, &f.LineUserID, &f.DisplayName, &f.Status, &addedUS, &estimated, &shopLinked, &custID, &orders, &lastOrder, &checkouts,
 			&hubLinked, &contactID, &klavLinked, &profileID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "no friend %q in account %q", lineUserID, a.Name)
@@ -45,6 +45,7 @@ func (db *DB) FindFriend(ctx context.Context, a *kizuna.Account, lineUserID stri
 	}
 	loc := a.Location()
 	f.AddedAt = time.UnixMicro(addedUS).In(loc)
+	f.AddedEstimated = estimated == 1
 	f.Tags = []string{}
 	if err := scanStrings(ctx, tx, db.q(`SELECT t.name FROM friend_tags ft JOIN tags t ON t.id = ft.tag_id WHERE ft.friend_id = ? ORDER BY t.name`), id, func(s string) {
 		f.Tags = append(f.Tags, s)
@@ -213,7 +214,7 @@ func (db *DB) ListFriends(ctx context.Context, a *kizuna.Account, q kizuna.Frien
 		where += ` AND (f.added_at_us < ? OR (f.added_at_us = ? AND f.line_user_id > ?))`
 		args = append(args, at, at, id)
 	}
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT f.id, f.line_user_id, f.display_name, f.status, f.added_at_us FROM friends f WHERE `+where+`
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT f.id, f.line_user_id, f.display_name, f.status, f.added_at_us, f.added_estimated FROM friends f WHERE `+where+`
 		ORDER BY f.added_at_us DESC, f.line_user_id LIMIT ?`), append(args, limit+1)...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
@@ -224,15 +225,15 @@ func (db *DB) ListFriends(ctx context.Context, a *kizuna.Account, q kizuna.Frien
 	var lastAt int64
 	for rows.Next() {
 		var s kizuna.FriendSummary
-		var id, at int64
-		if err := rows.Scan(&id, &s.LineUserID, &s.DisplayName, &s.Status, &at); err != nil {
+		var id, at, estimated int64
+		if err := rows.Scan(&id, &s.LineUserID, &s.DisplayName, &s.Status, &at, &estimated); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		if len(page.Friends) == limit {
 			page.Next = fmt.Sprintf("%d:%s", lastAt, page.Friends[limit-1].LineUserID)
 			break
 		}
-		s.AddedAt, s.Tags = time.UnixMicro(at).In(a.Location()), []string{}
+		s.AddedAt, s.AddedEstimated, s.Tags = time.UnixMicro(at).In(a.Location()), estimated == 1, []string{}
 		page.Friends, ids, lastAt = append(page.Friends, s), append(ids, id), at
 	}
 	if err := rows.Err(); err != nil {

@@ -613,6 +613,7 @@ func (imp *importer) upsertFriends(ctx context.Context) (map[string]int64, []any
 		hubspot_linked, hubspot_contact_id, klaviyo_linked, klaviyo_profile_id, updated_at_us) VALUES `,
 		` ON CONFLICT (account_id, line_user_id) DO UPDATE SET
 		display_name = excluded.display_name, display_name_norm = excluded.display_name_norm, status = excluded.status, added_at_us = excluded.added_at_us, added_day = excluded.added_day,
+		added_estimated = 0,
 		shopify_linked = excluded.shopify_linked, shopify_customer_id = excluded.shopify_customer_id, shopify_orders_count = excluded.shopify_orders_count,
 		shopify_last_order_us = excluded.shopify_last_order_us, shopify_last_order_day = excluded.shopify_last_order_day,
 		shopify_abandoned_us = excluded.shopify_abandoned_us, shopify_checkouts = excluded.shopify_checkouts,

@@ -52,7 +52,7 @@ func (db *DB) Preview(ctx context.Context, a *kizuna.Account, req kizuna.Preview
 		return nil, err
 	}
 	loc := a.Location()
-	count, sample, err := db.members(ctx, tx, a, f, now, loc, tagIDs, !req.CountOnly)
+	count, estimated, sample, err := db.members(ctx, tx, a, f, now, loc, tagIDs, !req.CountOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -61,45 +61,52 @@ func (db *DB) Preview(ctx context.Context, a *kizuna.Account, req kizuna.Preview
 		summary = kizuna.Summarize(f, cat, loc, now, req.Lang)
 	}
 	return &kizuna.Preview{
-		Count:       count,
-		Sample:      sample,
-		Summary:     summary,
-		EvaluatedAt: now,
-		AnsweredBy:  "sql",
-		TookMS:      float64(time.Since(start).Microseconds()) / 1000,
+		Count:          count,
+		Sample:         sample,
+		Summary:        summary,
+		EvaluatedAt:    now,
+		EstimatedAdded: estimated,
+		AnsweredBy:     "sql",
+		TookMS:         float64(time.Since(start).Microseconds()) / 1000,
 	}, nil
 }
 
-// members runs the compiled filter: the count and, when asked, the sample,
-// in one snapshot.
-func (db *DB) members(ctx context.Context, tx *sql.Tx, a *kizuna.Account, f *kizuna.Filter, now time.Time, loc *time.Location, tagIDs map[string]int64, withSample bool) (int64, []kizuna.PreviewFriend, error) {
+// members runs the compiled filter: the count, how many of those have an
+// estimated added date (when the filter tests the added date; else 0) and,
+// when asked, the sample, in one snapshot.
+func (db *DB) members(ctx context.Context, tx *sql.Tx, a *kizuna.Account, f *kizuna.Filter, now time.Time, loc *time.Location, tagIDs map[string]int64, withSample bool) (count, estimated int64, sample []kizuna.PreviewFriend, err error) {
 	c := newCompiler(db.d, now, loc, tagIDs)
 	where := "f.account_id = ? AND f.status = 'following' AND " + c.filter(f)
 	args := append([]any{a.ID}, c.args...)
-	var count int64
-	if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM friends f WHERE `+where), args...).Scan(&count); err != nil {
-		return 0, nil, fmt.Errorf("preview count: %w", err)
+	if f.TestsAddedDate() {
+		// Counted in the same pass as the members.
+		err = tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*), COALESCE(SUM(f.added_estimated), 0) FROM friends f WHERE `+where), args...).Scan(&count, &estimated)
+	} else {
+		err = tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM friends f WHERE `+where), args...).Scan(&count)
+	}
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("preview count: %w", err)
 	}
 	if !withSample {
-		return count, []kizuna.PreviewFriend{}, nil
+		return count, estimated, []kizuna.PreviewFriend{}, nil
 	}
 	rows, err := tx.QueryContext(ctx, db.q(`SELECT f.line_user_id, f.display_name, f.added_at_us FROM friends f WHERE `+where+
 		` ORDER BY f.added_at_us DESC, f.line_user_id ASC LIMIT `+fmt.Sprint(SampleSize)), args...)
 	if err != nil {
-		return 0, nil, fmt.Errorf("preview sample: %w", err)
+		return 0, 0, nil, fmt.Errorf("preview sample: %w", err)
 	}
 	defer rows.Close()
-	sample := []kizuna.PreviewFriend{}
+	sample = []kizuna.PreviewFriend{}
 	for rows.Next() {
 		var p kizuna.PreviewFriend
 		var us int64
 		if err := rows.Scan(&p.LineUserID, &p.DisplayName, &us); err != nil {
-			return 0, nil, fmt.Errorf("preview sample: %w", err)
+			return 0, 0, nil, fmt.Errorf("preview sample: %w", err)
 		}
 		p.AddedAt = time.UnixMicro(us).In(loc)
 		sample = append(sample, p)
 	}
-	return count, sample, rows.Err()
+	return count, estimated, sample, rows.Err()
 }
 
 // tagIDs resolves friend tag names of the account to IDs; unknown names are absent.

@@ -344,7 +344,7 @@ func scanQueries(d dialect, sel string, own bool) [5]scanQuery {
 			p.text_norm, p.num, p.day`, `friend_properties`, `p`, `p.friend_id, p.source, p.name`)
 	return [5]scanQuery{
 		{"friends", `SELECT id, line_user_id, display_name, added_at_us, added_day,
-			CASE WHEN status = 'following' THEN 1 ELSE 0 END + 2 * shopify_linked + 4 * hubspot_linked + 8 * klaviyo_linked,
+			CASE WHEN status = 'following' THEN 1 ELSE 0 END + 2 * shopify_linked + 4 * hubspot_linked + 8 * klaviyo_linked + 16 * added_estimated,
 			shopify_orders_count, shopify_last_order_day, shopify_abandoned_us
 			FROM friends WHERE id ` + sel + ` AND ` + account + ` = ? ORDER BY id`, false, true},
 		{"tags", `SELECT ft.friend_id, t.name FROM friend_tags ft CROSS JOIN tags t
@@ -367,6 +367,7 @@ const (
 	flagShopify
 	flagHubSpot
 	flagKlaviyo
+	flagAddedEstimated
 )
 
 const (
@@ -765,6 +766,8 @@ func (m *merger) facts(f *scanFriendRow) *kizuna.FriendFacts {
 		Following:   f.flags&flagFollowing != 0,
 		AddedAt:     time.UnixMicro(f.addedUS).In(m.loc),
 		AddedDay:    kizuna.Day(f.addedDay),
+		// The flag's own bit: the added date is a follower sync's time.
+		AddedEstimated: f.flags&flagAddedEstimated != 0,
 	}
 	if f.flags&flagShopify != 0 {
 		sf := m.slab.shopify()

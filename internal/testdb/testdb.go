@@ -14,6 +14,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/kizuna-line/kizuna/internal/secretbox"
 	"github.com/kizuna-line/kizuna/sqlstore"
 )
 
@@ -35,13 +36,15 @@ func DSN(tb testing.TB, backend string) string {
 	return ""
 }
 
-// Open opens a fresh database of the backend.
+// Open opens a fresh database of the backend, with a random secret key
+// (DB.Secrets) so that LINE channels can be connected.
 func Open(tb testing.TB, backend string) *sqlstore.DB {
 	tb.Helper()
 	db, err := sqlstore.Open(context.Background(), DSN(tb, backend))
 	if err != nil {
 		tb.Fatalf("open %s: %v", backend, err)
 	}
+	db.Secrets = secretbox.NewRandom()
 	tb.Cleanup(func() { db.Close() })
 	return db
 }
