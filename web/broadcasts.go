@@ -130,7 +130,9 @@ func readDraftForm(r *http.Request) *draftForm {
 		if !ok {
 			continue
 		}
-		f.Messages = append(f.Messages, messageForm{Type: strings.Join(typ, ""), Text: v(at + "text"),
+		// A browser sends a textarea's line breaks as CRLF; the text is
+		// counted and sent with LF, as the page counted it.
+		f.Messages = append(f.Messages, messageForm{Type: strings.Join(typ, ""), Text: strings.ReplaceAll(v(at+"text"), "\r\n", "\n"),
 			Original: strings.TrimSpace(v(at + "originalContentUrl")), Preview: strings.TrimSpace(v(at + "previewImageUrl")),
 			Package: strings.TrimSpace(v(at + "packageId")), Sticker: strings.TrimSpace(v(at + "stickerId"))})
 	}
@@ -344,7 +346,8 @@ type reviewData struct {
 // stepView is one step of a reach waterfall.
 type stepView struct {
 	Key, Label, Count, Note string
-	Pct                     int64 // the bar, in percent of the first step
+	Unit                    string // "friends", "friend"
+	Pct                     int64  // the bar, in percent of the first step
 	Reasons                 []string
 }
 
@@ -354,7 +357,7 @@ func reviewSteps(lang string, w *kizuna.Waterfall) []stepView {
 	if w.Quota != nil {
 		quota = fmt.Sprintf(t(lang, "bc.step.quota.note"), formatCount(*w.Quota))
 	}
-	return withBars(w.Matched, []stepView{
+	return withBars(lang, w.Matched, []stepView{
 		{Key: "matched", Label: t(lang, "bc.step.matched"), Count: formatCount(w.Matched), Note: t(lang, "bc.step.matched.note")},
 		{Key: "following", Label: t(lang, "bc.step.following"), Count: formatCount(w.Following), Note: t(lang, "bc.step.following.note")},
 		{Key: "quota", Label: t(lang, "bc.step.quota"), Count: formatCount(w.QuotaAllows), Note: quota},
@@ -381,7 +384,7 @@ func runSteps(lang string, r *kizuna.BroadcastRun) []stepView {
 		}
 		unsent.Note = fmt.Sprintf(t(lang, "bc.stop.note"), reason)
 	}
-	return withBars(w.Matched, []stepView{
+	return withBars(lang, w.Matched, []stepView{
 		{Key: "matched", Label: t(lang, "bc.step.matched"), Count: formatCount(w.Matched), Note: t(lang, "bc.step.matched.note")},
 		{Key: "following", Label: t(lang, "bc.step.following"), Count: formatCount(w.Following), Note: t(lang, "bc.step.following.note")},
 		{Key: "quota", Label: t(lang, "bc.step.quota"), Count: formatCount(w.QuotaAllows), Note: quota},
@@ -392,9 +395,10 @@ func runSteps(lang string, r *kizuna.BroadcastRun) []stepView {
 }
 
 // withBars sets each step's bar from its count, in percent of the first
-// step's (a step of some is at least 1%, so that it shows).
-func withBars(total int64, steps []stepView, counts []int64) []stepView {
+// step's (a step of some is at least 1%, so that it shows), and its unit.
+func withBars(lang string, total int64, steps []stepView, counts []int64) []stepView {
 	for i := range steps {
+		steps[i].Unit = plural(lang, counts[i], "bc.friends")
 		switch {
 		case total <= 0 || counts[i] <= 0:
 			steps[i].Pct = 0
@@ -620,7 +624,9 @@ func (s *Server) refuseDraft(w http.ResponseWriter, r *http.Request, ss *session
 		status = http.StatusBadRequest
 	case kizuna.ECONFLICT:
 		status = http.StatusConflict
-	case kizuna.EUPSTREAM, kizuna.EUNAVAILABLE, kizuna.EFORBIDDEN:
+	case kizuna.EUNAVAILABLE:
+		status = http.StatusServiceUnavailable
+	case kizuna.EUPSTREAM, kizuna.EFORBIDDEN:
 		status = http.StatusBadGateway
 	default:
 		s.fail(w, r, err)

@@ -97,6 +97,8 @@ var broadcastsMessages = map[string][2]string{
 	"bc.step.quota.note":     {"Of those, as many as the messages left this month allow (the quota minus what was sent): %s left.", "そのうち、今月の残りメッセージ数（上限から送信済みの数を引いた数）で送れる人数です。残り%s通。"},
 	"bc.step.quota.none":     {"This account has no monthly message limit: everyone following can be sent to.", "このアカウントには月間のメッセージ上限がないため、フォロー中の全員に送れます。"},
 	"bc.step.send":           {"Will be sent", "配信予定"},
+	"bc.friends":             {"friends", "人"},
+	"bc.friends.one":         {"friend", "人"},
 	"bc.step.send.note":      {"Each of them gets the messages once.", "それぞれの友だちに1回ずつ配信します。"},
 	"bc.test":                {"Send a test", "テスト配信"},
 	"bc.test.note":           {"Send the messages now to up to 10 following friends (your own LINE, say) to see them as they will arrive. A test is not part of the broadcast.", "フォロー中の友だち最大10人（ご自身のLINEなど）に今すぐ送信して、届く内容を確認できます。テスト配信は本配信には含まれません。"},
