@@ -88,12 +88,15 @@ func New(store kizuna.Store, users Users, logger *slog.Logger) *Server {
 	s := &Server{Store: store, Users: users, Logger: logger, pages: map[string]*template.Template{}, limiter: newLimiter(limitWindow), Now: time.Now}
 	funcs := template.FuncMap{"t": t, "inc": func(i int) int { return i + 1 }}
 	files, _ := fs.Glob(templateFS, "templates/*.html")
+	// Files named _*.html hold blocks that several pages share (the
+	// friend-tag panel of the friend page and Chat): every page gets them.
+	partials, _ := fs.Glob(templateFS, "templates/_*.html")
 	for _, f := range files {
 		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
-		s.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", f))
+		s.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, append([]string{"templates/layout.html", f}, partials...)...))
 	}
 	return s
 }
@@ -158,6 +161,14 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /a/{account}/settings/members/{id}/remove", s.inAccount(s.removeMember))
 	mux.HandleFunc("POST /a/{account}/settings/password", s.inAccount(s.changePassword))
 	mux.HandleFunc("POST /a/{account}/settings/invitations/{id}/revoke", s.inAccount(s.revokeInvitation))
+	// Chat and Settings → LINE (chat.go, lineset.go).
+	mux.HandleFunc("GET /a/{account}/chat", s.inAccount(s.chat))
+	mux.HandleFunc("GET /a/{account}/chat/{id}", s.inAccount(s.conversation))
+	mux.HandleFunc("POST /a/{account}/chat/{id}", s.inAccount(s.reply))
+	mux.HandleFunc("POST /a/{account}/settings/line", s.inAccount(s.connectLine))
+	mux.HandleFunc("POST /a/{account}/settings/line/disconnect", s.inAccount(s.disconnectLine))
+	mux.HandleFunc("POST /a/{account}/settings/line/sync", s.inAccount(s.startLineSync))
+	mux.HandleFunc("GET /a/{account}/settings/line/sync", s.inAccount(s.lineSyncStatus))
 	mux.HandleFunc("GET /invite/{token}", s.invitePage)
 	mux.HandleFunc("POST /invite/{token}", s.acceptInvite)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.notFound(w, r, nil) })
@@ -208,6 +219,10 @@ type page struct {
 	Members map[string]bool
 	// The friend page's integration data, named from the catalog.
 	Integration []integrationSection
+	// Chat's list and conversation (chat.go); the settings page's LINE
+	// channel and follower sync (lineset.go).
+	Chat     *chatData
+	LineConf *lineSettings
 	// Segment management, tags and settings (manage.go, tags.go, settings.go).
 	Notice   string
 	History  []historyRow

@@ -13,10 +13,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
 	"github.com/kizuna-line/kizuna"
+	"github.com/kizuna-line/kizuna/internal/secretbox"
 	"github.com/kizuna-line/kizuna/sqlstore"
 )
 
@@ -206,8 +208,34 @@ func (c *cmd) open(ctx context.Context, flagDB string) (*sqlstore.DB, error) {
 	if dsn == "" {
 		dsn = sqlstore.DefaultDSN
 	}
-	return sqlstore.Open(ctx, dsn)
+	store, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if store.Secrets, err = secretbox.Load(c.getenv("KIZUNA_SECRET_KEY"), c.keyFile(dsn)); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return store, nil
 }
+
+// keyFile is where the key that encrypts LINE credentials is kept when
+// KIZUNA_SECRET_KEY is not set: KIZUNA_SECRET_KEY_FILE, or beside a SQLite
+// database (kizuna.db.key for kizuna.db), or kizuna.key in the working
+// directory for PostgreSQL. It is created, mode 0600, on first use.
+func (c *cmd) keyFile(dsn string) string {
+	if f := c.getenv("KIZUNA_SECRET_KEY_FILE"); f != "" {
+		return f
+	}
+	if file, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		return strings.TrimPrefix(file, "//") + ".key"
+	}
+	return filepath.Join(keyDir, "kizuna.key")
+}
+
+// keyDir is where a PostgreSQL deployment's default key file is: the
+// working directory (tests point it at a temporary one).
+var keyDir = "."
 
 // openAccount opens the store and finds the named account in it, which is
 // how every per-account command starts. The caller closes the store.

@@ -16,6 +16,8 @@ import (
 	"github.com/kizuna-line/kizuna/api"
 	"github.com/kizuna-line/kizuna/engine"
 	"github.com/kizuna-line/kizuna/internal/metrics"
+	"github.com/kizuna-line/kizuna/jobs"
+	"github.com/kizuna-line/kizuna/lineops"
 	"github.com/kizuna-line/kizuna/sqlstore"
 	"github.com/kizuna-line/kizuna/web"
 )
@@ -59,6 +61,16 @@ type serveConfig struct {
 	Metrics net.Listener
 	// API configures the API server further (tests set its limits).
 	API func(*api.Server)
+	// PublicURL is the address LINE reaches this server at; connecting a
+	// channel registers its webhook URL under it with LINE.
+	PublicURL string
+	// Jobs configures the job engine (sending, syncing); Jobs.Workers,
+	// JobTimeout and RescueAfter come from flags.
+	Jobs jobs.Config
+	// LineHTTP is the HTTP client of LINE calls (nil: the default).
+	LineHTTP *http.Client
+	// Extra mounts more routes (the demo's fake LINE).
+	Extra func(*http.ServeMux)
 }
 
 func (sc *serveConfig) defaults() {
@@ -82,6 +94,10 @@ func serveFlags(fs *flag.FlagSet, sc *serveConfig) {
 	fs.DurationVar(&sc.BodyIdleTimeout, "body-idle-timeout", DefaultBodyIdleTimeout, "cut off a request body when nothing arrives for this long")
 	fs.DurationVar(&sc.RequestTimeout, "request-timeout", DefaultRequestTimeout, "deadline of a request other than an import")
 	fs.DurationVar(&sc.ImportTimeout, "import-timeout", DefaultImportTimeout, "deadline of an import, upload included")
+	fs.StringVar(&sc.PublicURL, "public-url", "", "the address LINE reaches this server at (https://…); connecting a channel registers its webhook URL with LINE")
+	fs.IntVar(&sc.Jobs.Workers, "job-workers", 16, "LINE sends this process makes at once")
+	fs.DurationVar(&sc.Jobs.JobTimeout, "job-timeout", 2*time.Minute, "deadline of one background job (a batch of a broadcast)")
+	fs.DurationVar(&sc.Jobs.RescueAfter, "job-rescue-after", 3*time.Minute, "a job running this long is taken for one whose process died, and retried (with the same LINE retry key)")
 }
 
 // serve: kizuna serve [--addr ADDR] [--metrics-addr ADDR] [timeouts].
@@ -134,15 +150,45 @@ func (c *cmd) serveWith(ctx context.Context, ln net.Listener, store *sqlstore.DB
 	for _, a := range accounts {
 		eng.Load(a)
 	}
+	// Background work: River's tables, then its workers (sending,
+	// syncing), shared with every other process on the database.
+	if err := jobs.Migrate(ctx, store.WriteDB(), store.Dialect()); err != nil {
+		return err
+	}
+	line := &lineops.Service{Store: eng, Reacher: eng, NewAPI: lineops.SDK(sc.LineHTTP), PublicURL: sc.PublicURL, Logger: logger}
+	jc := sc.Jobs
+	jc.DB, jc.Dialect, jc.Store, jc.Reacher, jc.Logger = store.WriteDB(), store.Dialect(), eng, eng, logger
+	jc.Connect = lineops.Jobs(line.NewAPI)
+	work, err := jobs.New(jc)
+	if err != nil {
+		return err
+	}
+	line.Jobs = work
+	if err := work.Start(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		stop, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		work.Stop(stop)
+	}()
+
 	apiServer := api.New(eng, logger)
+	apiServer.Line = line
 	if sc.API != nil {
 		sc.API(apiServer)
 	}
+	webServer := web.New(eng, store, logger)
+	webServer.Line = line
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.Handle("GET /readyz", readyz(eng))
 	mux.Handle("/api/", apiServer.Handler())
-	mux.Handle("/", web.New(eng, store, logger).Handler())
+	mux.Handle("POST /line/webhook/{account}", line.Webhook())
+	if sc.Extra != nil {
+		sc.Extra(mux)
+	}
+	mux.Handle("/", webServer.Handler())
 	srv := &http.Server{
 		Handler: sc.deadlines(m.Middleware(mux)),
 		// Headers must arrive in time; bodies are bounded by deadlines, which
