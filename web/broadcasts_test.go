@@ -110,9 +110,11 @@ func bcSetup(t *testing.T, withLine bool) *bcFixture {
 			f.line.Fake.AddFriend(id, fmt.Sprintf("friend %d", i))
 		}
 		w.Line = f.line.Service
-		f.eng.Load(f.a)
-		for !f.eng.Ready(f.a) {
-			time.Sleep(10 * time.Millisecond)
+		f.eng.Load(f.a) // the waterfall's Reach needs the account's index
+		for deadline := time.Now().Add(10 * time.Second); !f.eng.Ready(f.a); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the engine has not loaded shop-a")
+			}
 		}
 	}
 	srv := httptest.NewServer(w.Handler())
