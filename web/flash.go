@@ -138,6 +138,12 @@ func placeable(name string, p *page, at string) bool {
 		return at == atAddTag || at == atReply
 	case "settings":
 		return at == atMembers && p.IsOwner || at == atPassword || at == atLang || at == atLine && p.IsOwner
+	case "segments":
+		for _, g := range p.Groups {
+			if slices.ContainsFunc(g.Rows, func(row segmentRow) bool { return at == atSegmentRow(row.ID) }) {
+				return true
+			}
+		}
 	}
 	return false
 }

@@ -123,6 +123,18 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /a/{account}/friends/{id}", s.inAccount(s.friend))
 	mux.HandleFunc("POST /a/{account}/friends/{id}/tags", s.inAccount(s.friendTags))
 	mux.HandleFunc("GET /a/{account}/friends/{id}/why", s.inAccount(s.why))
+	// Broadcasts (broadcasts.go).
+	mux.HandleFunc("GET /a/{account}/broadcasts", s.inAccount(s.broadcastList))
+	mux.HandleFunc("GET /a/{account}/broadcasts/new", s.inAccount(s.newBroadcast))
+	mux.HandleFunc("POST /a/{account}/broadcasts/compose", s.inAccount(s.composeBroadcast))
+	mux.HandleFunc("POST /a/{account}/broadcasts/review", s.inAccount(s.reviewBroadcast))
+	mux.HandleFunc("POST /a/{account}/broadcasts/test", s.inAccount(s.testBroadcast))
+	mux.HandleFunc("POST /a/{account}/broadcasts/friends", s.signedIn(s.broadcastFriends))
+	mux.HandleFunc("POST /a/{account}/broadcasts", s.inAccount(s.createBroadcast))
+	mux.HandleFunc("GET /a/{account}/broadcasts/{id}", s.inAccount(s.showBroadcast))
+	mux.HandleFunc("GET /a/{account}/broadcasts/{id}/edit", s.inAccount(s.editBroadcast))
+	mux.HandleFunc("POST /a/{account}/broadcasts/{id}", s.inAccount(s.saveBroadcast))
+	mux.HandleFunc("POST /a/{account}/broadcasts/{id}/cancel", s.inAccount(s.cancelBroadcast))
 	// Segment list actions, deleted segments and history (manage.go), tags
 	// (tags.go), settings: API tokens and the language (settings.go).
 	mux.HandleFunc("POST /a/{account}/segments/{id}/duplicate", s.inAccount(s.duplicateSegment))
@@ -235,6 +247,9 @@ type page struct {
 	SegmentMembers *membersPage
 	Back           string // a message page's way back (backLink)
 	OnlyMembers    bool   // the friend list shows only the segment's members
+	// The broadcast screens (broadcasts.go); the segment list reads
+	// whether the user may create broadcasts from it.
+	Broadcasts *broadcastPage
 }
 
 // session is a signed-in request's user, CSRF token and accounts.
@@ -602,6 +617,8 @@ type segmentRow struct {
 	Name, Count string
 	Updated     string
 	InFolder    bool
+	Usage       []usageLink // the broadcasts that use the segment (broadcasts.go)
+	UsageMore   int         // how many more than Usage names
 	count       int64
 	updatedAt   time.Time
 	folderID    int64
@@ -631,6 +648,11 @@ func (s *Server) segments(w http.ResponseWriter, r *http.Request, ss *session, a
 		s.fail(w, r, err)
 		return
 	}
+	usage, err := s.segmentUsage(r.Context(), a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	sortBy := r.URL.Query().Get("sort")
 	var rows []segmentRow
 	for _, seg := range segs {
@@ -640,6 +662,10 @@ func (s *Server) segments(w http.ResponseWriter, r *http.Request, ss *session, a
 		}
 		if seg.Count != nil {
 			row.count, row.Count = *seg.Count, formatCount(*seg.Count)
+		}
+		row.Usage = usage[seg.ID]
+		if n := len(row.Usage); n > maxUsageLinks {
+			row.Usage, row.UsageMore = row.Usage[:maxUsageLinks], n-maxUsageLinks
 		}
 		rows = append(rows, row)
 	}
@@ -677,7 +703,7 @@ func (s *Server) segments(w http.ResponseWriter, r *http.Request, ss *session, a
 		groups[i].CountText = fmt.Sprintf(plural(lang, int64(len(groups[i].Rows)), "folder.count"), len(groups[i].Rows))
 	}
 	s.render(w, r, http.StatusOK, "segments", &page{Lang: lang, Title: t(lang, "segments"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
-		AccountName: a.Name, Query: q, Sort: sortBy, Groups: groups})
+		AccountName: a.Name, Query: q, Sort: sortBy, Groups: groups, Broadcasts: &broadcastPage{CanSend: canBroadcast(ss, a)}})
 }
 
 func (s *Server) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
