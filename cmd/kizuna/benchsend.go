@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -34,6 +35,7 @@ func (c *cmd) benchSend(ctx context.Context, args []string) error {
 	n := fs.Int("recipients", 1000000, "following friends to send to")
 	rateFlag := fs.Int("rate", 200, "the fake LINE's multicast limit, requests a second")
 	workers := fs.Int("workers", 16, "sends at once")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the sending to this file")
 	if _, err := c.parse(fs, args, 0, 0, "no positional arguments"); err != nil {
 		return err
 	}
@@ -153,6 +155,15 @@ func (c *cmd) benchSend(ctx context.Context, args []string) error {
 		}
 	}()
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	created := time.Now()
 	b, err := store.CreateBroadcast(ctx, a, "bench", kizuna.BroadcastDraft{Name: "bench", SegmentID: seg.ID,
 		Messages: []kizuna.Message{{Type: "text", Text: "ベンチマーク"}}, Schedule: kizuna.Schedule{Kind: kizuna.ScheduleNow}})
