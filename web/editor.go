@@ -215,7 +215,16 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, ss *session) {
 	for i := range f.Groups {
 		groups[i] = kizuna.Summarize(&kizuna.Filter{Groups: f.Groups[i : i+1]}, cat, a.Location(), p.EvaluatedAt, lang)
 	}
-	writeEditorJSON(w, editorPreview{Preview: p, Groups: groups})
+	writeEditorJSON(w, editorPreview{Preview: p, Groups: groups, Estimated: estimatedNote(lang, p.EstimatedAdded)})
+}
+
+// estimatedNote says how many of a preview's friends have an added date
+// known only from a follower sync; "" when none.
+func estimatedNote(lang string, n int64) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(plural(lang, n, "preview.estimated"), formatCount(n))
 }
 
 // editorData is what the segment editor's page holds beyond the filter:
@@ -231,6 +240,9 @@ type editorPreview struct {
 	*kizuna.Preview
 	Everyone bool     `json:"everyone,omitempty"`
 	Groups   []string `json:"groups"`
+	// Estimated says how many of the friends have an estimated added
+	// date, when the conditions test it ("" otherwise).
+	Estimated string `json:"estimated,omitempty"`
 }
 
 // everyone matches every friend who follows: linked to Shopify or not.

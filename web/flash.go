@@ -134,8 +134,16 @@ func placeable(name string, p *page, at string) bool {
 		})
 	case "friend":
 		return at == atAddTag
+	case "conversation":
+		return at == atAddTag || at == atReply
 	case "settings":
-		return at == atMembers && p.IsOwner || at == atPassword || at == atLang
+		return at == atMembers && p.IsOwner || at == atPassword || at == atLang || at == atLine && p.IsOwner
+	case "segments":
+		for _, g := range p.Groups {
+			if slices.ContainsFunc(g.Rows, func(row segmentRow) bool { return at == atSegmentRow(row.ID) }) {
+				return true
+			}
+		}
 	}
 	return false
 }

@@ -144,12 +144,17 @@ func friendURL(a *kizuna.Account, lineUserID string) string {
 }
 
 // friendTags adds or removes one of the friend's tags (the form's "add" or
-// "remove"), then shows the friend's page again. A tag to add that equals
-// another after normalization is asked about first, as on the tags page.
+// "remove"), then shows the page the panel is on again: the friend's page,
+// or the conversation in Chat when the form says it came "from" there. A
+// tag to add that equals another after normalization is asked about first,
+// as on the tags page.
 func (s *Server) friendTags(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	id := r.PathValue("id")
 	lang := s.lang(r, ss.user)
-	back := friendURL(a, id)
+	back, again := friendURL(a, id), s.friendPage
+	if r.PostFormValue("from") == "chat" {
+		back, again = conversationURL(a, id), s.conversationWithSimilar
+	}
 	var add, remove []string
 	notice := ""
 	if v := strings.TrimSpace(r.PostFormValue("add")); v != "" {
@@ -159,7 +164,7 @@ func (s *Server) friendTags(w http.ResponseWriter, r *http.Request, ss *session,
 			return
 		}
 		if sim != nil {
-			s.friendPage(w, r, ss, a, http.StatusConflict, sim)
+			again(w, r, ss, a, http.StatusConflict, sim)
 			return
 		}
 		add, notice = []string{v}, fmt.Sprintf(t(lang, "done.friend.tagged"), short(v, 80))

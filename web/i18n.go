@@ -20,7 +20,6 @@ var messages = map[string][2]string{
 	"folder.create":           {"Create Folder", "フォルダを作成"},
 	"folder.none":             {"Not in a folder", "フォルダなし"},
 	"broadcast.create":        {"Create Broadcast", "配信を作成"},
-	"broadcast.later":         {"Broadcasts are not available yet.", "配信機能はまだ利用できません。"},
 	"usage.none":              {"Not used", "未使用"},
 	"search":                  {"Search by name", "セグメント名で検索"},
 	"search.go":               {"Search", "検索"},
@@ -98,7 +97,7 @@ var messages = map[string][2]string{
 // catalogs are the message maps t reads, each kept in its own file by the
 // part of the application it serves. A key is defined in one of them only
 // (TestMessagesOnce).
-var catalogs = []map[string][2]string{messages, manageMessages, testsMessages, i18nMessages, editorMessages, authMessages, pagesMessages}
+var catalogs = []map[string][2]string{messages, manageMessages, testsMessages, i18nMessages, editorMessages, authMessages, pagesMessages, chatMessages, broadcastsMessages}
 
 // lookup returns the English and Japanese text of key.
 func lookup(key string) ([2]string, bool) {

@@ -96,6 +96,11 @@ func (s *Server) deleteSegment(w http.ResponseWriter, r *http.Request, ss *sessi
 	if err == nil {
 		notice = fmt.Sprintf(t(s.lang(r, ss.user), "done.deleted"), short(seg.Name, 80))
 	}
+	if kizuna.ErrorCode(err) == kizuna.ECONFLICT { // broadcasts use it: said at its row
+		s.refuse(w, r, ss, atSegmentRow(id), s.refusal(r, ss, err))
+		http.Redirect(w, r, listURL(a), http.StatusSeeOther)
+		return
+	}
 	s.backToList(w, r, ss, a, err, notice)
 }
 

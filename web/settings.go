@@ -54,6 +54,10 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, ss *sess
 		return
 	}
 	p.AccountMembers = members
+	if err := s.fillLineSettings(r, a, p); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if ss.role(a.Name) == kizuna.RoleOwner {
 		tokens, err := s.Store.Tokens(r.Context(), a)
 		if err != nil {

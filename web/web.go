@@ -88,12 +88,15 @@ func New(store kizuna.Store, users Users, logger *slog.Logger) *Server {
 	s := &Server{Store: store, Users: users, Logger: logger, pages: map[string]*template.Template{}, limiter: newLimiter(limitWindow), Now: time.Now}
 	funcs := template.FuncMap{"t": t, "inc": func(i int) int { return i + 1 }}
 	files, _ := fs.Glob(templateFS, "templates/*.html")
+	// Files named _*.html hold blocks that several pages share (the
+	// friend-tag panel of the friend page and Chat): every page gets them.
+	partials, _ := fs.Glob(templateFS, "templates/_*.html")
 	for _, f := range files {
 		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
-		s.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", f))
+		s.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, append([]string{"templates/layout.html", f}, partials...)...))
 	}
 	return s
 }
@@ -120,6 +123,18 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /a/{account}/friends/{id}", s.inAccount(s.friend))
 	mux.HandleFunc("POST /a/{account}/friends/{id}/tags", s.inAccount(s.friendTags))
 	mux.HandleFunc("GET /a/{account}/friends/{id}/why", s.inAccount(s.why))
+	// Broadcasts (broadcasts.go).
+	mux.HandleFunc("GET /a/{account}/broadcasts", s.inAccount(s.broadcastList))
+	mux.HandleFunc("GET /a/{account}/broadcasts/new", s.inAccount(s.newBroadcast))
+	mux.HandleFunc("POST /a/{account}/broadcasts/compose", s.inAccount(s.composeBroadcast))
+	mux.HandleFunc("POST /a/{account}/broadcasts/review", s.inAccount(s.reviewBroadcast))
+	mux.HandleFunc("POST /a/{account}/broadcasts/test", s.inAccount(s.testBroadcast))
+	mux.HandleFunc("POST /a/{account}/broadcasts/friends", s.signedIn(s.broadcastFriends))
+	mux.HandleFunc("POST /a/{account}/broadcasts", s.inAccount(s.createBroadcast))
+	mux.HandleFunc("GET /a/{account}/broadcasts/{id}", s.inAccount(s.showBroadcast))
+	mux.HandleFunc("GET /a/{account}/broadcasts/{id}/edit", s.inAccount(s.editBroadcast))
+	mux.HandleFunc("POST /a/{account}/broadcasts/{id}", s.inAccount(s.saveBroadcast))
+	mux.HandleFunc("POST /a/{account}/broadcasts/{id}/cancel", s.inAccount(s.cancelBroadcast))
 	// Segment list actions, deleted segments and history (manage.go), tags
 	// (tags.go), settings: API tokens and the language (settings.go).
 	mux.HandleFunc("POST /a/{account}/segments/{id}/duplicate", s.inAccount(s.duplicateSegment))
@@ -146,6 +161,14 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /a/{account}/settings/members/{id}/remove", s.inAccount(s.removeMember))
 	mux.HandleFunc("POST /a/{account}/settings/password", s.inAccount(s.changePassword))
 	mux.HandleFunc("POST /a/{account}/settings/invitations/{id}/revoke", s.inAccount(s.revokeInvitation))
+	// Chat and Settings → LINE (chat.go, lineset.go).
+	mux.HandleFunc("GET /a/{account}/chat", s.inAccount(s.chat))
+	mux.HandleFunc("GET /a/{account}/chat/{id}", s.inAccount(s.conversation))
+	mux.HandleFunc("POST /a/{account}/chat/{id}", s.inAccount(s.reply))
+	mux.HandleFunc("POST /a/{account}/settings/line", s.inAccount(s.connectLine))
+	mux.HandleFunc("POST /a/{account}/settings/line/disconnect", s.inAccount(s.disconnectLine))
+	mux.HandleFunc("POST /a/{account}/settings/line/sync", s.inAccount(s.startLineSync))
+	mux.HandleFunc("GET /a/{account}/settings/line/sync", s.inAccount(s.lineSyncStatus))
 	mux.HandleFunc("GET /invite/{token}", s.invitePage)
 	mux.HandleFunc("POST /invite/{token}", s.acceptInvite)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.notFound(w, r, nil) })
@@ -196,6 +219,10 @@ type page struct {
 	Members map[string]bool
 	// The friend page's integration data, named from the catalog.
 	Integration []integrationSection
+	// Chat's list and conversation (chat.go); the settings page's LINE
+	// channel and follower sync (lineset.go).
+	Chat     *chatData
+	LineConf *lineSettings
 	// Segment management, tags and settings (manage.go, tags.go, settings.go).
 	Notice   string
 	History  []historyRow
@@ -220,6 +247,9 @@ type page struct {
 	SegmentMembers *membersPage
 	Back           string // a message page's way back (backLink)
 	OnlyMembers    bool   // the friend list shows only the segment's members
+	// The broadcast screens (broadcasts.go); the segment list reads
+	// whether the user may create broadcasts from it.
+	Broadcasts *broadcastPage
 }
 
 // session is a signed-in request's user, CSRF token and accounts.
@@ -587,6 +617,8 @@ type segmentRow struct {
 	Name, Count string
 	Updated     string
 	InFolder    bool
+	Usage       []usageLink // the broadcasts that use the segment (broadcasts.go)
+	UsageMore   int         // how many more than Usage names
 	count       int64
 	updatedAt   time.Time
 	folderID    int64
@@ -616,6 +648,11 @@ func (s *Server) segments(w http.ResponseWriter, r *http.Request, ss *session, a
 		s.fail(w, r, err)
 		return
 	}
+	usage, err := s.segmentUsage(r.Context(), a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	sortBy := r.URL.Query().Get("sort")
 	var rows []segmentRow
 	for _, seg := range segs {
@@ -625,6 +662,10 @@ func (s *Server) segments(w http.ResponseWriter, r *http.Request, ss *session, a
 		}
 		if seg.Count != nil {
 			row.count, row.Count = *seg.Count, formatCount(*seg.Count)
+		}
+		row.Usage = usage[seg.ID]
+		if n := len(row.Usage); n > maxUsageLinks {
+			row.Usage, row.UsageMore = row.Usage[:maxUsageLinks], n-maxUsageLinks
 		}
 		rows = append(rows, row)
 	}
@@ -662,7 +703,7 @@ func (s *Server) segments(w http.ResponseWriter, r *http.Request, ss *session, a
 		groups[i].CountText = fmt.Sprintf(plural(lang, int64(len(groups[i].Rows)), "folder.count"), len(groups[i].Rows))
 	}
 	s.render(w, r, http.StatusOK, "segments", &page{Lang: lang, Title: t(lang, "segments"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
-		AccountName: a.Name, Query: q, Sort: sortBy, Groups: groups})
+		AccountName: a.Name, Query: q, Sort: sortBy, Groups: groups, Broadcasts: &broadcastPage{CanSend: canBroadcast(ss, a)}})
 }
 
 func (s *Server) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"time"
 
@@ -59,6 +60,19 @@ func (c *cmd) demo(ctx context.Context, args []string) error {
 		}
 		tokenLine = token + "  (shown once: keep it)"
 	}
+	listen := ln.Addr().String()
+	fake, err := demoLine(ctx, store, a, listen)
+	if err != nil {
+		return fmt.Errorf("demo LINE: %w", err)
+	}
+	defer fake.Close()
+	if created {
+		go func() {
+			if err := demoChat(ctx, store, a, fake, listen); err != nil {
+				fmt.Fprintf(c.stderr, "demo Chat messages were not sent: %v\n", err)
+			}
+		}()
+	}
 	base := fmt.Sprintf("http://%s/api/v1/accounts/%s", ln.Addr(), a.Name)
 	fmt.Fprintf(c.stdout, `Kizuna demo: a Japanese D2C cosmetics shop's LINE account, on %s.
 
@@ -73,9 +87,18 @@ Try a preview ("purchased 3 or more times"):
     %s/preview
 
 or from the command line: kizuna preview --account %s --filter FILE --json
+
+LINE is a fake that runs inside the demo (nothing leaves this machine): create a
+broadcast from the segment list ("Create Broadcast"), send it, and see what LINE
+received at http://%s%s/fake/ . Chat has a few friends' messages.
 Press Ctrl-C to stop.
-`, store.Dialect(), ln.Addr(), DemoEmail, DemoPassword, base, tokenLine, token, base, a.Name)
-	return c.serveOn(ctx, ln, store)
+`, store.Dialect(), ln.Addr(), DemoEmail, DemoPassword, base, tokenLine, token, base, a.Name, listen, demoFakePath)
+	return c.serveWith(ctx, ln, store, serveConfig{
+		PublicURL: "http://" + listen,
+		Extra: func(mux *http.ServeMux) {
+			mux.Handle(demoFakePath+"/", http.StripPrefix(demoFakePath, fake))
+		},
+	})
 }
 
 // ensureDemo returns the demo account, creating and filling it first if

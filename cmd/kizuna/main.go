@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -142,6 +143,9 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 	case "serve":
 		return c.serve(ctx, rest)
 	case "bench":
+		if len(rest) > 0 && rest[0] == "send" {
+			return c.benchSend(ctx, rest[1:])
+		}
 		return c.bench(ctx, rest)
 	case "fake":
 		return c.fake(ctx, rest)
@@ -238,8 +242,12 @@ func (c *cmd) keyFile(dsn string) string {
 	if file, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
 		return strings.TrimPrefix(file, "//") + ".key"
 	}
-	return "kizuna.key"
+	return filepath.Join(keyDir, "kizuna.key")
 }
+
+// keyDir is where a PostgreSQL deployment's default key file is: the
+// working directory (tests point it at a temporary one).
+var keyDir = "."
 
 // openAccount opens the store and finds the named account in it, which is
 // how every per-account command starts. The caller closes the store.

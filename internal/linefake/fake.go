@@ -196,6 +196,7 @@ func New(cfg Config) *Fake {
 	m.HandleFunc("PUT /v2/bot/channel/webhook/endpoint", f.api(RouteWebhookSet, false, f.setWebhook))
 	m.HandleFunc("GET /v2/bot/channel/webhook/endpoint", f.api(RouteWebhookGet, false, f.getWebhook))
 	m.HandleFunc("GET /fake/deliveries", f.listDeliveries)
+	m.HandleFunc("GET /fake/{$}", f.showDeliveries)
 	m.HandleFunc("POST /fake/events", f.postEvent)
 	m.HandleFunc("/v2/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Line-Request-Id", uuid.NewString())

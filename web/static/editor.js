@@ -570,6 +570,9 @@
       waiting(null, p.everyone ? saveHint.dataset.empty : "");
       document.getElementById("preview-count").textContent = Number(p.count).toLocaleString(ja ? "ja-JP" : "en-US");
       summary(p);
+      var estimated = document.getElementById("preview-estimated");
+      estimated.textContent = p.estimated || "";
+      estimated.hidden = !p.estimated;
       var list = document.getElementById("preview-sample");
       list.innerHTML = "";
       (p.sample || []).forEach(function (f) {
