@@ -157,6 +157,19 @@ func TestBroadcastInBrowser(t *testing.T) {
 	if multicasts != 1 {
 		t.Errorf("%d multicasts, want 1", multicasts)
 	}
+	// The fake LINE's page (the demo's "what LINE received") shows it.
+	back, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// (Evaluate, not the DOM queries: after the cross-origin navigation
+	// chromedp's node queries wait forever.)
+	run(t, ctx, chromedp.Navigate(f.line.URL+"/fake/"))
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('main').innerText`))
+	if err != nil || !strings.Contains(got, "See you at the shop!") || !strings.Contains(got, "multicast · 3 recipient(s)") {
+		t.Errorf("the fake LINE's page: %q %v", got, err)
+	}
+	run(t, ctx, chromedp.Navigate(back), chromedp.WaitVisible(`#broadcast-facts`))
 
 	// The list, then the same screens in Japanese.
 	click(t, ctx, `#back-to-list`)
