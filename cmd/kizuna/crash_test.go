@@ -191,7 +191,7 @@ func sendThroughKills(t *testing.T, bin, backend string) {
 	if backend == "postgres" {
 		// The batches were sent by more than one process.
 		var workers int
-		if err := store.WriteDB().QueryRowContext(ctx, `SELECT COUNT(DISTINCT attempted_by[array_length(attempted_by, 1)]) FROM river_job WHERE kind = 'kizuna_broadcast_batch'`).Scan(&workers); err != nil {
+		if err := store.WriteDB().QueryRowContext(ctx, `SELECT COUNT(DISTINCT attempted_by[array_length(attempted_by, 1)]) FROM river_job WHERE kind = 'kizuna_broadcast_batches'`).Scan(&workers); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("batches sent by %d processes", workers)
