@@ -65,8 +65,8 @@ type SendKind int
 
 // The kinds of answer.
 const (
-	Accepted     SendKind = iota // 2xx, or 409: the retry key was accepted before
-	Retry                        // 5xx, timeout, no answer: retry with the same key
+	Retry        SendKind = iota // 5xx, timeout, no answer: retry with the same key (the zero value: unknown is never taken for accepted)
+	Accepted                     // 2xx, or 409: the retry key was accepted before
 	RateLimited                  // 429 rate limit: not processed; retry shortly
 	MonthlyLimit                 // 429 monthly limit: stop the run
 	Failed                       // another 4xx: LINE refused the batch

@@ -196,7 +196,7 @@ func (w *batchWorker) Work(ctx context.Context, job *river.Job[batchArgs]) error
 				return err
 			}
 		}
-		sent := client.Multicast(ctx, b.Recipients, b.Messages, b.RetryKey)
+		sent := w.send(ctx, client, a.ID, b)
 		switch sent.Kind {
 		case Accepted:
 			err = st.FinishBatch(ctx, b.ID, kizuna.BatchAccepted, sent.RequestID, "")
@@ -211,6 +211,8 @@ func (w *batchWorker) Work(ctx context.Context, job *river.Job[batchArgs]) error
 			return river.JobSnooze(time.Second)
 		default: // Retry
 			if job.Attempt < job.MaxAttempts {
+				j.cfg.Logger.Warn("jobs: LINE did not accept a batch; the job is retried later with the same retry key",
+					"account", a.Name, "run", b.RunID, "batch", b.ID, "attempt", job.Attempt, "reason", sent.Message)
 				return fmt.Errorf("batch %d: LINE did not answer (%s); retrying with the same retry key", b.ID, sent.Message)
 			}
 			err = st.FinishBatch(ctx, b.ID, kizuna.BatchFailed, "", fmt.Sprintf("LINE did not accept it after %d attempts: %s", job.Attempt, sent.Message))
@@ -220,6 +222,36 @@ func (w *batchWorker) Work(ctx context.Context, job *river.Job[batchArgs]) error
 		}
 	}
 	return nil
+}
+
+// inlineTries is how many times a batch is sent within one run of its
+// job (with the same key) while LINE does not answer, before the job
+// fails and River retries it later: a lost answer or a passing 5xx then
+// costs a fraction of a second, not the job's backoff for its other
+// batches.
+const inlineTries = 3
+
+// send multicasts a batch, trying again at once (after 100 ms, then 200)
+// when LINE did not answer or was over its rate limit.
+func (w *batchWorker) send(ctx context.Context, client LineAPI, account int64, b *kizuna.Batch) Sent {
+	var sent Sent
+	for try := 0; try < inlineTries; try++ {
+		if try > 0 {
+			select {
+			case <-ctx.Done():
+				return sent
+			case <-time.After(time.Duration(100<<(try-1)) * time.Millisecond):
+			}
+			if err := w.j.limiter(account).Wait(ctx); err != nil {
+				return sent
+			}
+		}
+		sent = client.Multicast(ctx, b.Recipients, b.Messages, b.RetryKey)
+		if sent.Kind != Retry && sent.Kind != RateLimited {
+			return sent
+		}
+	}
+	return sent
 }
 
 // limiter returns the account's multicast rate limiter in this process.
