@@ -66,6 +66,7 @@ var phrasesJA = map[Phrase]string{
 	"the search":         "検索語",
 	"value":              "値",
 	"an item":            "項目",
+	"the setting":        "設定値",
 }
 
 // Names are names (of segments, tags) in a message: quoted and joined with
@@ -393,4 +394,13 @@ var messagesJA = map[string]string{
 	"send the channel's \"channel_secret\"":                                                                                      "チャネルの \"channel_secret\"（チャネルシークレット）を指定してください",
 	"send the reply's \"text\"":                                                                                                  "返信の \"text\"（本文）を指定してください",
 	"unknown key %q: a schedule has \"kind\", \"at\", \"time\", \"weekdays\" and \"day\"":                                        "不明なキー「%s」です。配信タイミングのキーは \"kind\"、\"at\"、\"time\"、\"weekdays\"、\"day\" です",
+	// --- integration connections ---
+	"%s is not connected to account %q":    "%s はアカウント「%s」に接続されていません。",
+	"%s is required to connect %s":         "%s は %s の接続に必要です。",
+	"%s takes no credential named %s":      "%s に %s という認証情報はありません。",
+	"a connection has at most %d settings": "接続の設定は%d項目までです。",
+	"a credential has at most %d bytes":    "認証情報は%dバイトまでです。",
+	"a setting has at most %d bytes":       "設定値は%dバイトまでです。",
+	"the %s credentials of account %q cannot be decrypted with this server's secret key: connect %s again": "アカウント「%[2]s」の %[1]s の認証情報をこのサーバーの秘密鍵で復号できません。%[3]s を接続し直してください。",
+	"the source must be shopify, hubspot or klaviyo":                                                       "連携先は shopify、hubspot、klaviyo のいずれかです。",
 }

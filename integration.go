@@ -1,0 +1,124 @@
+package kizuna
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// Integration sources.
+const (
+	SourceShopify = "shopify"
+	SourceHubSpot = "hubspot"
+	SourceKlaviyo = "klaviyo"
+)
+
+// Sources lists the integration sources in the order pages show them.
+var Sources = []string{SourceShopify, SourceHubSpot, SourceKlaviyo}
+
+// ValidSource reports whether s is an integration source.
+func ValidSource(s string) bool {
+	return s == SourceShopify || s == SourceHubSpot || s == SourceKlaviyo
+}
+
+// Connection is an account's connection to Shopify, HubSpot or Klaviyo,
+// without its secrets (stored sealed, read only by the code that calls
+// the source or checks its webhooks).
+type Connection struct {
+	Source string `json:"source"`
+	// APIBase is the source's base URL: the vendor's own (for Shopify,
+	// the shop's https://{shop}.myshopify.com) or a fake's.
+	APIBase string `json:"api_base"`
+	// Config holds the source's settings that are not secret: Shopify's
+	// shop domain and API version, HubSpot's API path version, Klaviyo's
+	// revision, and where the shop writes the LINE user ID (a metafield or
+	// property name).
+	Config      map[string]string `json:"config"`
+	ConnectedAt time.Time         `json:"connected_at"`
+	ConnectedBy string            `json:"connected_by"`
+}
+
+// ConnectionSecrets are a connection's credentials by name (Shopify:
+// access_token and webhook_secret; HubSpot: access_token and
+// client_secret; Klaviyo: api_key). They print as a mask and have no JSON
+// form.
+type ConnectionSecrets map[string]string
+
+// String masks the secrets.
+func (s ConnectionSecrets) String() string { return "ConnectionSecrets{…}" }
+
+// GoString masks the secrets for %#v.
+func (s ConnectionSecrets) GoString() string { return s.String() }
+
+// MarshalJSON refuses to write the secrets anywhere.
+func (ConnectionSecrets) MarshalJSON() ([]byte, error) { return []byte(`"…"`), nil }
+
+// ConnectionStore keeps an account's connections to the integration
+// sources.
+type ConnectionStore interface {
+	// Connect stores a connection with its secrets (sealed), replacing an
+	// earlier one of the source.
+	Connect(ctx context.Context, account *Account, actor string, c Connection, secrets ConnectionSecrets) error
+	// Connections lists the account's connections, in Sources order.
+	Connections(ctx context.Context, account *Account) ([]Connection, error)
+	// Connection returns one: ENOTFOUND when the source is not connected.
+	Connection(ctx context.Context, account *Account, source string) (*Connection, error)
+	// ConnectionSecrets opens a connection's secrets: ENOTFOUND when none.
+	ConnectionSecrets(ctx context.Context, account *Account, source string) (ConnectionSecrets, error)
+	// Disconnect forgets a connection and its secrets (the data synced
+	// from it stays until a sync or an import changes it).
+	Disconnect(ctx context.Context, account *Account, source string) error
+}
+
+// RequiredSecrets names the credentials a source's connection needs.
+func RequiredSecrets(source string) []string {
+	switch source {
+	case SourceShopify:
+		return []string{"access_token", "webhook_secret"}
+	case SourceHubSpot:
+		return []string{"access_token", "client_secret"}
+	case SourceKlaviyo:
+		return []string{"api_key"}
+	}
+	return nil
+}
+
+// Bounds of a connection's settings.
+const (
+	maxConfigKeys  = 20
+	maxConfigValue = 500
+	maxSecret      = 4096
+)
+
+// CheckConnection validates a connection and its secrets before they are
+// stored, each refusal at its path.
+func CheckConnection(c Connection, secrets ConnectionSecrets) error {
+	if !ValidSource(c.Source) {
+		return ErrorAt(EINVALID, "source", "the source must be shopify, hubspot or klaviyo")
+	}
+	if len(c.Config) > maxConfigKeys {
+		return ErrorAt(EINVALID, "config", "a connection has at most %d settings", maxConfigKeys)
+	}
+	for k, v := range c.Config {
+		if err := CheckText(EINVALID, "config."+k, "the setting", v); err != nil {
+			return err
+		}
+		if len(v) > maxConfigValue || len(k) > maxConfigValue {
+			return ErrorAt(EINVALID, "config."+k, "a setting has at most %d bytes", maxConfigValue)
+		}
+	}
+	for _, name := range RequiredSecrets(c.Source) {
+		if secrets[name] == "" {
+			return ErrorAt(EINVALID, name, "%s is required to connect %s", name, c.Source)
+		}
+	}
+	for name, v := range secrets {
+		if !slices.Contains(RequiredSecrets(c.Source), name) {
+			return ErrorAt(EINVALID, name, "%s takes no credential named %s", c.Source, name)
+		}
+		if len(v) > maxSecret {
+			return ErrorAt(EINVALID, name, "a credential has at most %d bytes", maxSecret)
+		}
+	}
+	return nil
+}
