@@ -122,3 +122,55 @@ func CheckConnection(c Connection, secrets ConnectionSecrets) error {
 	}
 	return nil
 }
+
+// Kinds of source syncs.
+const (
+	SyncBackfill  = "backfill"  // every record, page by page
+	SyncPoll      = "poll"      // records updated since the last cursor
+	SyncReconcile = "reconcile" // every record again, to repair drift
+)
+
+// SourceSync is one sync of a source into an account: a backfill, a poll
+// or a reconcile, with the cursor it has reached (kept after every page,
+// so that a sync cut short resumes from it).
+type SourceSync struct {
+	ID          int64      `json:"id"`
+	Source      string     `json:"source"`
+	Kind        string     `json:"kind"`
+	Status      string     `json:"status"` // running, done, failed
+	Cursor      string     `json:"-"`
+	StartedAt   time.Time  `json:"started_at"`
+	HeartbeatAt time.Time  `json:"heartbeat_at"`
+	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+	Records     int64      `json:"records"`
+	Error       string     `json:"error,omitempty"`
+	// Resumed is set when StartSourceSync returned a sync cut short.
+	Resumed bool `json:"-"`
+}
+
+// Freshness is how current an account's data from a source is.
+type Freshness struct {
+	Source string `json:"source"`
+	// LastSuccessAt is when the latest sync that finished did.
+	LastSuccessAt *time.Time `json:"last_success_at,omitempty"`
+	// LastError is the latest failure since then, if any.
+	LastError   string      `json:"last_error,omitempty"`
+	LastErrorAt *time.Time  `json:"last_error_at,omitempty"`
+	Running     *SourceSync `json:"running,omitempty"`
+}
+
+// SourceSyncStore keeps the syncs of an account's sources: one runs per
+// source at a time.
+type SourceSyncStore interface {
+	// StartSourceSync begins a sync of the source, or returns the one cut
+	// short (no heartbeat for SourceSyncStale) to resume from its cursor;
+	// while another shows life it is ECONFLICT.
+	StartSourceSync(ctx context.Context, account *Account, source, kind string) (*SourceSync, error)
+	// SourceSyncProgress records the cursor reached and the records
+	// applied since the last call (a heartbeat too).
+	SourceSyncProgress(ctx context.Context, account *Account, id int64, cursor string, records int64) error
+	FinishSourceSync(ctx context.Context, account *Account, id int64) (*SourceSync, error)
+	FailSourceSync(ctx context.Context, account *Account, id int64, message string) (*SourceSync, error)
+	// Freshness says, per source with syncs, how current its data is.
+	Freshness(ctx context.Context, account *Account) ([]Freshness, error)
+}

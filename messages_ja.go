@@ -403,4 +403,8 @@ var messagesJA = map[string]string{
 	"a setting has at most %d bytes":       "設定値は%dバイトまでです。",
 	"the %s credentials of account %q cannot be decrypted with this server's secret key: connect %s again": "アカウント「%[2]s」の %[1]s の認証情報をこのサーバーの秘密鍵で復号できません。%[3]s を接続し直してください。",
 	"the source must be shopify, hubspot or klaviyo":                                                       "連携先は shopify、hubspot、klaviyo のいずれかです。",
+	"a %s sync of account %q is already running, since %s":                                                 "アカウント「%[2]s」の %[1]s の同期はすでに実行中です(%[3]s から)。",
+	"a sync is a backfill, a poll or a reconcile":                                                          "同期の種類は backfill、poll、reconcile のいずれかです。",
+	"no sync %d in account %q":                                                                             "アカウント「%[2]s」に同期 %[1]d はありません。",
+	"sync %d of account %q is not running":                                                                 "アカウント「%[2]s」の同期 %[1]d は実行中ではありません。",
 }
