@@ -174,3 +174,64 @@ type SourceSyncStore interface {
 	// Freshness says, per source with syncs, how current its data is.
 	Freshness(ctx context.Context, account *Account) ([]Freshness, error)
 }
+
+// Ways a record gets linked to a friend.
+const (
+	LinkClaimed = "claimed" // the record carries the friend's LINE user ID (written by the shop's LINE Login)
+	LinkAPI     = "api"     // POST .../links, from the shop's own account-link flow
+	LinkManual  = "manual"  // by hand on the friend page
+)
+
+// SourceRecord is the latest state of one record of a source: a Shopify
+// customer, a HubSpot contact or a Klaviyo profile, with the data segments
+// test, in the import format's shapes (exactly one of Shopify, HubSpot and
+// Klaviyo is set, as Source says; its ID field is RecordID).
+type SourceRecord struct {
+	Source   string
+	RecordID string
+	// LineUserID is the LINE user ID the record itself carries ("" none).
+	LineUserID string
+	// UpdatedAt is the record's own update time: a write older than the
+	// stored one loses, so deliveries may arrive in any order.
+	UpdatedAt time.Time
+	// Deleted: the record is gone at the source.
+	Deleted bool
+	Shopify *ShopifyCustomer
+	HubSpot *HubSpotContact
+	Klaviyo *KlaviyoProfile
+}
+
+// RecordsResult counts what ApplySourceRecords did.
+type RecordsResult struct {
+	Applied int // records stored (new or newer)
+	Stale   int // records older than the stored ones: nothing changed
+	// Friends is how many friends' data changed.
+	Friends int
+	// Conflicts are records claiming a friend another record is linked
+	// to: reported, not linked.
+	Conflicts []LinkConflict
+}
+
+// LinkConflict is a record that could not be linked to the friend it
+// claims because another record of the source is linked to that friend.
+type LinkConflict struct {
+	Source     string `json:"source"`
+	RecordID   string `json:"record_id"`
+	LineUserID string `json:"line_user_id"`
+	LinkedTo   string `json:"linked_record_id"`
+}
+
+// SourceRecordStore keeps the records synced from the sources and their
+// links to friends; a friend's Shopify, HubSpot and Klaviyo data is its
+// linked record's, written with the record or link in one transaction
+// through the change log.
+type SourceRecordStore interface {
+	ApplySourceRecords(ctx context.Context, account *Account, records []SourceRecord) (*RecordsResult, error)
+	// LinkRecord links a friend to a record by API or by hand, replacing
+	// the friend's and the record's other links of the source.
+	LinkRecord(ctx context.Context, account *Account, source, recordID, lineUserID, how string) error
+	// UnlinkRecord removes the friend's link of the source.
+	UnlinkRecord(ctx context.Context, account *Account, source, lineUserID string) error
+	// LinkCounts counts the linked friends per source.
+	LinkCounts(ctx context.Context, account *Account) (map[string]int, error)
+}

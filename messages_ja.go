@@ -407,4 +407,11 @@ var messagesJA = map[string]string{
 	"a sync is a backfill, a poll or a reconcile":                                                          "同期の種類は backfill、poll、reconcile のいずれかです。",
 	"no sync %d in account %q":                                                                             "アカウント「%[2]s」に同期 %[1]d はありません。",
 	"sync %d of account %q is not running":                                                                 "アカウント「%[2]s」の同期 %[1]d は実行中ではありません。",
+	"%s is not linked to a %s record":                                                                      "%s は %s のレコードと連携されていません。",
+	"a link is made by api or manual":                                                                      "連携の方法は api または manual です。",
+	"a record ID has 1 to 200 bytes":                                                                       "レコードIDは1〜200バイトです。",
+	"a record carries the data of its own source, and only that":                                           "レコードには自身の連携先のデータだけを含めてください。",
+	"a record needs its update time":                                                                       "レコードには更新日時が必要です。",
+	"at most %d records are applied at once":                                                               "一度に反映できるレコードは%d件までです。",
+	"no friend %s in account %q":                                                                           "アカウント「%[2]s」に友だち %[1]s はいません。",
 }
