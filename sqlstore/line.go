@@ -419,6 +419,15 @@ func (db *DB) writeLineFriends(ctx context.Context, tx *sql.Tx, a *kizuna.Accoun
 			return fmt.Errorf("write friends: %w", err)
 		}
 	}
+	var fresh []string
+	for _, f := range rows {
+		if f.isNew {
+			fresh = append(fresh, f.id)
+		}
+	}
+	if err := db.attachLinked(ctx, tx, a, fresh, c); err != nil {
+		return fmt.Errorf("write friends: linked records: %w", err)
+	}
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kizuna-line/kizuna"
@@ -165,12 +166,22 @@ func (db *DB) ApplySourceRecords(ctx context.Context, a *kizuna.Account, records
 // account yet are skipped: a friend that arrives later gets its data when
 // linked again.
 func (db *DB) deriveFriends(ctx context.Context, tx *sql.Tx, a *kizuna.Account, affected map[[2]string]bool) (int, error) {
+	var ch changes
+	n, err := db.deriveFriendsInto(ctx, tx, a, affected, &ch)
+	if err != nil || n == 0 {
+		return n, err
+	}
+	return n, db.logChange(ctx, tx, a, &ch)
+}
+
+// deriveFriendsInto is deriveFriends for a transaction that logs its
+// changes itself: the friends written are added to ch.
+func (db *DB) deriveFriendsInto(ctx context.Context, tx *sql.Tx, a *kizuna.Account, affected map[[2]string]bool, ch *changes) (int, error) {
 	keys := make([][2]string, 0, len(affected))
 	for k := range affected {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(x, y [2]string) int { return cmp.Or(cmp.Compare(x[0], y[0]), cmp.Compare(x[1], y[1])) })
-	var ch changes
 	n := 0
 	loc := a.Location()
 	for _, k := range keys {
@@ -204,10 +215,43 @@ func (db *DB) deriveFriends(ctx context.Context, tx *sql.Tx, a *kizuna.Account, 
 		ch.add(user)
 		n++
 	}
-	if n == 0 {
-		return 0, nil
+	return n, nil
+}
+
+// attachLinked gives friends new to the account the data of the records
+// already linked to them (a record that arrived, or was linked by API,
+// before the friend did).
+func (db *DB) attachLinked(ctx context.Context, tx *sql.Tx, a *kizuna.Account, fresh []string, ch *changes) error {
+	affected := map[[2]string]bool{}
+	for len(fresh) > 0 {
+		n := min(len(fresh), 500)
+		args := []any{a.ID}
+		for _, id := range fresh[:n] {
+			args = append(args, id)
+		}
+		rows, err := tx.QueryContext(ctx, db.q(`SELECT source, line_user_id FROM source_links WHERE account_id = ? AND line_user_id IN (`+
+			strings.TrimSuffix(strings.Repeat("?,", n), ",")+`)`), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var k [2]string
+			if err := rows.Scan(&k[0], &k[1]); err != nil {
+				rows.Close()
+				return err
+			}
+			affected[k] = true
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		fresh = fresh[n:]
 	}
-	return n, db.logChange(ctx, tx, a, &ch)
+	if len(affected) == 0 {
+		return nil
+	}
+	_, err := db.deriveFriendsInto(ctx, tx, a, affected, ch)
+	return err
 }
 
 // writeFriendSource replaces a friend's data of one source (columns and

@@ -148,6 +148,15 @@ func TestSourceRecords(t *testing.T) {
 			if f4b, _ := db.FindFriend(ctx, b, u(4)); f4b.Shopify != nil {
 				t.Fatal("another account's friend got data")
 			}
+			// A record claiming someone who is not a friend yet: when the
+			// friend follows, it has the record's data at once.
+			apply(a, shop("C9", u(9), 7, 12))
+			if _, err := db.ApplyWebhookEvents(ctx, a, []kizuna.WebhookEvent{{ID: "01JFOLLOW9", Type: kizuna.EventFollow, LineUserID: u(9), At: at(8)}}); err != nil {
+				t.Fatal(err)
+			}
+			if count(a, orders(12)) != 1 {
+				t.Fatal("a friend who followed after the record arrived has none of its data")
+			}
 		})
 	}
 }
