@@ -207,6 +207,8 @@ type RecordsResult struct {
 	Stale   int // records older than the stored ones: nothing changed
 	// Friends is how many friends' data changed.
 	Friends int
+	// Duplicate: a webhook delivery seen before; nothing was applied.
+	Duplicate bool
 	// Conflicts are records claiming a friend another record is linked
 	// to: reported, not linked.
 	Conflicts []LinkConflict
@@ -227,6 +229,10 @@ type LinkConflict struct {
 // through the change log.
 type SourceRecordStore interface {
 	ApplySourceRecords(ctx context.Context, account *Account, records []SourceRecord) (*RecordsResult, error)
+	// ApplyDelivery is ApplySourceRecords for a webhook delivery, kept by
+	// its keys (the vendor's ids) in the same transaction: when every key
+	// was stored before (a replay), nothing changes and Duplicate is set.
+	ApplyDelivery(ctx context.Context, account *Account, source string, keys []string, records []SourceRecord) (*RecordsResult, error)
 	// LinkRecord links a friend to a record by API or by hand, replacing
 	// the friend's and the record's other links of the source.
 	LinkRecord(ctx context.Context, account *Account, source, recordID, lineUserID, how string) error

@@ -414,4 +414,7 @@ var messagesJA = map[string]string{
 	"a record needs its update time":                                                                       "レコードには更新日時が必要です。",
 	"at most %d records are applied at once":                                                               "一度に反映できるレコードは%d件までです。",
 	"no friend %s in account %q":                                                                           "アカウント「%[2]s」に友だち %[1]s はいません。",
+	"a delivery has 1 to %d keys":                                                                          "配信のキーは1〜%d個です。",
+	"a delivery key has 1 to 500 bytes":                                                                    "配信のキーは1〜500バイトです。",
+	"a record of a %s delivery is a %s record":                                                             "%s の配信に %s のレコードが含まれています。",
 }

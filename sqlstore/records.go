@@ -68,6 +68,37 @@ func checkRecord(i int, r *kizuna.SourceRecord) error {
 // record changed gets that record's data (or none, unlinked) in the same
 // transaction, through the change log.
 func (db *DB) ApplySourceRecords(ctx context.Context, a *kizuna.Account, records []kizuna.SourceRecord) (*kizuna.RecordsResult, error) {
+	return db.applyRecords(ctx, a, "", nil, records)
+}
+
+// SourceDeliveryRetention is how long a webhook delivery's keys are kept:
+// longer than any vendor retries (Shopify 4 hours, HubSpot 24).
+const SourceDeliveryRetention = 7 * 24 * time.Hour
+
+// ApplyDelivery applies a webhook delivery's records once: its keys are
+// stored in the same transaction, and a delivery whose keys were all
+// stored before changes nothing.
+func (db *DB) ApplyDelivery(ctx context.Context, a *kizuna.Account, source string, keys []string, records []kizuna.SourceRecord) (*kizuna.RecordsResult, error) {
+	if !kizuna.ValidSource(source) {
+		return nil, kizuna.ErrorAt(kizuna.EINVALID, "source", "the source must be shopify, hubspot or klaviyo")
+	}
+	if len(keys) == 0 || len(keys) > maxRecordsPerApply {
+		return nil, kizuna.Errorf(kizuna.EINVALID, "a delivery has 1 to %d keys", maxRecordsPerApply)
+	}
+	for _, k := range keys {
+		if k == "" || len(k) > 500 {
+			return nil, kizuna.Errorf(kizuna.EINVALID, "a delivery key has 1 to 500 bytes")
+		}
+	}
+	for i, r := range records {
+		if r.Source != source {
+			return nil, kizuna.ErrorAt(kizuna.EINVALID, fmt.Sprintf("records[%d].source", i), "a record of a %s delivery is a %s record", source, source)
+		}
+	}
+	return db.applyRecords(ctx, a, source, keys, records)
+}
+
+func (db *DB) applyRecords(ctx context.Context, a *kizuna.Account, source string, keys []string, records []kizuna.SourceRecord) (*kizuna.RecordsResult, error) {
 	const op = "apply records"
 	if len(records) > maxRecordsPerApply {
 		return nil, kizuna.Errorf(kizuna.ETOOLARGE, "at most %d records are applied at once", maxRecordsPerApply)
@@ -97,6 +128,27 @@ func (db *DB) ApplySourceRecords(ctx context.Context, a *kizuna.Account, records
 	res := &kizuna.RecordsResult{}
 	affected := map[[2]string]bool{} // (source, LINE user ID)
 	now := db.Now().UnixMicro()
+	if len(keys) > 0 {
+		fresh := 0
+		for _, k := range keys {
+			r, err := tx.ExecContext(ctx, db.q(`INSERT INTO source_deliveries (account_id, source, delivery_key, received_at_us) VALUES (?, ?, ?, ?)
+				ON CONFLICT (account_id, source, delivery_key) DO NOTHING`), a.ID, source, k, now)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", op, err)
+			}
+			if n, _ := r.RowsAffected(); n > 0 {
+				fresh++
+			}
+		}
+		if fresh == 0 {
+			res.Duplicate = true
+			return res, tx.Commit()
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM source_deliveries WHERE account_id = ? AND received_at_us < ?`),
+			a.ID, now-SourceDeliveryRetention.Microseconds()); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+	}
 	for _, r := range sorted {
 		var storedAt int64
 		var claimed string

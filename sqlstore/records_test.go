@@ -148,13 +148,26 @@ func TestSourceRecords(t *testing.T) {
 			if f4b, _ := db.FindFriend(ctx, b, u(4)); f4b.Shopify != nil {
 				t.Fatal("another account's friend got data")
 			}
+			// A webhook delivery applies once: a replay changes nothing,
+			// even with a record that would otherwise be newer.
+			first, err := db.ApplyDelivery(ctx, a, "shopify", []string{"wh-1", "ev-1"}, []kizuna.SourceRecord{shop("C7", u(2), 9, 21)})
+			if err != nil || first.Duplicate || first.Applied != 1 || count(a, orders(21)) != 1 {
+				t.Fatalf("a delivery: %+v %v", first, err)
+			}
+			again, err := db.ApplyDelivery(ctx, a, "shopify", []string{"wh-1", "ev-1"}, []kizuna.SourceRecord{shop("C7", u(2), 10, 30)})
+			if err != nil || !again.Duplicate || again.Applied != 0 || count(a, orders(30)) != 0 {
+				t.Fatalf("a replay: %+v %v", again, err)
+			}
+			if _, err := db.ApplyDelivery(ctx, a, "hubspot", []string{"x"}, []kizuna.SourceRecord{shop("C7", u(2), 11, 30)}); kizuna.ErrorCode(err) != kizuna.EINVALID {
+				t.Fatalf("a Shopify record in a HubSpot delivery: %v", err)
+			}
 			// A record claiming someone who is not a friend yet: when the
 			// friend follows, it has the record's data at once.
 			apply(a, shop("C9", u(9), 7, 12))
 			if _, err := db.ApplyWebhookEvents(ctx, a, []kizuna.WebhookEvent{{ID: "01JFOLLOW9", Type: kizuna.EventFollow, LineUserID: u(9), At: at(8)}}); err != nil {
 				t.Fatal(err)
 			}
-			if count(a, orders(12)) != 1 {
+			if f9, err := db.FindFriend(ctx, a, u(9)); err != nil || f9.Shopify == nil || f9.Shopify.OrdersCount != 12 || count(a, orders(12)) != 2 {
 				t.Fatal("a friend who followed after the record arrived has none of its data")
 			}
 		})
