@@ -162,10 +162,11 @@ type Freshness struct {
 // SourceSyncStore keeps the syncs of an account's sources: one runs per
 // source at a time.
 type SourceSyncStore interface {
-	// StartSourceSync begins a sync of the source, or returns the one cut
-	// short (no heartbeat for SourceSyncStale) to resume from its cursor;
-	// while another shows life it is ECONFLICT.
-	StartSourceSync(ctx context.Context, account *Account, source, kind string) (*SourceSync, error)
+	// StartSourceSync begins a sync of the source for owner (a job), or
+	// returns the running one to resume from its cursor when it is owner's
+	// own or was cut short (no heartbeat for SourceSyncStale); while
+	// another owner's shows life it is ECONFLICT.
+	StartSourceSync(ctx context.Context, account *Account, source, kind, owner string) (*SourceSync, error)
 	// SourceSyncProgress records the cursor reached and the records
 	// applied since the last call (a heartbeat too).
 	SourceSyncProgress(ctx context.Context, account *Account, id int64, cursor string, records int64) error

@@ -20,6 +20,14 @@ const SourceSyncStale = 2 * time.Minute
 
 const sourceSyncColumns = `id, source, kind, status, cursor, started_at_us, heartbeat_us, finished_at_us, records, error`
 
+// scanTail scans a row whose columns after sourceSyncColumns go to more.
+type scanTail struct {
+	row  interface{ Scan(...any) error }
+	more *string
+}
+
+func (s scanTail) Scan(dest ...any) error { return s.row.Scan(append(dest, s.more)...) }
+
 func scanSourceSync(row interface{ Scan(...any) error }, a *kizuna.Account) (*kizuna.SourceSync, error) {
 	var s kizuna.SourceSync
 	var started, beat int64
@@ -36,11 +44,12 @@ func scanSourceSync(row interface{ Scan(...any) error }, a *kizuna.Account) (*ki
 	return &s, nil
 }
 
-// StartSourceSync begins a sync of the source, or resumes the one cut
-// short: the running sync of the source whose heartbeat is older than
-// SourceSyncStale is returned as it is (its cursor, its kind), marked
-// Resumed. A running one with a fresh heartbeat is ECONFLICT.
-func (db *DB) StartSourceSync(ctx context.Context, a *kizuna.Account, source, kind string) (*kizuna.SourceSync, error) {
+// StartSourceSync begins a sync of the source for owner, or resumes the
+// running one: owner's own (a job retried), or one cut short (its
+// heartbeat older than SourceSyncStale), returned as it is (its cursor,
+// its kind), marked Resumed and taken over by owner. Another owner's
+// running sync with a fresh heartbeat is ECONFLICT.
+func (db *DB) StartSourceSync(ctx context.Context, a *kizuna.Account, source, kind, owner string) (*kizuna.SourceSync, error) {
 	const op = "start sync"
 	if !kizuna.ValidSource(source) {
 		return nil, kizuna.ErrorAt(kizuna.EINVALID, "source", "the source must be shopify, hubspot or klaviyo")
@@ -54,14 +63,16 @@ func (db *DB) StartSourceSync(ctx context.Context, a *kizuna.Account, source, ki
 	}
 	defer tx.Rollback()
 	now := db.Now().UnixMicro()
-	running, err := scanSourceSync(tx.QueryRowContext(ctx, db.q(`SELECT `+sourceSyncColumns+` FROM source_syncs
-		WHERE account_id = ? AND source = ? AND status = 'running' ORDER BY id DESC LIMIT 1`), a.ID, source), a)
+	var runningOwner string
+	row := tx.QueryRowContext(ctx, db.q(`SELECT `+sourceSyncColumns+`, owner FROM source_syncs
+		WHERE account_id = ? AND source = ? AND status = 'running' ORDER BY id DESC LIMIT 1`), a.ID, source)
+	running, err := scanSourceSync(scanTail{row, &runningOwner}, a)
 	switch {
 	case err == nil:
-		if now-running.HeartbeatAt.UnixMicro() < SourceSyncStale.Microseconds() {
+		if (owner == "" || runningOwner != owner) && now-running.HeartbeatAt.UnixMicro() < SourceSyncStale.Microseconds() {
 			return nil, kizuna.Errorf(kizuna.ECONFLICT, "a %s sync of account %q is already running, since %s", source, a.Name, running.StartedAt.Format(time.RFC3339))
 		}
-		if _, err := tx.ExecContext(ctx, db.q(`UPDATE source_syncs SET heartbeat_us = ? WHERE id = ?`), now, running.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE source_syncs SET heartbeat_us = ?, owner = ? WHERE id = ?`), now, owner, running.ID); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		running.HeartbeatAt = time.UnixMicro(now).In(a.Location())
@@ -71,8 +82,8 @@ func (db *DB) StartSourceSync(ctx context.Context, a *kizuna.Account, source, ki
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	var id int64
-	if err := tx.QueryRowContext(ctx, db.q(`INSERT INTO source_syncs (account_id, source, kind, status, started_at_us, heartbeat_us) VALUES (?, ?, ?, 'running', ?, ?) RETURNING id`),
-		a.ID, source, kind, now, now).Scan(&id); err != nil {
+	if err := tx.QueryRowContext(ctx, db.q(`INSERT INTO source_syncs (account_id, source, kind, status, started_at_us, heartbeat_us, owner) VALUES (?, ?, ?, 'running', ?, ?, ?) RETURNING id`),
+		a.ID, source, kind, now, now, owner).Scan(&id); err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	s, err := db.sourceSync(ctx, tx, a, id)

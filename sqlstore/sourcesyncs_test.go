@@ -22,27 +22,31 @@ func TestSourceSyncs(t *testing.T) {
 			db.Now = func() time.Time { return now }
 			a, _ := db.CreateAccount(ctx, "shop", "")
 			b, _ := db.CreateAccount(ctx, "other", "")
-			if _, err := db.StartSourceSync(ctx, a, "square", kizuna.SyncBackfill); kizuna.ErrorCode(err) != kizuna.EINVALID {
+			if _, err := db.StartSourceSync(ctx, a, "square", kizuna.SyncBackfill, "job-1"); kizuna.ErrorCode(err) != kizuna.EINVALID {
 				t.Fatalf("an unknown source: %v", err)
 			}
-			s, err := db.StartSourceSync(ctx, a, kizuna.SourceShopify, kizuna.SyncBackfill)
+			s, err := db.StartSourceSync(ctx, a, kizuna.SourceShopify, kizuna.SyncBackfill, "job-1")
 			if err != nil || s.Resumed || s.Status != "running" {
 				t.Fatalf("start: %+v %v", s, err)
 			}
 			// Another sync of the same source waits; another source does not.
-			if _, err := db.StartSourceSync(ctx, a, kizuna.SourceShopify, kizuna.SyncPoll); kizuna.ErrorCode(err) != kizuna.ECONFLICT {
+			if _, err := db.StartSourceSync(ctx, a, kizuna.SourceShopify, kizuna.SyncPoll, "job-2"); kizuna.ErrorCode(err) != kizuna.ECONFLICT {
 				t.Fatalf("a second Shopify sync: %v", err)
 			}
-			h, err := db.StartSourceSync(ctx, a, kizuna.SourceHubSpot, kizuna.SyncBackfill)
+			// The same job retried resumes its own at once.
+			if own, err := db.StartSourceSync(ctx, a, kizuna.SourceShopify, kizuna.SyncBackfill, "job-1"); err != nil || own.ID != s.ID || !own.Resumed {
+				t.Fatalf("the owner's retry: %+v %v", own, err)
+			}
+			h, err := db.StartSourceSync(ctx, a, kizuna.SourceHubSpot, kizuna.SyncBackfill, "job-1")
 			if err != nil {
 				t.Fatal(err)
 			}
 			if err := db.SourceSyncProgress(ctx, a, s.ID, "cursor-page-3", 750); err != nil {
 				t.Fatal(err)
 			}
-			// The process dies; after SourceSyncStale the next start resumes.
+			// The process dies; after SourceSyncStale another job resumes.
 			now = now.Add(sqlstore.SourceSyncStale + time.Second)
-			r, err := db.StartSourceSync(ctx, a, kizuna.SourceShopify, kizuna.SyncBackfill)
+			r, err := db.StartSourceSync(ctx, a, kizuna.SourceShopify, kizuna.SyncBackfill, "job-3")
 			if err != nil || !r.Resumed || r.ID != s.ID || r.Cursor != "cursor-page-3" || r.Records != 750 || r.Kind != kizuna.SyncBackfill {
 				t.Fatalf("resume: %+v %v", r, err)
 			}
@@ -67,7 +71,7 @@ func TestSourceSyncs(t *testing.T) {
 			if _, err := db.FinishSourceSync(ctx, b, h.ID); kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
 				t.Fatalf("another account's sync: %v", err)
 			}
-			k, _ := db.StartSourceSync(ctx, a, kizuna.SourceKlaviyo, kizuna.SyncPoll)
+			k, _ := db.StartSourceSync(ctx, a, kizuna.SourceKlaviyo, kizuna.SyncPoll, "job-1")
 			fs, err := db.Freshness(ctx, a)
 			if err != nil || len(fs) != 3 {
 				t.Fatalf("freshness: %+v %v", fs, err)

@@ -12,6 +12,7 @@ CREATE TABLE source_syncs (
     heartbeat_us   INTEGER NOT NULL,
     finished_at_us INTEGER,
     records        INTEGER NOT NULL DEFAULT 0,
-    error          TEXT    NOT NULL DEFAULT ''
+    error          TEXT    NOT NULL DEFAULT '',
+    owner          TEXT    NOT NULL DEFAULT '' -- who runs it (a job's ID): it resumes its own sync at once
 );
 CREATE INDEX source_syncs_by_source ON source_syncs (account_id, source, id);
