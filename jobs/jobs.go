@@ -118,6 +118,11 @@ type Config struct {
 	RetryBase time.Duration
 	// BatchAttempts is how many times a batch is tried before it fails.
 	BatchAttempts int
+	// SourceStore and Sources run the syncs of Shopify, HubSpot and
+	// Klaviyo: Sources makes the reader of a connection (nil: syncs are
+	// refused).
+	SourceStore SourceStore
+	Sources     func(c *kizuna.Connection, secrets kizuna.ConnectionSecrets) (SourceReader, error)
 }
 
 func (c *Config) defaults() {
@@ -201,6 +206,7 @@ func New(cfg Config) (*Jobs, error) {
 	river.AddWorker(workers, &runWorker{j: j})
 	river.AddWorker(workers, &batchWorker{j: j})
 	river.AddWorker(workers, &syncWorker{j: j})
+	river.AddWorker(workers, &sourceWorker{j: j})
 	j.client, err = river.NewClient(d, &river.Config{
 		Logger:               quietLogger(cfg.Logger),
 		Queues:               map[string]river.QueueConfig{queue: {MaxWorkers: cfg.Workers}},
