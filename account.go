@@ -241,7 +241,9 @@ type Store interface {
 	ImportFriends(ctx context.Context, account *Account, r io.Reader, opt ImportOptions) (*ImportResult, error)
 	PutCatalog(ctx context.Context, account *Account, c *Catalog) error
 	Catalog(ctx context.Context, account *Account) (*Catalog, error)
-	// Integrations says which of shopify, hubspot and klaviyo are connected.
+	// Integrations says which of shopify, hubspot and klaviyo are connected:
+	// by a connection (ConnectionStore), or, for a source never connected
+	// nor disconnected, by imported data of it.
 	Integrations(ctx context.Context, account *Account) (map[string]bool, error)
 	FindFriend(ctx context.Context, account *Account, lineUserID string) (*Friend, error)
 	// FriendsFacts reads several friends' facts in one snapshot; names
@@ -272,6 +274,9 @@ type Store interface {
 	SegmentStore
 	LineStore
 	BroadcastStore
+	ConnectionStore
+	SourceSyncStore
+	SourceRecordStore
 	Close() error
 }
 

@@ -315,8 +315,9 @@ func (db *DB) RevokeToken(ctx context.Context, a *kizuna.Account, id int64) erro
 }
 
 // Integrations reports which integrations count as connected for the
-// account: until integrations are set up for real, one whose data (a
-// linked friend) or catalog was imported.
+// account: a source with a connection (or a disconnection) is as it says;
+// one the account never connected counts as connected when its data (a
+// linked friend) or catalog was imported, the import being its source.
 func (db *DB) Integrations(ctx context.Context, a *kizuna.Account) (map[string]bool, error) {
 	// One statement; each part stops at the first linked friend. Only
 	// HubSpot and Klaviyo have catalogs.
@@ -330,5 +331,20 @@ func (db *DB) Integrations(ctx context.Context, a *kizuna.Account) (map[string]b
 	if err != nil {
 		return nil, fmt.Errorf("integrations: %w", err)
 	}
-	return map[string]bool{"shopify": shop > 0, "hubspot": hub > 0, "klaviyo": klav > 0}, nil
+	out := map[string]bool{"shopify": shop > 0, "hubspot": hub > 0, "klaviyo": klav > 0}
+	// A connection (or a disconnection) says for sure; without one, the
+	// imported data says (the import is then the source).
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT source, status FROM integration_connections WHERE account_id = ?`), a.ID)
+	if err != nil {
+		return nil, fmt.Errorf("integrations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var source, status string
+		if err := rows.Scan(&source, &status); err != nil {
+			return nil, fmt.Errorf("integrations: %w", err)
+		}
+		out[source] = status == "connected"
+	}
+	return out, rows.Err()
 }

@@ -45,7 +45,7 @@ func (db *DB) Connect(ctx context.Context, a *kizuna.Account, actor string, c ki
 	_, err := db.write.ExecContext(ctx, db.q(`INSERT INTO integration_connections (account_id, source, api_base, config, secrets_sealed, connected_at_us, connected_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account_id, source) DO UPDATE SET api_base = excluded.api_base, config = excluded.config,
-		secrets_sealed = excluded.secrets_sealed, connected_at_us = excluded.connected_at_us, connected_by = excluded.connected_by`),
+		secrets_sealed = excluded.secrets_sealed, connected_at_us = excluded.connected_at_us, connected_by = excluded.connected_by, status = 'connected'`),
 		a.ID, c.Source, base, string(cfg), sealed, at.UnixMicro(), cleanText(actor))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
@@ -60,7 +60,7 @@ func connectionAAD(a *kizuna.Account, source string) []byte {
 
 // Connections lists the account's connections in kizuna.Sources order.
 func (db *DB) Connections(ctx context.Context, a *kizuna.Account) ([]kizuna.Connection, error) {
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT source, api_base, config, connected_at_us, connected_by FROM integration_connections WHERE account_id = ?`), a.ID)
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT source, api_base, config, connected_at_us, connected_by FROM integration_connections WHERE account_id = ? AND status = 'connected'`), a.ID)
 	if err != nil {
 		return nil, fmt.Errorf("connections: %w", err)
 	}
@@ -106,7 +106,7 @@ func (db *DB) connection(ctx context.Context, a *kizuna.Account, source string) 
 	}
 	var sealed []byte
 	c, err := scanConnection(db.read.QueryRowContext(ctx, db.q(`SELECT source, api_base, config, connected_at_us, connected_by, secrets_sealed
-		FROM integration_connections WHERE account_id = ? AND source = ?`), a.ID, source), a, &sealed)
+		FROM integration_connections WHERE account_id = ? AND source = ? AND status = 'connected'`), a.ID, source), a, &sealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, kizuna.Errorf(kizuna.ENOTFOUND, "%s is not connected to account %q", source, a.Name)
 	} else if err != nil {
@@ -141,12 +141,15 @@ func (db *DB) ConnectionSecrets(ctx context.Context, a *kizuna.Account, source s
 	return kizuna.ConnectionSecrets(s), nil
 }
 
-// Disconnect forgets the account's connection to a source.
+// Disconnect forgets the account's connection to a source and its
+// secrets; a row marked disconnected stays, so that the source no longer
+// counts as connected (kizuna.Store.Integrations) while its data stays.
 func (db *DB) Disconnect(ctx context.Context, a *kizuna.Account, source string) error {
 	if !kizuna.ValidSource(source) {
 		return kizuna.ErrorAt(kizuna.EINVALID, "source", "the source must be shopify, hubspot or klaviyo")
 	}
-	res, err := db.write.ExecContext(ctx, db.q(`DELETE FROM integration_connections WHERE account_id = ? AND source = ?`), a.ID, source)
+	res, err := db.write.ExecContext(ctx, db.q(`UPDATE integration_connections SET status = 'disconnected', secrets_sealed = ? WHERE account_id = ? AND source = ? AND status = 'connected'`),
+		[]byte{}, a.ID, source)
 	if err != nil {
 		return fmt.Errorf("disconnect %s: %w", source, err)
 	}

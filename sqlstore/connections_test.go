@@ -106,6 +106,24 @@ func TestConnections(t *testing.T) {
 			if cs, _ := db.Connections(ctx, a); len(cs) != 1 || cs[0].Source != "klaviyo" {
 				t.Fatalf("after disconnecting: %+v", cs)
 			}
+			if _, err := db.ConnectionSecrets(ctx, a, "shopify"); kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
+				t.Fatalf("the secrets of a disconnected source: %v", err)
+			}
+			// Connected comes from the connections: imported Shopify data
+			// no longer makes Shopify connected once it was disconnected;
+			// an account that never connected a source keeps the import's.
+			line := `{"line_user_id": "U00000000000000000000000000000001", "added_at": "2026-11-01T10:00:00+09:00", "shopify": {"customer_id": "1", "orders_count": 2}, "hubspot": {"contact_id": "5"}}`
+			for _, acc := range []*kizuna.Account{a, b} {
+				if _, err := db.ImportFriends(ctx, acc, strings.NewReader(line), kizuna.ImportOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got, _ := db.Integrations(ctx, a); got["shopify"] || !got["hubspot"] || !got["klaviyo"] {
+				t.Fatalf("integrations after disconnecting Shopify: %v", got)
+			}
+			if got, _ := db.Integrations(ctx, b); !got["shopify"] || !got["hubspot"] || got["klaviyo"] {
+				t.Fatalf("integrations of an account that imports: %v", got)
+			}
 		})
 	}
 }
