@@ -417,4 +417,7 @@ var messagesJA = map[string]string{
 	"a delivery has 1 to %d keys":                                                                          "配信のキーは1〜%d個です。",
 	"a delivery key has 1 to 500 bytes":                                                                    "配信のキーは1〜500バイトです。",
 	"a record of a %s delivery is a %s record":                                                             "%s の配信に %s のレコードが含まれています。",
+	"send the \"source\": shopify, hubspot or klaviyo":                                                     "\"source\"(shopify、hubspot、klaviyo のいずれか)を送ってください。",
+	"send the friend's \"line_user_id\"":                                                                   "友だちの\"line_user_id\"を送ってください。",
+	"send the record's \"record_id\"":                                                                      "レコードの\"record_id\"を送ってください。",
 }

@@ -104,6 +104,7 @@ func (s *Server) Handler() http.Handler {
 	s.memberRoutes(mux)
 	s.broadcastRoutes(mux)
 	s.lineRoutes(mux)
+	s.integrationRoutes(mux)
 	return s.middleware(s.fallback(mux))
 }
 
