@@ -251,9 +251,10 @@ func family(method, raw string) string {
 	return method + " " + strings.Join(parts, "/")
 }
 
-// do makes one call, waiting out 429s (Retry-After) and retrying 5xx and
-// lost connections with backoff. It returns the body of a 2xx answer.
-func (c *Client) do(ctx context.Context, method, rawURL string, body []byte) ([]byte, int, error) {
+// do makes one call, waiting out 429s (Retry-After: nothing was done)
+// and, when the call is idempotent, retrying 5xx and lost connections
+// with backoff. It returns the body of a 2xx answer.
+func (c *Client) do(ctx context.Context, method, rawURL string, body []byte, idempotent bool) ([]byte, int, error) {
 	fam := family(method, rawURL)
 	retries, throttles := 0, 0
 	backoff := 500 * time.Millisecond
@@ -283,7 +284,7 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body []byte) ([]
 		}
 		// A 5xx, or no answer.
 		retries++
-		if retries > c.cfg.MaxRetries {
+		if retries > c.cfg.MaxRetries || !idempotent {
 			if err != nil {
 				return nil, 0, &APIError{err: kizuna.Errorf(kizuna.EUPSTREAM, "Klaviyo did not answer: %s", redact(err))}
 			}
@@ -381,7 +382,7 @@ func (c *Client) pace(ctx context.Context, fam string) error {
 
 // get calls GET and decodes the answer into v.
 func (c *Client) get(ctx context.Context, rawURL string, v any) error {
-	b, _, err := c.do(ctx, http.MethodGet, rawURL, nil)
+	b, _, err := c.do(ctx, http.MethodGet, rawURL, nil, true)
 	if err != nil {
 		return err
 	}

@@ -328,7 +328,7 @@ func TestServerErrorRetry(t *testing.T) {
 
 func TestLoadFromImportLines(t *testing.T) {
 	e := newEnv(t, klaviyofake.Config{})
-	lines := `{"line_user_id":"U0000000000000000000000000000000a","added_at":"2026-01-01T00:00:00Z","klaviyo":{"profile_id":"01HZZKLAVIYOPROFILE0000001","lists":["Xy12ab","Zz99cd"],"properties":{"plan":"gold","points":1200,"tags":["a","b"],"nested":{"k":1.5}}}}
+	lines := `{"line_user_id":"U0000000000000000000000000000000a","added_at":"2026-01-01T00:00:00Z","klaviyo":{"profile_id":"01HZZKLAVIYOPROFILE0000001","lists":["Xy12ab","Zz99cd"],"properties":{"plan":"gold","points":1200,"tags":["a","b"],"nested":{"k":1.5},"big":9007199254740993}}}
 {"line_user_id":"U0000000000000000000000000000000b","added_at":"2026-01-01T00:00:00Z","klaviyo":{"lists":["Xy12ab"],"properties":{"plan":"free"}}}
 {"line_user_id":"U0000000000000000000000000000000c","added_at":"2026-01-01T00:00:00Z"}
 `
@@ -345,6 +345,12 @@ func TestLoadFromImportLines(t *testing.T) {
 	if p.ID != "01HZZKLAVIYOPROFILE0000001" || p.LineUserID != "U0000000000000000000000000000000a" {
 		t.Errorf("profile %+v", p)
 	}
+	// Values are kept as Klaviyo sent them: an integer above 2^53 is
+	// not rounded through a float64.
+	if string(p.Properties["big"]) != "9007199254740993" {
+		t.Errorf("big integer: %s", p.Properties["big"])
+	}
+	delete(p.Properties, "big")
 	want := map[string]any{"plan": "gold", "points": 1200.0, "tags": []any{"a", "b"}, "nested": map[string]any{"k": 1.5}, "line_user_id": "U0000000000000000000000000000000a"}
 	gotProps := map[string]any{}
 	for k, v := range p.Properties {
@@ -487,5 +493,23 @@ func TestWebhook(t *testing.T) {
 	defer mu.Unlock()
 	if seen[ev.ExternalID] != 3 || seen[ev2.ExternalID] != 3 || len(seen) != 2 || !slices.Equal(statuses, []int{200, 200, 200, 200, 401, 200, 200}) {
 		t.Errorf("seen %v statuses %v", seen, statuses)
+	}
+}
+
+// TestUnderPrefix: the fake mounted under a path (as the demo mounts its
+// fakes) gives links.next the client can follow.
+func TestUnderPrefix(t *testing.T) {
+	clk := newClock()
+	f := klaviyofake.New(klaviyofake.Config{APIKey: testKey, Now: clk.Now})
+	f.Generate(150, 9)
+	mux := http.NewServeMux()
+	mux.Handle("/fake-klaviyo/", http.StripPrefix("/fake-klaviyo", f))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	c, err := klaviyo.New(klaviyo.Config{BaseURL: srv.URL + "/fake-klaviyo", APIKey: testKey, Now: clk.Now, Sleep: clk.Sleep})
+	must(t, err)
+	got, cursors := readAll(t, c, klaviyo.ProfileQuery{}, "")
+	if len(got) != 150 || !strings.HasPrefix(cursors[0], srv.URL+"/fake-klaviyo/api/profiles?") {
+		t.Fatalf("%d profiles, cursor %q", len(got), cursors[0])
 	}
 }

@@ -143,7 +143,7 @@ func (c *Client) membership(ctx context.Context, method, listID string, ids []st
 			data[i] = ident{"profile", id}
 		}
 		body, _ := json.Marshal(map[string]any{"data": data})
-		if _, _, err := c.do(ctx, method, u, body); err != nil {
+		if _, _, err := c.do(ctx, method, u, body, true); err != nil { // adding a member twice changes nothing
 			return err
 		}
 		ids = ids[n:]
@@ -151,10 +151,11 @@ func (c *Client) membership(ctx context.Context, method, listID string, ids []st
 	return nil
 }
 
-// CreateList creates a list and returns it.
+// CreateList creates a list and returns it. A failure after the request
+// went out is not retried: the list may exist.
 func (c *Client) CreateList(ctx context.Context, name string) (List, error) {
 	body, _ := json.Marshal(map[string]any{"data": map[string]any{"type": "list", "attributes": map[string]string{"name": name}}})
-	b, _, err := c.do(ctx, http.MethodPost, c.url("/api/lists", nil), body)
+	b, _, err := c.do(ctx, http.MethodPost, c.url("/api/lists", nil), body, false)
 	if err != nil {
 		return List{}, err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,7 +43,20 @@ type single struct {
 	Links map[string]any `json:"links,omitempty"`
 }
 
-func (c *call) self() string { return c.base + c.r.URL.RequestURI() }
+// requestURL is the request's path and query as the client sent them, so
+// that links stay right when the fake is mounted under a prefix (the
+// demo's http.StripPrefix leaves RequestURI alone).
+func (c *call) requestURL() *url.URL {
+	if c.r.RequestURI != "" {
+		if u, err := url.ParseRequestURI(c.r.RequestURI); err == nil {
+			return u
+		}
+	}
+	u := *c.r.URL
+	return &u
+}
+
+func (c *call) self() string { return c.base + c.requestURL().RequestURI() }
 
 // page reads page[size] (1 to max, default def) and page[cursor].
 func (c *call) page(def, maxSize int) (size, pos int, rep reply, ok bool) {
@@ -89,7 +103,7 @@ func decodeCursor(s string) (int, bool) {
 func (c *call) links(next int, more bool) map[string]any {
 	l := map[string]any{"self": c.self(), "next": nil, "prev": nil}
 	if more {
-		u := *c.r.URL
+		u := c.requestURL()
 		q := u.Query()
 		q.Set("page[cursor]", encodeCursor(next))
 		u.RawQuery = q.Encode()
