@@ -14,7 +14,7 @@ type bulkOp struct {
 	id          string
 	n           int64
 	status      string
-	meta        bool
+	meta        meta
 	polls       int
 	createdAt   time.Time
 	completedAt *time.Time

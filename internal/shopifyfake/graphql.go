@@ -156,13 +156,31 @@ func sinceOf(q string) (time.Time, bool) {
 
 var metafieldRe = regexp.MustCompile(`metafield\(\s*namespace:\s*"([^"]*)"\s*,\s*key:\s*"([^"]*)"\s*\)`)
 
-// metafieldAsked reports whether the query asks for the metafield holding
-// the LINE user ID (the configured namespace and key).
-func (f *Fake) metafieldAsked(q string, vars map[string]any) bool {
+// meta says what a query asks of the metafield.
+type meta int
+
+const (
+	metaNone  meta = iota // not asked: no metafield key
+	metaOther             // another namespace or key: null
+	metaLine              // the LINE user ID's
+)
+
+// metafieldAsked reads which metafield the query asks for: the one
+// holding the LINE user ID (the configured namespace and key) or another.
+func (f *Fake) metafieldAsked(q string, vars map[string]any) meta {
 	if m := metafieldRe.FindStringSubmatch(q); m != nil {
-		return m[1] == f.cfg.Namespace && m[2] == f.cfg.Key
+		if m[1] == f.cfg.Namespace && m[2] == f.cfg.Key {
+			return metaLine
+		}
+		return metaOther
 	}
-	return strVar(vars, "namespace", "ns") == f.cfg.Namespace && strVar(vars, "key") == f.cfg.Key
+	if !strings.Contains(q, "metafield(") {
+		return metaNone
+	}
+	if strVar(vars, "namespace", "ns") == f.cfg.Namespace && strVar(vars, "key") == f.cfg.Key {
+		return metaLine
+	}
+	return metaOther
 }
 
 func gid(kind string, id int64) string { return "gid://shopify/" + kind + "/" + itoa(id) }
@@ -179,7 +197,7 @@ func tsp(t *time.Time) *string {
 
 // customerNode is a customer as the Customers query (and the bulk file)
 // answers it.
-func (f *Fake) customerNode(c *customer, withMeta bool) map[string]any {
+func (f *Fake) customerNode(c *customer, withMeta meta) map[string]any {
 	n := map[string]any{
 		"id": gid("Customer", c.id), "legacyResourceId": itoa(c.id),
 		"createdAt": ts(c.createdAt), "updatedAt": ts(c.updatedAt),
@@ -195,9 +213,9 @@ func (f *Fake) customerNode(c *customer, withMeta bool) map[string]any {
 	if c.email != "" {
 		n["defaultEmailAddress"] = map[string]any{"emailAddress": c.email}
 	}
-	if withMeta {
+	if withMeta != metaNone {
 		n["metafield"] = nil
-		if c.lineUserID != "" {
+		if withMeta == metaLine && c.lineUserID != "" {
 			n["metafield"] = map[string]any{"value": c.lineUserID}
 		}
 	}
