@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -117,6 +118,11 @@ func (c *Client) bulkBackfill(ctx context.Context, rest string, fn func(*Page) e
 	return c.streamBulk(ctx, op, skip, fn)
 }
 
+// callerError is the callback's error: it stops the read, never retried.
+type callerError struct{ err error }
+
+func (e callerError) Error() string { return e.err.Error() }
+
 // errExpired is a bulk file that is gone.
 var errExpired = kizuna.Errorf(kizuna.EUPSTREAM, "Shopify's bulk file is no longer available: the backfill starts again")
 
@@ -131,26 +137,24 @@ func (c *Client) streamBulk(ctx context.Context, op *BulkOperation, skip int64, 
 		if err == nil {
 			return nil
 		}
+		var stop callerError
+		if errors.As(err, &stop) {
+			return stop.err
+		}
 		if err == errExpired {
 			return c.bulkBackfill(ctx, "", fn)
 		}
 		var ke *kizuna.Error
-		if ctx.Err() != nil || isKizuna(err, &ke) {
+		if ctx.Err() != nil || errors.As(err, &ke) {
 			return err
 		}
 		if retries++; retries > c.cfg.MaxRetries {
 			return kizuna.Errorf(kizuna.EUPSTREAM, "Shopify's bulk file could not be read after %d tries: %v", retries, err)
 		}
-		if err := c.backoff(ctx, retries, 0); err != nil {
+		if err := c.backoff(ctx, retries); err != nil {
 			return err
 		}
 	}
-}
-
-func isKizuna(err error, target **kizuna.Error) bool {
-	e, ok := err.(*kizuna.Error)
-	*target = e
-	return ok
 }
 
 func (c *Client) streamFrom(ctx context.Context, op *BulkOperation, done *int64, fn func(*Page) error) error {
@@ -176,7 +180,7 @@ func (c *Client) streamFrom(ctx context.Context, op *BulkOperation, done *int64,
 	emit := func() error {
 		page.Cursor = "b:" + strconv.FormatInt(line, 10) + "@" + op.ID
 		if err := fn(page); err != nil {
-			return err
+			return callerError{err}
 		}
 		*done = line
 		page = &Page{Bulk: true}

@@ -228,7 +228,7 @@ func (c *Client) query(ctx context.Context, op, q string, vars map[string]any, c
 			if retries++; retries > c.cfg.MaxRetries {
 				return kizuna.Errorf(kizuna.EUPSTREAM, "Shopify did not answer after %d tries: %v", retries, err)
 			}
-			if err := c.backoff(ctx, retries, 0); err != nil {
+			if err := c.backoff(ctx, retries); err != nil {
 				return err
 			}
 			continue
@@ -254,7 +254,7 @@ func (c *Client) query(ctx context.Context, op, q string, vars map[string]any, c
 			if retries++; retries > c.cfg.MaxRetries {
 				return kizuna.Errorf(kizuna.EUPSTREAM, "Shopify answered %d after %d tries", status, retries)
 			}
-			if err := c.backoff(ctx, retries, 0); err != nil {
+			if err := c.backoff(ctx, retries); err != nil {
 				return err
 			}
 			continue
@@ -368,7 +368,7 @@ func (c *Client) wait(ctx context.Context, d time.Duration) error {
 }
 
 // backoff waits 200 ms × 2^(n−1), jittered, at most 30 s.
-func (c *Client) backoff(ctx context.Context, n int, _ int) error {
+func (c *Client) backoff(ctx context.Context, n int) error {
 	c.count(func(s *Stats) { s.Retries++ })
 	d := min(200*time.Millisecond<<(n-1), 30*time.Second)
 	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))

@@ -545,3 +545,19 @@ func TestContextStops(t *testing.T) {
 	}
 	_ = io.Discard
 }
+
+// TestCallbackErrorStops: the caller's error ends a read at once, paged or
+// bulk, and is returned as it is (a failed write is not retried here).
+func TestCallbackErrorStops(t *testing.T) {
+	e := start(t, shopifyfake.Config{})
+	e.fake.Generate(1200, 2)
+	boom := errors.New("disk full")
+	for _, threshold := range []int{-1, 100} {
+		c := e.client(t, func(c *shopify.Config) { c.BulkThreshold = threshold })
+		calls := 0
+		err := c.Backfill(context.Background(), "", func(*shopify.Page) error { calls++; return boom })
+		if !errors.Is(err, boom) || calls != 1 {
+			t.Errorf("threshold %d: %v after %d calls", threshold, err, calls)
+		}
+	}
+}
