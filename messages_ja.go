@@ -414,6 +414,7 @@ var messagesJA = map[string]string{
 	"the Shopify API version %q is not a version such as 2026-07":                     "Shopify のAPIバージョン「%s」は 2026-07 のような形式ではありません。",
 	"the Shopify access token is empty":                                               "Shopify のアクセストークンが空です。",
 	"the Shopify backfill cursor %q is not one this client made":                      "Shopify の取り込みカーソル「%s」はこのクライアントが作ったものではありません。",
+	"the Shopify cursor %q is not one this client made":                               "Shopify のカーソル「%s」はこのクライアントが作ったものではありません。",
 	"the Shopify base URL %q is not an http or https URL":                             "Shopify のベースURL「%s」は http または https のURLではありません。",
 	"the Shopify webhook has no X-Shopify-Topic or X-Shopify-Webhook-Id header":       "Shopify のWebhookに X-Shopify-Topic または X-Shopify-Webhook-Id ヘッダーがありません。",
 	"the Shopify webhook's %s payload is not valid: %v":                               "Shopify のWebhook（%s）の内容が正しくありません: %v",

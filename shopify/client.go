@@ -35,6 +35,7 @@ const (
 	DefaultBulkThreshold = 25000
 	DefaultTimeout       = 30 * time.Second
 	DefaultMaxRetries    = 6
+	DefaultMaxDepth      = 25000
 )
 
 // Config configures a client. Zero values take the defaults.
@@ -56,6 +57,9 @@ type Config struct {
 	BulkThreshold int
 	// BulkPoll is the wait between polls of a bulk operation (default 1s).
 	BulkPoll time.Duration
+	// MaxDepth is how many objects Shopify lets one paged list read
+	// (default 25,000); a longer read goes on in a new updated_at window.
+	MaxDepth int
 	// MaxRetries bounds the retries of a 5xx or a dropped connection
 	// (default 6); throttling is waited out, not counted.
 	MaxRetries int
@@ -127,6 +131,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.BulkPoll <= 0 {
 		cfg.BulkPoll = time.Second
+	}
+	if cfg.MaxDepth <= 0 {
+		cfg.MaxDepth = DefaultMaxDepth
 	}
 	if cfg.MaxRetries == 0 {
 		cfg.MaxRetries = DefaultMaxRetries

@@ -2,6 +2,7 @@ package shopify
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -125,56 +126,134 @@ type pageInfo struct {
 	EndCursor   *string `json:"endCursor"`
 }
 
-func (q Query) vars(size int) map[string]any {
-	first := q.First
-	if first <= 0 {
-		first = size
-	}
-	v := map[string]any{"first": first}
-	if q.After != "" {
-		v["after"] = q.After
-	}
-	if !q.UpdatedSince.IsZero() {
-		v["query"] = "updated_at:>='" + q.UpdatedSince.UTC().Format(time.RFC3339) + "'"
-	}
-	return v
-}
-
 // Customers reads customers by UPDATED_AT, a page at a time, calling fn
 // with each; fn's error stops the read. A page's Cursor, passed back as
-// Query.After, resumes after it (after a crash, say).
+// Query.After, resumes after it (after a crash, say). Past Shopify's
+// 25,000-object paging cap the read goes on in a new updated_at window.
 func (c *Client) Customers(ctx context.Context, q Query, fn func(*CustomerPage) error) error {
 	query := `query Customers($first: Int!, $after: String, $query: String) { customers(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) { nodes { ` +
 		c.customerFields() + ` } pageInfo { hasNextPage endCursor } } }`
+	return pages(ctx, c, q, "Customers", query, "customers",
+		func(raw json.RawMessage) (Customer, error) {
+			var n customerNode
+			if err := json.Unmarshal(raw, &n); err != nil {
+				return Customer{}, kizuna.Errorf(kizuna.EUPSTREAM, "Shopify's answer to %s could not be read: %v", "Customers", err)
+			}
+			return n.customer()
+		},
+		func(cu Customer) (time.Time, string) { return cu.UpdatedAt, cu.LegacyID },
+		func(items []Customer, cursor string, more bool) error {
+			return fn(&CustomerPage{Customers: items, Cursor: cursor, More: more})
+		})
+}
+
+// cursor is the client's cursor: Shopify's cursor in a window of the list
+// (updated_at ≥ Since), how deep into the window it is, and the last
+// record read, which a new window starts from.
+type cursor struct {
+	Since  int64  `json:"s,omitempty"` // unix ns; 0: the query's own
+	After  string `json:"a,omitempty"`
+	Depth  int    `json:"n,omitempty"`
+	LastAt int64  `json:"t,omitempty"`
+	LastID string `json:"i,omitempty"`
+}
+
+func (cu cursor) String() string {
+	b, _ := json.Marshal(cu)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func parseClientCursor(s string) (cursor, error) {
+	var cu cursor
+	if s == "" {
+		return cu, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || json.Unmarshal(b, &cu) != nil {
+		return cu, kizuna.Errorf(kizuna.EINVALID, "the Shopify cursor %q is not one this client made", s)
+	}
+	return cu, nil
+}
+
+// before reports whether (at, id) sorts at or before the cursor's last
+// record: read already.
+func (cu cursor) before(at time.Time, id string) bool {
+	if cu.LastAt == 0 {
+		return false
+	}
+	t := at.UnixNano()
+	if t != cu.LastAt {
+		return t < cu.LastAt
+	}
+	if len(id) != len(cu.LastID) {
+		return len(id) < len(cu.LastID)
+	}
+	return id <= cu.LastID
+}
+
+// pages runs a paged read of one connection.
+func pages[T any](ctx context.Context, c *Client, q Query, op, query, field string,
+	conv func(json.RawMessage) (T, error), keyOf func(T) (time.Time, string),
+	fn func(items []T, cursor string, more bool) error) error {
+	cur, err := parseClientCursor(q.After)
+	if err != nil {
+		return err
+	}
+	first := q.First
+	if first <= 0 {
+		first = c.cfg.PageSize
+	}
 	for {
-		vars := q.vars(c.cfg.PageSize)
-		var out struct {
-			Customers struct {
-				Nodes    []customerNode `json:"nodes"`
-				PageInfo pageInfo       `json:"pageInfo"`
-			} `json:"customers"`
+		if cur.Depth+first > c.cfg.MaxDepth && cur.LastAt != 0 {
+			// A new window from the last record read; what it repeats
+			// is skipped below.
+			cur = cursor{Since: cur.LastAt, LastAt: cur.LastAt, LastID: cur.LastID}
 		}
-		if err := c.query(ctx, "Customers", query, vars, vars["first"].(int)+2, &out); err != nil {
+		since := q.UpdatedSince
+		if cur.Since != 0 {
+			since = time.Unix(0, cur.Since)
+		}
+		vars := map[string]any{"first": first}
+		if cur.After != "" {
+			vars["after"] = cur.After
+		}
+		if !since.IsZero() {
+			vars["query"] = "updated_at:>='" + since.UTC().Format(time.RFC3339) + "'"
+		}
+		var out map[string]struct {
+			Nodes    []json.RawMessage `json:"nodes"`
+			PageInfo pageInfo          `json:"pageInfo"`
+		}
+		if err := c.query(ctx, op, query, vars, first+2, &out); err != nil {
 			return err
 		}
-		page := &CustomerPage{Customers: make([]Customer, 0, len(out.Customers.Nodes)), Cursor: q.After, More: out.Customers.PageInfo.HasNextPage}
-		for i := range out.Customers.Nodes {
-			cu, err := out.Customers.Nodes[i].customer()
+		conn := out[field]
+		items := make([]T, 0, len(conn.Nodes))
+		next := cur
+		for _, raw := range conn.Nodes {
+			it, err := conv(raw)
 			if err != nil {
 				return err
 			}
-			page.Customers = append(page.Customers, cu)
+			at, id := keyOf(it)
+			if cur.before(at, id) {
+				continue
+			}
+			items = append(items, it)
+			next.LastAt, next.LastID = at.UnixNano(), id
 		}
-		if e := out.Customers.PageInfo.EndCursor; e != nil {
-			page.Cursor = *e
+		next.Depth += len(conn.Nodes)
+		if e := conn.PageInfo.EndCursor; e != nil {
+			next.After = *e
 		}
-		if err := fn(page); err != nil {
+		more := conn.PageInfo.HasNextPage && next.After != cur.After
+		if err := fn(items, next.String(), more); err != nil {
 			return err
 		}
-		if !page.More || page.Cursor == q.After {
+		if !more {
 			return nil
 		}
-		q.After = page.Cursor
+		cur = next
 	}
 }
 
@@ -199,32 +278,18 @@ func (n *checkoutNode) checkout() Checkout {
 // customers. Recovered checkouts are in the list with CompletedAt set.
 func (c *Client) AbandonedCheckouts(ctx context.Context, q Query, fn func(*CheckoutPage) error) error {
 	const query = `query AbandonedCheckouts($first: Int!, $after: String, $query: String) { abandonedCheckouts(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) { nodes { id updatedAt completedAt customer { id } } pageInfo { hasNextPage endCursor } } }`
-	for {
-		vars := q.vars(c.cfg.PageSize)
-		var out struct {
-			List struct {
-				Nodes    []checkoutNode `json:"nodes"`
-				PageInfo pageInfo       `json:"pageInfo"`
-			} `json:"abandonedCheckouts"`
-		}
-		if err := c.query(ctx, "AbandonedCheckouts", query, vars, vars["first"].(int)+2, &out); err != nil {
-			return err
-		}
-		page := &CheckoutPage{Checkouts: make([]Checkout, 0, len(out.List.Nodes)), Cursor: q.After, More: out.List.PageInfo.HasNextPage}
-		for i := range out.List.Nodes {
-			page.Checkouts = append(page.Checkouts, out.List.Nodes[i].checkout())
-		}
-		if e := out.List.PageInfo.EndCursor; e != nil {
-			page.Cursor = *e
-		}
-		if err := fn(page); err != nil {
-			return err
-		}
-		if !page.More || page.Cursor == q.After {
-			return nil
-		}
-		q.After = page.Cursor
-	}
+	return pages(ctx, c, q, "AbandonedCheckouts", query, "abandonedCheckouts",
+		func(raw json.RawMessage) (Checkout, error) {
+			var n checkoutNode
+			if err := json.Unmarshal(raw, &n); err != nil {
+				return Checkout{}, kizuna.Errorf(kizuna.EUPSTREAM, "Shopify's answer to %s could not be read: %v", "AbandonedCheckouts", err)
+			}
+			return n.checkout(), nil
+		},
+		func(ck Checkout) (time.Time, string) { return ck.UpdatedAt, LegacyID(ck.ID) },
+		func(items []Checkout, cursor string, more bool) error {
+			return fn(&CheckoutPage{Checkouts: items, Cursor: cursor, More: more})
+		})
 }
 
 // Page is one step of a backfill: customers and checkouts (either may be

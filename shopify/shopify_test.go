@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -189,9 +190,9 @@ func TestImportReadBack(t *testing.T) {
 	if len(rest) != len(got)-21 || rest[0].ID != got[21].ID {
 		t.Errorf("resumed with %d customers from %s; want %d from %s", len(rest), rest[0].ID, len(got)-21, got[21].ID)
 	}
-	// A cursor is opaque to the caller but checked by Shopify.
+	// A cursor is opaque to the caller, and checked.
 	err = c.Customers(context.Background(), shopify.Query{After: "not-a-cursor"}, func(*shopify.CustomerPage) error { return nil })
-	if kizuna.ErrorCode(err) != kizuna.EUPSTREAM {
+	if kizuna.ErrorCode(err) != kizuna.EINVALID {
 		t.Errorf("a bad cursor: %v", err)
 	}
 	err = c.Customers(context.Background(), shopify.Query{First: 251}, func(*shopify.CustomerPage) error { return nil })
@@ -559,5 +560,50 @@ func TestCallbackErrorStops(t *testing.T) {
 		if !errors.Is(err, boom) || calls != 1 {
 			t.Errorf("threshold %d: %v after %d calls", threshold, err, calls)
 		}
+	}
+}
+
+// TestPagingCap: past the paging cap (1,000 here, Shopify's 25,000) the
+// read goes on in a new updated_at window, every customer once, even
+// where several share an updated_at second, and a cursor from the second
+// window resumes.
+func TestPagingCap(t *testing.T) {
+	e := start(t, shopifyfake.Config{MaxDepth: 1000})
+	e.fake.Generate(2600, 8)
+	// Ten customers changed in the same second, in the middle.
+	e.clock.advance(time.Hour)
+	for i := 0; i < 10; i++ {
+		if _, err := e.fake.TagCustomer(context.Background(), strconv.Itoa(9007199254741992+i*7), []string{"same-second"}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, size := range []int{250, 7 * 11} {
+		c := e.client(t, func(c *shopify.Config) { c.MaxDepth = 1000; c.PageSize = size })
+		seen := map[string]bool{}
+		var cursors []string
+		err := c.Customers(context.Background(), shopify.Query{}, func(p *shopify.CustomerPage) error {
+			for _, cu := range p.Customers {
+				if seen[cu.ID] {
+					t.Fatalf("page size %d: %s twice", size, cu.ID)
+				}
+				seen[cu.ID] = true
+			}
+			cursors = append(cursors, p.Cursor)
+			return nil
+		})
+		if err != nil || len(seen) != 2600 {
+			t.Fatalf("page size %d: %d customers, %v", size, len(seen), err)
+		}
+		n := 0
+		mid := cursors[len(cursors)*3/4]
+		if err := c.Customers(context.Background(), shopify.Query{After: mid}, func(p *shopify.CustomerPage) error { n += len(p.Customers); return nil }); err != nil || n == 0 || n >= 2600/4+size {
+			t.Errorf("page size %d: resumed with %d, %v", size, n, err)
+		}
+	}
+	// Without windows the fake refuses the page past the cap.
+	c := e.client(t, func(c *shopify.Config) { c.MaxDepth = 1 << 30 })
+	err := c.Customers(context.Background(), shopify.Query{}, func(*shopify.CustomerPage) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "25000") {
+		t.Errorf("past the cap: %v", err)
 	}
 }

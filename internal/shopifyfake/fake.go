@@ -26,6 +26,7 @@ const (
 	DefaultBucket      = 2000.0
 	DefaultRestoreRate = 100.0
 	DefaultBulkPolls   = 2
+	DefaultMaxDepth    = 25000
 )
 
 // Routes, for InjectFault and Requests.
@@ -57,6 +58,10 @@ type Config struct {
 	// RESTRate is the REST leaky bucket's calls a second (default 2, a
 	// bucket of 40).
 	RESTRate float64
+	// MaxDepth caps how many objects one paged list reads (default
+	// 25,000, as Shopify's; negative: no cap): past it, the query must be
+	// narrowed by updated_at.
+	MaxDepth int
 	// BulkPolls is how many polls a bulk operation stays unfinished
 	// (default 2); BulkDuration, when set, finishes it once the clock has
 	// moved that far instead.
@@ -136,6 +141,9 @@ func New(cfg Config) *Fake {
 	}
 	if cfg.RESTRate == 0 {
 		cfg.RESTRate = 2
+	}
+	if cfg.MaxDepth == 0 {
+		cfg.MaxDepth = DefaultMaxDepth
 	}
 	if cfg.BulkPolls == 0 {
 		cfg.BulkPolls = DefaultBulkPolls

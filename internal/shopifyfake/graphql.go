@@ -118,27 +118,30 @@ func strVar(v map[string]any, names ...string) string {
 }
 
 // cursorOf and parseCursor make opaque cursors.
-func cursorOf(k key) string {
-	b, _ := json.Marshal(map[string]int64{"last_id": k.id, "last_value": k.t})
+// A cursor carries how deep the list it is from has been read, for the
+// 25,000-object cap on paging.
+func cursorOf(k key, depth int) string {
+	b, _ := json.Marshal(map[string]int64{"last_id": k.id, "last_value": k.t, "depth": int64(depth)})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func parseCursor(s string) (key, bool) {
+func parseCursor(s string) (key, int, bool) {
 	if s == "" {
-		return key{-1 << 63, -1 << 63}, true
+		return key{-1 << 63, -1 << 63}, 0, true
 	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return key{}, false
+		return key{}, 0, false
 	}
 	var m struct {
-		ID *int64 `json:"last_id"`
-		T  *int64 `json:"last_value"`
+		ID    *int64 `json:"last_id"`
+		T     *int64 `json:"last_value"`
+		Depth int    `json:"depth"`
 	}
 	if json.Unmarshal(b, &m) != nil || m.ID == nil || m.T == nil {
-		return key{}, false
+		return key{}, 0, false
 	}
-	return key{*m.T, *m.ID}, true
+	return key{*m.T, *m.ID}, m.Depth, true
 }
 
 var sinceRe = regexp.MustCompile(`updated_at:>=?\s*'?"?([0-9T:.\-+Z]+)`)
@@ -234,27 +237,34 @@ func checkoutNode(ck *checkout) map[string]any {
 	return n
 }
 
-func pageArgs(req *gqlRequest) (first int, after key, since time.Time, fail *answer) {
+// MsgTooDeep is the error of a page past the paging cap.
+const MsgTooDeep = "Pagination is limited to 25000 objects: filter the query by updated_at or use a bulk operation"
+
+func (f *Fake) pageArgs(req *gqlRequest) (first int, after key, depth int, since time.Time, fail *answer) {
 	first, ok := intVar(req.Variables, "first")
 	if !ok {
 		a := gqlErrors(http.StatusOK, "argumentLiteralsIncompatible", "you must provide one of first or last")
-		return 0, key{}, time.Time{}, &a
+		return 0, key{}, 0, time.Time{}, &a
 	}
-	after, ok = parseCursor(strVar(req.Variables, "after"))
+	after, depth, ok = parseCursor(strVar(req.Variables, "after"))
 	if !ok {
 		a := gqlErrors(http.StatusOK, "BAD_REQUEST", "Invalid cursor for current pagination sort.")
-		return 0, key{}, time.Time{}, &a
+		return 0, key{}, 0, time.Time{}, &a
+	}
+	if f.cfg.MaxDepth > 0 && depth >= f.cfg.MaxDepth {
+		a := gqlErrors(http.StatusOK, "BAD_REQUEST", MsgTooDeep)
+		return 0, key{}, 0, time.Time{}, &a
 	}
 	since, ok = sinceOf(strVar(req.Variables, "query", "q"))
 	if !ok {
 		a := gqlErrors(http.StatusOK, "BAD_REQUEST", "Invalid updated_at in the search query")
-		return 0, key{}, time.Time{}, &a
+		return 0, key{}, 0, time.Time{}, &a
 	}
-	return first, after, since, nil
+	return first, after, depth, since, nil
 }
 
 func (f *Fake) customers(c *call, req *gqlRequest) (any, int, *answer) {
-	first, after, since, fail := pageArgs(req)
+	first, after, depth, since, fail := f.pageArgs(req)
 	if fail != nil {
 		return nil, 0, fail
 	}
@@ -264,7 +274,7 @@ func (f *Fake) customers(c *call, req *gqlRequest) (any, int, *answer) {
 	for i, cu := range list {
 		nodes[i] = f.customerNode(cu, meta)
 	}
-	return map[string]any{"customers": connection(nodes, more, lastKey(list))}, len(list), nil
+	return map[string]any{"customers": connection(nodes, more, lastKey(list), depth+len(list))}, len(list), nil
 }
 
 func lastKey[T interface{ key() key }](list []T) *key {
@@ -275,16 +285,16 @@ func lastKey[T interface{ key() key }](list []T) *key {
 	return &k
 }
 
-func connection(nodes []map[string]any, more bool, last *key) map[string]any {
+func connection(nodes []map[string]any, more bool, last *key, depth int) map[string]any {
 	var end any
 	if last != nil {
-		end = cursorOf(*last)
+		end = cursorOf(*last, depth)
 	}
 	return map[string]any{"nodes": nodes, "pageInfo": map[string]any{"hasNextPage": more, "endCursor": end}}
 }
 
 func (f *Fake) abandonedCheckouts(c *call, req *gqlRequest) (any, int, *answer) {
-	first, after, since, fail := pageArgs(req)
+	first, after, depth, since, fail := f.pageArgs(req)
 	if fail != nil {
 		return nil, 0, fail
 	}
@@ -293,7 +303,7 @@ func (f *Fake) abandonedCheckouts(c *call, req *gqlRequest) (any, int, *answer) 
 	for i, ck := range list {
 		nodes[i] = checkoutNode(ck)
 	}
-	return map[string]any{"abandonedCheckouts": connection(nodes, more, lastKey(list))}, len(list), nil
+	return map[string]any{"abandonedCheckouts": connection(nodes, more, lastKey(list), depth+len(list))}, len(list), nil
 }
 
 func (f *Fake) shop(c *call, req *gqlRequest) (any, int, *answer) {

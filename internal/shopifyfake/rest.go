@@ -30,7 +30,7 @@ func restPage(c *call) (limit int, after key, since time.Time, fail *answer) {
 		}
 		// The cursor is past the first page's updated_at_min already:
 		// the list is in updated_at order, so the filter holds.
-		k, ok := parseCursor(pi)
+		k, _, ok := parseCursor(pi)
 		if !ok {
 			a := restError(http.StatusBadRequest, "page_info - Invalid value")
 			return 0, key{}, time.Time{}, &a
@@ -66,7 +66,7 @@ func (f *Fake) restList(c *call, name string, list func(after key, since time.Ti
 	a := jsonAnswer(http.StatusOK, map[string]any{name: rows})
 	a.header = http.Header{"X-Shopify-Shop-Api-Call-Limit": {used}}
 	if more && last != nil {
-		u := url.URL{Scheme: "http", Host: c.r.Host, Path: c.r.URL.Path, RawQuery: url.Values{"limit": {strconv.Itoa(limit)}, "page_info": {cursorOf(*last)}}.Encode()}
+		u := url.URL{Scheme: "http", Host: c.r.Host, Path: c.r.URL.Path, RawQuery: url.Values{"limit": {strconv.Itoa(limit)}, "page_info": {cursorOf(*last, 0)}}.Encode()}
 		a.header.Set("Link", "<"+u.String()+`>; rel="next"`)
 	}
 	return a
