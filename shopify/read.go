@@ -350,3 +350,25 @@ func decodeRow(line []byte) (*customerNode, error) {
 	}
 	return &n, nil
 }
+
+// Kizuna returns the customer as Kizuna's import format has it, with its
+// checkouts (those whose CustomerID is the customer's).
+func (c *Customer) Kizuna(checkouts []Checkout) *kizuna.ShopifyCustomer {
+	out := &kizuna.ShopifyCustomer{CustomerID: c.LegacyID, Tags: append([]string{}, c.Tags...), OrdersCount: c.NumberOfOrders, Checkouts: []kizuna.Checkout{}}
+	if c.LastOrderAt != nil {
+		at := *c.LastOrderAt
+		out.LastOrderAt = &at
+	}
+	for _, ck := range checkouts {
+		if ck.CustomerID != c.ID {
+			continue
+		}
+		k := kizuna.Checkout{ID: LegacyID(ck.ID), UpdatedAt: ck.UpdatedAt}
+		if ck.CompletedAt != nil {
+			at := *ck.CompletedAt
+			k.CompletedAt = &at
+		}
+		out.Checkouts = append(out.Checkouts, k)
+	}
+	return out
+}

@@ -607,3 +607,68 @@ func TestPagingCap(t *testing.T) {
 		t.Errorf("past the cap: %v", err)
 	}
 }
+
+// TestSameAsImport reads the conformance shop back through a backfill and
+// compares each customer, as Kizuna's import format has it, with the
+// friend it was loaded from: tags, orders, last order, and the abandoned
+// cart each gives.
+func TestSameAsImport(t *testing.T) {
+	e := start(t, shopifyfake.Config{})
+	friends := conformance(t, e.fake)
+	c := e.client(t, func(c *shopify.Config) { c.PageSize = 13 })
+	var custs []shopify.Customer
+	var cks []shopify.Checkout
+	if err := c.Backfill(context.Background(), "", func(p *shopify.Page) error {
+		custs = append(custs, p.Customers...)
+		cks = append(cks, p.Checkouts...)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	byLine := map[string]*kizuna.ShopifyCustomer{}
+	for i := range custs {
+		byLine[custs[i].LineUserID] = custs[i].Kizuna(cks)
+	}
+	for _, fr := range friends {
+		got, want := byLine[fr.LineUserID], fr.Shopify
+		if got == nil {
+			t.Errorf("%s: missing", fr.LineUserID)
+			continue
+		}
+		ga, gok := got.AbandonedAt()
+		wa, wok := want.AbandonedAt()
+		if got.CustomerID != want.CustomerID || got.OrdersCount != want.OrdersCount || !slices.Equal(got.Tags, want.Tags) ||
+			len(got.Checkouts) != len(want.Checkouts) || gok != wok || !ga.Equal(wa) {
+			t.Errorf("%s: synced %+v, imported %+v", fr.LineUserID, got, want)
+		}
+	}
+}
+
+func TestCustomerWebhooks(t *testing.T) {
+	e := start(t, shopifyfake.Config{})
+	rcv := newReceiver(t, "testsecret")
+	e.fake.SetWebhookURL(rcv.srv.URL)
+	id, _ := e.fake.CreateCustomer(context.Background(), "U0123456789abcdef0123456789abcdef", "a@example.com")
+	e.clock.advance(time.Second)
+	if _, err := e.fake.UpdateCustomer(context.Background(), id, "b@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	got := rcv.deliveries()
+	if len(got) != 2 || got[0].Customer == nil || got[1].Customer == nil || got[1].Customer.Email != "b@example.com" || got[1].Customer.LegacyID != id ||
+		!got[1].RecordTime().After(got[0].RecordTime()) {
+		t.Fatalf("customer webhooks: %+v", got)
+	}
+	for _, d := range got {
+		for _, gone := range []string{`"tags"`, `"orders_count"`, `"total_spent"`, `"last_order_id"`} {
+			if strings.Contains(string(d.Body), gone) {
+				t.Errorf("%s carries %s since 2025-01", d.Topic, gone)
+			}
+		}
+	}
+	// The new customer is read with its LINE user ID.
+	var cu []shopify.Customer
+	e.client(t, nil).Customers(context.Background(), shopify.Query{}, func(p *shopify.CustomerPage) error { cu = append(cu, p.Customers...); return nil })
+	if len(cu) != 1 || cu[0].LineUserID != "U0123456789abcdef0123456789abcdef" || cu[0].Email != "b@example.com" {
+		t.Errorf("read back: %+v", cu)
+	}
+}

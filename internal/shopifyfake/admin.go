@@ -9,6 +9,7 @@ import (
 // adminRoutes are the fake's own routes, for the standalone command and a
 // person trying it: changes that send webhooks, and a JSON dump.
 //
+//	POST /fake/customers         {"line_user_id":"U…","email":"…"}
 //	POST /fake/orders            {"customer_id":"…"}
 //	POST /fake/tags              {"customer_id":"…","add":["vip"],"remove":["x"]}
 //	POST /fake/checkouts         {"customer_id":"…"}         abandon a cart
@@ -30,6 +31,17 @@ func (f *Fake) adminRoutes(m *http.ServeMux) {
 		}
 		o, err := f.PlaceOrder(r.Context(), in.CustomerID)
 		respond(w, o, err)
+	})
+	m.HandleFunc("POST /fake/customers", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			LineUserID string `json:"line_user_id"`
+			Email      string `json:"email"`
+		}
+		if !readJSON(w, r, &in) {
+			return
+		}
+		id, d := f.CreateCustomer(r.Context(), in.LineUserID, in.Email)
+		respond(w, map[string]any{"customer_id": id, "delivery": d}, nil)
 	})
 	m.HandleFunc("POST /fake/tags", func(w http.ResponseWriter, r *http.Request) {
 		var in struct {

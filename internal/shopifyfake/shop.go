@@ -344,3 +344,45 @@ func (f *Fake) CompleteCart(ctx context.Context, checkoutID string) (*Delivery, 
 	f.flushQueued()
 	return d, nil
 }
+
+// restCustomerFull is a customers/create or customers/update payload in
+// its 2025-01+ shape: no tags, orders_count, total_spent, last_order_*.
+func (f *Fake) restCustomerFull(c *customer) map[string]any {
+	return map[string]any{
+		"id": c.id, "email": nilIfEmpty(c.email), "first_name": nil, "last_name": nil, "phone": nil,
+		"state": "enabled", "note": nil, "verified_email": c.email != "", "tax_exempt": false, "currency": "JPY",
+		"addresses": []any{}, "default_address": nil, "created_at": rest(c.createdAt), "updated_at": rest(c.updatedAt),
+		"admin_graphql_api_id": gid("Customer", c.id), "multipass_identifier": nil, "tax_exemptions": []any{},
+	}
+}
+
+// CreateCustomer adds a customer with the LINE user ID in its metafield
+// (as the shop's LINE Login would) and sends customers/create; it returns
+// the customer's id.
+func (f *Fake) CreateCustomer(ctx context.Context, lineUserID, email string) (string, *Delivery) {
+	f.mu.Lock()
+	now := f.now()
+	f.st.nextID++
+	c := &customer{id: f.st.nextID, email: email, createdAt: now, updatedAt: now, tags: []string{}, lineUserID: lineUserID}
+	f.st.keep(c)
+	d := f.queueLocked("customers/create", f.restCustomerFull(c), "")
+	f.mu.Unlock()
+	f.flushQueued()
+	return itoa(c.id), d
+}
+
+// UpdateCustomer changes a customer's email and sends customers/update.
+func (f *Fake) UpdateCustomer(ctx context.Context, customerID, email string) (*Delivery, error) {
+	f.mu.Lock()
+	c, ok := f.st.get(numericID(customerID))
+	if !ok {
+		f.mu.Unlock()
+		return nil, fmt.Errorf("%w %s", ErrNoCustomer, customerID)
+	}
+	c.email, c.updatedAt = email, f.now()
+	f.st.dirty()
+	d := f.queueLocked("customers/update", f.restCustomerFull(c), "")
+	f.mu.Unlock()
+	f.flushQueued()
+	return d, nil
+}
