@@ -521,6 +521,13 @@ func TestBulkBackfill(t *testing.T) {
 	if len(rest) != 2000-3*250 || rest[0].ID != pages[3].Customers[0].ID {
 		t.Errorf("resumed with %d customers", len(rest))
 	}
+	// An expired file: the backfill starts a new bulk query and reads it
+	// all (what it repeats, the caller's upserts absorb).
+	e.fake.ExpireBulkFiles()
+	n := 0
+	if err := c.Backfill(context.Background(), pages[2].Cursor, func(p *shopify.Page) error { n += len(p.Customers); return nil }); err != nil || n != 2000 {
+		t.Errorf("after the file expired: %d customers, %v", n, err)
+	}
 	// Below the threshold: paged, customers then checkouts.
 	small := e.client(t, func(c *shopify.Config) { c.BulkThreshold = 5000 })
 	n, k := 0, 0

@@ -20,6 +20,17 @@ type bulkOp struct {
 	completedAt *time.Time
 	objects     int64
 	url         string
+	expired     bool
+}
+
+// ExpireBulkFiles makes the files of the bulk operations so far answer
+// 404, as Shopify's do after 7 days.
+func (f *Fake) ExpireBulkFiles() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, op := range f.bulk {
+		op.expired = true
+	}
 }
 
 // MaxBulkQueries is how many bulk queries may run at once (2026-01+).
@@ -148,7 +159,7 @@ func (f *Fake) bulkFileAnswer(c *call) answer {
 	f.mu.Lock()
 	op := f.bulk["gid://shopify/BulkOperation/"+name]
 	f.mu.Unlock()
-	if op == nil || op.status != "COMPLETED" {
+	if op == nil || op.status != "COMPLETED" || op.expired {
 		return answer{status: http.StatusNotFound, body: rawJSON(`{"errors":"Not Found"}`)}
 	}
 	return answer{status: http.StatusOK, stream: func(w io.Writer) {
