@@ -26,6 +26,9 @@ func (c *cmd) fake(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "klaviyo" {
 		return c.fakeKlaviyo(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "shopify" {
+		return c.fakeShopify(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "line" {
 		return &usageError{"fake needs a provider: kizuna fake line"}
 	}

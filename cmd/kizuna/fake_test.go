@@ -25,7 +25,7 @@ func TestFakeLineFlags(t *testing.T) {
 		says string
 	}{
 		{[]string{"fake"}, exitUsage, "kizuna fake line"},
-		{[]string{"fake", "shopify"}, exitUsage, "kizuna fake line"},
+		{[]string{"fake", "nosuch"}, exitUsage, "kizuna fake line"},
 		{[]string{"fake", "line"}, exitUsage, "--channel-secret-file and --access-token-file"},
 		{[]string{"fake", "line", "--channel-secret-file", secret}, exitUsage, "--access-token-file"},
 		{[]string{"fake", "line", "--channel-secret-file", secret, "--access-token-file", token, "--fail-rate", "1.5"}, exitUsage, "--fail-rate"},
