@@ -23,6 +23,9 @@ const DefaultFakeLineAddr = "127.0.0.1:8090"
 // --access-token-file FILE [--latency DUR] [--fail-rate F] [--rate-limit N]
 // [--seed N].
 func (c *cmd) fake(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "hubspot" {
+		return c.fakeHubSpot(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "line" {
 		return &usageError{"fake needs a provider: kizuna fake line"}
 	}
