@@ -101,7 +101,8 @@ func (f *Fake) routes() {
 		if !decodeAdmin(w, r, &in) {
 			return
 		}
-		adminAnswer(w, map[string]string{"list_id": f.ListID(in.List)}, f.changeList(in.List, in.ContactID, !in.Remove))
+		err := f.changeList(in.List, in.ContactID, !in.Remove)
+		adminAnswer(w, map[string]string{"list_id": f.ListID(in.List)}, err)
 	})
 	m.HandleFunc("POST /fake/webhooks/flush", func(w http.ResponseWriter, r *http.Request) {
 		adminAnswer(w, map[string]int{"deliveries": len(f.Deliveries())}, f.FlushWebhooks(r.Context()))
