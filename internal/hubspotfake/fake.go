@@ -110,6 +110,7 @@ type contact struct {
 	created time.Time
 	updated time.Time
 	written time.Time // the fake's clock at the last write, for index lag
+	gen     *generator // set on a generated contact not changed: props are computed
 }
 
 // list is one list (segment). A generated list's members are computed,
@@ -264,6 +265,9 @@ func (c *contact) prop(name string) (string, bool) {
 		return hsTime(c.created), true
 	case "lastmodifieddate":
 		return hsTime(c.updated), true
+	}
+	if c.gen != nil {
+		return c.gen.prop(c.id, name)
 	}
 	v, ok := c.props[name]
 	return v, ok

@@ -233,6 +233,12 @@ func TestMillion(t *testing.T) {
 	if err := f.SetProperty(context.Background(), "999999", "firstname", &v); err != nil {
 		t.Fatal(err)
 	}
+	began := time.Now()
+	a = call("POST", "/crm/v3/objects/contacts/search", `{"filterGroups":[{"filters":[{"propertyName":"lastmodifieddate","operator":"GTE","value":"2026-11-30T00:00:00Z"}]}],"properties":["firstname"]}`)
+	if a.status != 200 || a.body["total"].(float64) != 1 || !strings.Contains(a.raw, `"firstname":"x"`) {
+		t.Errorf("search: %.300s", a.raw)
+	}
+	t.Logf("a search over a million contacts took %s", time.Since(began))
 	if st := f.Dump(); st.Total != 1000000 || len(st.Contacts) != 1 || st.Contacts[0].Properties["firstname"] != "x" {
 		t.Errorf("dump: %d, %d stored", st.Total, len(st.Contacts))
 	}

@@ -66,24 +66,53 @@ func (g *generator) lineUserID(id uint64) string {
 	return fmt.Sprintf("U%016x%016x", h, mix(h))
 }
 
+// contact returns generated contact id, its properties computed when
+// read (see prop), so that a search over a million of them allocates
+// little.
 func (g *generator) contact(id uint64) *contact {
-	h := g.hash(id)
 	created := g.created(id)
-	c := &contact{id: id, created: created,
-		updated: created.Add(time.Duration(h>>24%(30*24*3600)) * time.Second),
-		props: map[string]string{
-			"email":          fmt.Sprintf("contact%d@example.com", id),
-			"firstname":      firstNames[h%uint64(len(firstNames))],
-			"lastname":       lastNames[(h>>4)%uint64(len(lastNames))],
-			"lifecyclestage": lifecycleStages[(h>>8)%uint64(len(lifecycleStages))],
-			"hs_lead_status": leadStatuses[(h>>12)%uint64(len(leadStatuses))],
-			"total_revenue":  strconv.FormatUint((h>>16)%100000, 10),
-		}}
-	c.written = c.updated
-	if u := g.lineUserID(id); u != "" {
-		c.props[g.line] = u
+	updated := created.Add(time.Duration(g.hash(id)>>24%(30*24*3600)) * time.Second)
+	return &contact{id: id, created: created, updated: updated, written: updated, gen: g}
+}
+
+// prop computes a generated contact's property.
+func (g *generator) prop(id uint64, name string) (string, bool) {
+	h := g.hash(id)
+	switch name {
+	case "email":
+		return "contact" + strconv.FormatUint(id, 10) + "@example.com", true
+	case "firstname":
+		return firstNames[h%uint64(len(firstNames))], true
+	case "lastname":
+		return lastNames[(h>>4)%uint64(len(lastNames))], true
+	case "lifecyclestage":
+		return lifecycleStages[(h>>8)%uint64(len(lifecycleStages))], true
+	case "hs_lead_status":
+		return leadStatuses[(h>>12)%uint64(len(leadStatuses))], true
+	case "total_revenue":
+		return strconv.FormatUint((h>>16)%100000, 10), true
+	case g.line:
+		u := g.lineUserID(id)
+		return u, u != ""
 	}
-	return c
+	return "", false
+}
+
+// genProps are the properties a generated contact has.
+var genProps = []string{"email", "firstname", "lastname", "lifecyclestage", "hs_lead_status", "total_revenue"}
+
+// materialize returns a stored copy of a generated contact, to change.
+func (c *contact) materialize() *contact {
+	if c.gen == nil {
+		return c
+	}
+	m := &contact{id: c.id, created: c.created, updated: c.updated, written: c.written, props: map[string]string{}}
+	for _, p := range append(genProps, c.gen.line) {
+		if v, ok := c.gen.prop(c.id, p); ok {
+			m.props[p] = v
+		}
+	}
+	return m
 }
 
 // Generate adds n generated contacts, IDs 1 to n, seeded, and the two

@@ -241,6 +241,7 @@ func (f *Fake) SetProperty(ctx context.Context, contactID, name string, value *s
 		f.mu.Unlock()
 		return fmt.Errorf("hubspotfake: no contact %s", contactID)
 	}
+	c = c.materialize()
 	if _, ok := f.props[name]; !ok {
 		f.addProperty(Property{Name: name, Label: name, Type: "string", FieldType: "text"})
 	}
