@@ -109,7 +109,7 @@ type contact struct {
 	props   map[string]string
 	created time.Time
 	updated time.Time
-	written time.Time // the fake's clock at the last write, for index lag
+	written time.Time  // the fake's clock at the last write, for index lag
 	gen     *generator // set on a generated contact not changed: props are computed
 }
 
