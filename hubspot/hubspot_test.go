@@ -2,6 +2,7 @@ package hubspot_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -142,7 +143,7 @@ func TestImportReadBack(t *testing.T) {
 		t.Fatal(n, err)
 	}
 	var got []hubspot.Contact
-	err = e.client.WalkContacts(ctx, "", []string{"lifecyclestage", "score", "vip", "interests", "signup", "nothing", "no_such_property"}, func(p *hubspot.Page) error {
+	err = e.client.WalkContacts(ctx, "", []string{"email", "lifecyclestage", "score", "vip", "interests", "signup", "nothing", "no_such_property"}, func(p *hubspot.Page) error {
 		got = append(got, p.Contacts...)
 		return nil
 	})
@@ -199,6 +200,14 @@ func TestImportReadBack(t *testing.T) {
 		if types[k] != want {
 			t.Errorf("property %s: %s, want %s", k, types[k], want)
 		}
+	}
+
+	// Back to Kizuna's values: what the import said, less the nulls.
+	defs := hubspot.IndexProperties(props)
+	kp := big.KizunaProperties(defs, []string{"lifecyclestage", "score", "vip", "interests", "email", "nothing"})
+	want := `{"email":"a@example.com","interests":["golf","wine"],"lifecyclestage":"customer","score":42.5,"vip":true}`
+	if b, _ := json.Marshal(kp); string(b) != want {
+		t.Errorf("kizuna properties %s, want %s", b, want)
 	}
 
 	lists, err := e.client.AllLists(ctx)
