@@ -29,8 +29,11 @@ func (c *cmd) fake(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "shopify" {
 		return c.fakeShopify(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "hubspot" {
+		return c.fakeHubSpot(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "line" {
-		return &usageError{"fake needs a provider: kizuna fake line"}
+		return &usageError{"fake needs a provider: kizuna fake line|shopify|hubspot|klaviyo"}
 	}
 	fs := flag.NewFlagSet("fake line", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)

@@ -40,7 +40,9 @@ Usage:
   kizuna demo [--addr ADDR] [--friends N]
   kizuna demo generate --friends N [--seed N] [--now RFC3339] [--out FILE|-] [--catalog FILE]
   kizuna fake line --channel-secret-file FILE --access-token-file FILE [--addr ADDR] [--latency DUR] [--fail-rate F] [--rate-limit N] [--seed N]
+  kizuna fake shopify --shop-domain D --access-token-file FILE --webhook-secret-file FILE [--addr ADDR] [--records N [--seed N] | --import FILE] [--rate N] [--bucket N] [--webhook-url URL]
   kizuna fake klaviyo --api-key-file FILE [--addr ADDR] [--records N [--seed N] | --import FILE] [--rate BURST/STEADY|off] [--webhook-url URL --webhook-secret-file FILE]
+  kizuna fake hubspot --access-token-file FILE --client-secret-file FILE [--addr ADDR] [--records N [--seed N] | --import FILE] [--rate N] [--search-rate N] [--daily N] [--index-lag DUR] [--webhook-url URL]
   kizuna bench [--friends N] [--runs R] [--seed N] [--now RFC3339] [--account NAME] [--also-db DSN [--also-account NAME]]
 
 Every command takes --db DSN (default: $KIZUNA_DB, else sqlite:./kizuna.db);
