@@ -512,9 +512,10 @@ func Test5xxRetry(t *testing.T) {
 	if err != nil || len(p.Contacts) != 10 {
 		t.Fatal(p, err)
 	}
-	// Go's transport itself retries a GET whose connection was dropped;
-	// the 500 and the 502 wait 0.5 s and 1 s.
-	if e.clock.slept < 1500*time.Millisecond || e.fake.Count(hubspotfake.RouteContacts) != 4 {
+	// The 500 and the 502 wait 0.5 s and 1 s. Go's transport itself
+	// retries a GET whose connection was dropped when the connection was
+	// a reused one, so the fake may count the dropped request or not.
+	if n := e.fake.Count(hubspotfake.RouteContacts); e.clock.slept < 1500*time.Millisecond || n < 3 || n > 4 {
 		t.Errorf("slept %s, %d requests", e.clock.slept, e.fake.Count(hubspotfake.RouteContacts))
 	}
 	// A POST whose connection drops is the client's to retry.
