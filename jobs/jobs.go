@@ -120,9 +120,10 @@ type Config struct {
 	BatchAttempts int
 	// SourceStore and Sources run the syncs of Shopify, HubSpot and
 	// Klaviyo: Sources makes the reader of a connection (nil: syncs are
-	// refused).
+	// refused); since is when the source's last successful sync finished
+	// (zero: never), from which a poll reads.
 	SourceStore SourceStore
-	Sources     func(c *kizuna.Connection, secrets kizuna.ConnectionSecrets) (SourceReader, error)
+	Sources     func(c *kizuna.Connection, secrets kizuna.ConnectionSecrets, since time.Time) (SourceReader, error)
 }
 
 func (c *Config) defaults() {

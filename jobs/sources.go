@@ -11,6 +11,12 @@ import (
 	"github.com/kizuna-line/kizuna"
 )
 
+// PollOverlap is how far before the last successful sync's end a poll
+// reads again: records written while it ran, or stamped by a clock a
+// little behind, are read twice rather than missed (applying one twice
+// changes nothing).
+const PollOverlap = 5 * time.Minute
+
 // SourcePage is one page of a source's records and the cursor of the
 // next (Done: there is none).
 type SourcePage struct {
@@ -92,7 +98,18 @@ func (w *sourceWorker) Work(ctx context.Context, job *river.Job[sourceArgs]) err
 	if err != nil {
 		return fail(err)
 	}
-	reader, err := j.cfg.Sources(conn, secrets)
+	var since time.Time
+	fresh, err := st.Freshness(ctx, a)
+	if err != nil {
+		return fail(err)
+	}
+	for _, f := range fresh {
+		if f.Source == args.Source && f.LastSuccessAt != nil {
+			// A margin for records written while the last sync ran.
+			since = f.LastSuccessAt.Add(-PollOverlap)
+		}
+	}
+	reader, err := j.cfg.Sources(conn, secrets, since)
 	if err != nil {
 		return fail(err)
 	}
