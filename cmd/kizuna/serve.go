@@ -18,6 +18,7 @@ import (
 	"github.com/kizuna-line/kizuna/internal/metrics"
 	"github.com/kizuna-line/kizuna/jobs"
 	"github.com/kizuna-line/kizuna/lineops"
+	"github.com/kizuna-line/kizuna/sources"
 	"github.com/kizuna-line/kizuna/sqlstore"
 	"github.com/kizuna-line/kizuna/web"
 )
@@ -159,6 +160,7 @@ func (c *cmd) serveWith(ctx context.Context, ln net.Listener, store *sqlstore.DB
 	jc := sc.Jobs
 	jc.DB, jc.Dialect, jc.Store, jc.Reacher, jc.Logger = store.WriteDB(), store.Dialect(), eng, eng, logger
 	jc.Connect = lineops.Jobs(line.NewAPI)
+	jc.SourceStore, jc.Sources = eng, sources.For(sources.Options{})
 	work, err := jobs.New(jc)
 	if err != nil {
 		return err
