@@ -489,4 +489,5 @@ var messagesJA = map[string]string{
 	"the HubSpot webhook's body is not a JSON array of events":                                                        "HubSpotのWebhookの本文がイベントのJSON配列ではありません。",
 	"the HubSpot webhook's signature does not match the app's client secret":                                          "HubSpotのWebhookの署名がアプリのクライアントシークレットと一致しません。",
 	"the HubSpot webhook's timestamp is more than five minutes old":                                                   "HubSpotのWebhookのタイムスタンプが5分以上前のものです。",
+	"no source is connected to account %q: connect one with kizuna connect":                                           "アカウント「%s」に接続された連携先がありません。kizuna connect で接続してください。",
 }

@@ -39,6 +39,10 @@ Usage:
   kizuna serve [--addr ADDR] [--metrics-addr ADDR] [--body-idle-timeout D] [--request-timeout D] [--import-timeout D]
   kizuna demo [--addr ADDR] [--friends N]
   kizuna demo generate --friends N [--seed N] [--now RFC3339] [--out FILE|-] [--catalog FILE]
+  kizuna connect shopify --account NAME --shop-domain D --access-token-file FILE --webhook-secret-file FILE [--api-base URL] [--api-version V]
+  kizuna connect hubspot --account NAME --access-token-file FILE --client-secret-file FILE [--api-base URL]
+  kizuna connect klaviyo --account NAME --api-key-file FILE [--api-base URL]
+  kizuna sync --account NAME [--source shopify|hubspot|klaviyo] [--kind backfill|poll|reconcile]
   kizuna fake line --channel-secret-file FILE --access-token-file FILE [--addr ADDR] [--latency DUR] [--fail-rate F] [--rate-limit N] [--seed N]
   kizuna fake shopify --shop-domain D --access-token-file FILE --webhook-secret-file FILE [--addr ADDR] [--records N [--seed N] | --import FILE] [--rate N] [--bucket N] [--webhook-url URL]
   kizuna fake klaviyo --api-key-file FILE [--addr ADDR] [--records N [--seed N] | --import FILE] [--rate BURST/STEADY|off] [--webhook-url URL --webhook-secret-file FILE]
@@ -143,6 +147,10 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		return c.importFriends(ctx, rest)
 	case "preview":
 		return c.preview(ctx, rest)
+	case "connect":
+		return c.connect(ctx, rest)
+	case "sync":
+		return c.sync(ctx, rest)
 	case "serve":
 		return c.serve(ctx, rest)
 	case "bench":
