@@ -101,7 +101,9 @@ func TestSourceSyncResumes(t *testing.T) {
 				t.Fatal(err)
 			}
 			env := linetest.StartWith(t, db, eng, linetest.Options{Jobs: jobs.Config{SourceStore: db,
-				Sources: func(c *kizuna.Connection, _ kizuna.ConnectionSecrets, _ time.Time) (jobs.SourceReader, error) { return h, nil }}})
+				Sources: func(c *kizuna.Connection, _ kizuna.ConnectionSecrets, _ time.Time) (jobs.SourceReader, error) {
+					return h, nil
+				}}})
 			for range 2 {
 				if err := env.Jobs.StartSourceSync(ctx, a, "hubspot", kizuna.SyncPoll); err != nil {
 					t.Fatal(err)
