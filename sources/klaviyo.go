@@ -23,10 +23,9 @@ const (
 	KlaviyoLineUserIDProperty = "line_user_id_property"
 )
 
-// klaviyoFreshMargin is how recently before the membership map was read
-// a profile may have changed for its lists to be read again one by one:
-// the map may predate a membership change that moved the profile's
-// updated (and Klaviyo's clock may be a little ahead of ours).
+// klaviyoFreshMargin bounds the clocks' disagreement (Klaviyo's updated
+// and ours) where the reader decides whether the membership map may be
+// older than a profile's change.
 const klaviyoFreshMargin = time.Minute
 
 func init() { readers[kizuna.SourceKlaviyo] = newKlaviyo }
@@ -174,14 +173,19 @@ func (r *klaviyoReader) readLists(ctx context.Context) error {
 	return nil
 }
 
-// listsOf returns a profile's lists: from the map, or, for a profile
-// that changed around or after the map was read (its memberships may have
-// moved since), read for it alone.
+// listsOf returns a profile's lists from the map, unless the map may
+// predate a membership change that the next poll would not read again: a
+// profile that changed after the map was read (within the margin) but
+// before the next poll's window (it reads from the end of this sync less
+// jobs.PollOverlap) has its lists read for it alone. Such profiles are
+// the ones changed during a long sync (a backfill, a reconcile) and read
+// minutes later; a short poll's changed profiles are read again by the
+// next poll, with a new map.
 func (r *klaviyoReader) listsOf(ctx context.Context, p *klaviyo.Profile) ([]string, error) {
 	r.mu.Lock()
 	lists, at := r.lists[p.ID], r.listsAt
 	r.mu.Unlock()
-	if p.Updated.Before(at.Add(-klaviyoFreshMargin)) {
+	if p.Updated.Before(at.Add(-klaviyoFreshMargin)) || !p.Updated.Before(r.now().Add(-jobs.PollOverlap+klaviyoFreshMargin)) {
 		return lists, nil
 	}
 	ls, err := r.c.ProfileLists(ctx, p.ID)

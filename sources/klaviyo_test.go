@@ -15,9 +15,11 @@
 // IDs (each list ID one shared string), about 60 bytes per membership, so
 // the reader holds one page of profiles plus the account's memberships as
 // ids (a million profiles in three lists each: around 200 MB). A profile
-// changed within a minute of that read, or after it, has its lists read
-// for it alone (GET /api/profiles/{id}/lists, 3/s), since the map may
-// predate the change.
+// that changed after that read (within a minute, for the clocks) but
+// more than PollOverlap less a minute before its page is read (so the
+// next poll would not read it again: a long backfill's or reconcile's
+// profiles changed meanwhile) has its lists read for it alone (GET
+// /api/profiles/{id}/lists, 3/s), since the map may predate the change.
 package sources
 
 import (
@@ -276,10 +278,8 @@ func TestSyncEqualsImportKlaviyoResumed(t *testing.T) {
 			}
 			sameKlaviyoPreviews(t, db, e, v, a, b, true)
 
-			// Changes in Klaviyo, now on our clock (so the reader cannot
-			// trust a map read in the same minute: it reads those lists
-			// one by one), reach A by a poll and B by an import of the
-			// same data.
+			// Changes in Klaviyo, now on our clock, reach A by a poll and
+			// B by an import of the same data.
 			clock.offset.Store(0)
 			var target *kizuna.Friend
 			var original map[string]json.RawMessage
@@ -317,10 +317,94 @@ func TestSyncEqualsImportKlaviyoResumed(t *testing.T) {
 			if err != nil || poll.Records != 1 {
 				t.Fatalf("the poll: %+v %v", poll, err)
 			}
-			if n := f.Count(klaviyofake.RouteProfileLists); n != 1 {
-				t.Fatalf("the poll read %d profiles' lists one by one, want 1", n)
-			}
 			sameKlaviyoPreviews(t, db, e, v, a, b, false)
 		})
+	}
+}
+
+// TestKlaviyoReader checks a page's records against the fake with a
+// custom LINE user ID property: the property is the record's LINE user ID
+// (when it has the shape of one) and not among its properties, lists come
+// from the members, a poll reads only what changed, and a wrong key or
+// kind is refused.
+func TestKlaviyoReader(t *testing.T) {
+	ctx := context.Background()
+	fakeClock := &klaviyoClock{}
+	fakeClock.offset.Store(int64(-time.Hour))
+	f := klaviyofake.New(klaviyofake.Config{APIKey: klaviyoTestKey, LineUserIDProperty: "line_uid", Now: fakeClock.now})
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	defer f.Close()
+	uid := "U0123456789abcdef0123456789abcdef"
+	p1, _ := f.AddProfile(klaviyofake.ProfileData{Email: "a@example.test", Properties: map[string]json.RawMessage{"line_uid": json.RawMessage(`"` + uid + `"`), "plan": json.RawMessage(`"gold"`)}})
+	p2, _ := f.AddProfile(klaviyofake.ProfileData{Email: "b@example.test", Properties: map[string]json.RawMessage{"line_uid": json.RawMessage(`"not a LINE user ID"`)}})
+	l1, _ := f.CreateList("L1", "Newsletter")
+	l2, _ := f.CreateList("L2", "VIP")
+	f.AddToList(l1, p1, p2)
+	f.AddToList(l2, p1)
+	conn := &kizuna.Connection{Source: kizuna.SourceKlaviyo, APIBase: srv.URL, Config: map[string]string{KlaviyoLineUserIDProperty: "line_uid"}}
+	r, err := For(Options{})(conn, kizuna.ConnectionSecrets{"api_key": klaviyoTestKey}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := r.Page(ctx, kizuna.SyncBackfill, "")
+	if err != nil || !page.Done || len(page.Records) != 2 {
+		t.Fatalf("backfill: %+v %v", page, err)
+	}
+	got, _ := json.Marshal(page.Records)
+	want := fmt.Sprintf(`[{"Source":"klaviyo","RecordID":%q,"LineUserID":%q,"UpdatedAt":%q,"Deleted":false,"Shopify":null,"HubSpot":null,"Klaviyo":{"profile_id":%[1]q,"lists":["L1","L2"],"properties":{"plan":"gold"}}},`+
+		`{"Source":"klaviyo","RecordID":%[4]q,"LineUserID":"","UpdatedAt":%[3]q,"Deleted":false,"Shopify":null,"HubSpot":null,"Klaviyo":{"profile_id":%[4]q,"lists":["L1"],"properties":null}}]`,
+		p1, uid, page.Records[0].UpdatedAt.Format(time.RFC3339), p2)
+	if string(got) != want {
+		t.Fatalf("records:\n%s\nwant\n%s", got, want)
+	}
+	if page.Records[0].UpdatedAt.IsZero() || time.Since(page.Records[0].UpdatedAt) < 59*time.Minute {
+		t.Fatalf("updated at %v, want Klaviyo's (an hour ago)", page.Records[0].UpdatedAt)
+	}
+
+	// A poll since after the changes reads nothing; one since before
+	// reads both.
+	for since, n := range map[time.Time]int{time.Now(): 0, time.Now().Add(-2 * time.Hour): 2} {
+		r, _ := For(Options{})(conn, kizuna.ConnectionSecrets{"api_key": klaviyoTestKey}, since)
+		page, err := r.Page(ctx, kizuna.SyncPoll, "")
+		if err != nil || !page.Done || len(page.Records) != n {
+			t.Fatalf("poll since %v: %+v %v", since, page, err)
+		}
+	}
+	if _, err := r.Page(ctx, "import", ""); kizuna.ErrorCode(err) != kizuna.EINVALID {
+		t.Fatalf("a wrong kind: %v", err)
+	}
+
+	// A long backfill: p1 leaves L2 after the reader read the members,
+	// and its page comes ten minutes later, past the next poll's window:
+	// its lists are read for it alone; p2's, unchanged, from the map.
+	readerClock := &klaviyoClock{}
+	long, _ := For(Options{Now: readerClock.now})(conn, kizuna.ConnectionSecrets{"api_key": klaviyoTestKey}, time.Time{})
+	long.(*klaviyoReader).pageSize = 1
+	page, err = long.Page(ctx, kizuna.SyncBackfill, "")
+	if err != nil || len(page.Records) != 1 || page.Done {
+		t.Fatalf("first page: %+v %v", page, err)
+	}
+	fakeClock.offset.Store(0)
+	if err := f.RemoveFromList(l2, p1); err != nil {
+		t.Fatal(err)
+	}
+	readerClock.offset.Store(int64(10 * time.Minute))
+	for _, cursor := range []string{"", page.Next} {
+		page, err := long.Page(ctx, kizuna.SyncBackfill, cursor)
+		if err != nil || len(page.Records) != 1 {
+			t.Fatalf("page %q: %+v %v", cursor, page, err)
+		}
+		if rec := page.Records[0]; strings.Join(rec.Klaviyo.Lists, ",") != "L1" {
+			t.Fatalf("%s's lists: %v, want L1", rec.RecordID, rec.Klaviyo.Lists)
+		}
+	}
+	if n := f.Count(klaviyofake.RouteProfileLists); n != 1 {
+		t.Fatalf("%d profiles' lists read one by one, want 1", n)
+	}
+
+	bad, _ := For(Options{})(conn, kizuna.ConnectionSecrets{"api_key": "pk_wrong"}, time.Time{})
+	if _, err := bad.Page(ctx, kizuna.SyncBackfill, ""); kizuna.ErrorCode(err) != kizuna.EUNAUTHORIZED || strings.Contains(err.Error(), "pk_wrong") {
+		t.Fatalf("a wrong key: %v", err)
 	}
 }
