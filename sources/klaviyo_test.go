@@ -135,6 +135,9 @@ func klaviyoAccounts(t *testing.T, db *sqlstore.DB, e *engine.Engine, v *conform
 	return a, b
 }
 
+// klaviyoSlept adds up the readers' waits (virtual: nobody waits).
+var klaviyoSlept atomic.Int64
+
 // klaviyoReaderOf makes the connection's reader as the jobs do: from the
 // stored connection, through the registry.
 func klaviyoReaderOf(t *testing.T, db *sqlstore.DB, a *kizuna.Account, since time.Time, pageSize int) *klaviyoReader {
@@ -148,7 +151,10 @@ func klaviyoReaderOf(t *testing.T, db *sqlstore.DB, a *kizuna.Account, since tim
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := For(Options{})(conn, secrets, since)
+	r, err := For(Options{Sleep: func(ctx context.Context, d time.Duration) error {
+		klaviyoSlept.Add(int64(d))
+		return ctx.Err()
+	}})(conn, secrets, since)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +209,8 @@ func sameKlaviyoPreviews(t *testing.T, db *sqlstore.DB, e *engine.Engine, v *con
 // TestSyncEqualsImportKlaviyo is the differential test of issue 11 for
 // Klaviyo: the conformance friends' profiles reaching account A by a sync
 // from the fake and account B by import give the same previews for every
-// case, on each backend.
+// case, on each backend, though Klaviyo throttles, fails and drops
+// connections on the way.
 func TestSyncEqualsImportKlaviyo(t *testing.T) {
 	v := conformance.Load(t)
 	for _, backend := range testdb.Backends() {
@@ -212,8 +219,13 @@ func TestSyncEqualsImportKlaviyo(t *testing.T) {
 			db := testdb.Open(t, backend)
 			e := engine.New(db, db, nil)
 			defer e.Stop()
-			_, base, _ := startKlaviyo(t, v.Friends)
+			f, base, _ := startKlaviyo(t, v.Friends)
 			a, b := klaviyoAccounts(t, db, e, v, base)
+			storm := []klaviyofake.Fault{klaviyofake.Throttled, {Status: 429, RetryAfter: 30}, klaviyofake.Unavailable, klaviyofake.DropConnection, klaviyofake.Throttled}
+			f.InjectFault(klaviyofake.RouteProfiles, storm...)
+			f.InjectFault(klaviyofake.RouteListProfiles, storm...)
+			f.InjectFault(klaviyofake.RouteLists, klaviyofake.ServerError, klaviyofake.Throttled)
+			slept := klaviyoSlept.Load()
 			s, err := db.StartSourceSync(ctx, a, kizuna.SourceKlaviyo, kizuna.SyncBackfill, "job-1")
 			if err != nil {
 				t.Fatal(err)
@@ -221,6 +233,14 @@ func TestSyncEqualsImportKlaviyo(t *testing.T) {
 			done, err := jobs.SyncSource(ctx, db, klaviyoReaderOf(t, db, a, time.Time{}, 0), a, s, nil)
 			if err != nil || done.Status != "done" || done.Records != 94 {
 				t.Fatalf("the sync: %+v %v", done, err)
+			}
+			for _, route := range []string{klaviyofake.RouteProfiles, klaviyofake.RouteListProfiles, klaviyofake.RouteLists} {
+				if n := f.PendingFaults(route); n != 0 {
+					t.Fatalf("%s: %d faults not met", route, n)
+				}
+			}
+			if d := time.Duration(klaviyoSlept.Load() - slept); d < 60*time.Second {
+				t.Fatalf("the reader waited %v through the storm", d)
 			}
 			links, err := db.LinkCounts(ctx, a)
 			if err != nil || links[kizuna.SourceKlaviyo] != 94 {
