@@ -251,14 +251,14 @@ func TestSyncEqualsImportKlaviyo(t *testing.T) {
 	}
 }
 
-// cutReader fails once, at the page after the first n.
-type cutReader struct {
+// klaviyoCut fails once, at the page after the first n.
+type klaviyoCut struct {
 	r     jobs.SourceReader
 	n     int
 	reads []string
 }
 
-func (c *cutReader) Page(ctx context.Context, kind, cursor string) (*jobs.SourcePage, error) {
+func (c *klaviyoCut) Page(ctx context.Context, kind, cursor string) (*jobs.SourcePage, error) {
 	c.reads = append(c.reads, cursor)
 	if len(c.reads) == c.n+1 {
 		return nil, errors.New("the process died")
@@ -285,7 +285,7 @@ func TestSyncEqualsImportKlaviyoResumed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cut := &cutReader{r: klaviyoReaderOf(t, db, a, time.Time{}, 10), n: 3}
+			cut := &klaviyoCut{r: klaviyoReaderOf(t, db, a, time.Time{}, 10), n: 3}
 			if _, err := jobs.SyncSource(ctx, db, cut, a, s, nil); err == nil {
 				t.Fatal("the cut did not stop the sync")
 			}
@@ -293,7 +293,7 @@ func TestSyncEqualsImportKlaviyoResumed(t *testing.T) {
 			if err != nil || !s.Resumed || s.Records != 30 || s.Cursor == "" || s.Cursor != cut.reads[3] {
 				t.Fatalf("resume: %+v %v", s, err)
 			}
-			again := &cutReader{r: klaviyoReaderOf(t, db, a, time.Time{}, 10), n: -1}
+			again := &klaviyoCut{r: klaviyoReaderOf(t, db, a, time.Time{}, 10), n: -1}
 			done, err := jobs.SyncSource(ctx, db, again, a, s, nil)
 			if err != nil || done.Status != "done" || done.Records != 94 {
 				t.Fatalf("the resumed sync: %+v %v", done, err)
