@@ -489,4 +489,6 @@ var messagesJA = map[string]string{
 	"the HubSpot webhook's body is not a JSON array of events":                                                        "HubSpotのWebhookの本文がイベントのJSON配列ではありません。",
 	"the HubSpot webhook's signature does not match the app's client secret":                                          "HubSpotのWebhookの署名がアプリのクライアントシークレットと一致しません。",
 	"the HubSpot webhook's timestamp is more than five minutes old":                                                   "HubSpotのWebhookのタイムスタンプが5分以上前のものです。",
+	// --- sources/hubspot ---
+	"the sync kind %q is not backfill, reconcile or poll": "同期の種類「%s」は backfill、reconcile、poll のいずれでもありません。",
 }
