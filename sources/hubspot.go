@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,7 +33,10 @@ const (
 // (the cursor is hubspot.UpdatedCursor's string, which carries its since,
 // so a resumed poll goes on with the same one). List memberships are read
 // once per reader, list by list, into a map of contact ID → list IDs (one
-// request per 250 members, not one per contact).
+// request per 250 members, not one per contact); a poll then reads the
+// contacts that joined a list since (cursors "m<contact ID>"), since
+// joining does not change lastmodifieddate. Leaving a list shows at the
+// next reconcile.
 type hubspotReader struct {
 	c     *hubspot.Client
 	since time.Time
@@ -42,6 +46,10 @@ type hubspotReader struct {
 	defs    map[string]hubspot.Property
 	names   []string
 	members map[string][]string
+	// joined are the contacts that joined a list at or after since, in
+	// ID order: a membership does not change a contact's
+	// lastmodifieddate, so a poll reads them after its search.
+	joined []string
 }
 
 func newHubSpot(c *kizuna.Connection, secrets kizuna.ConnectionSecrets, since time.Time, o Options) (jobs.SourceReader, error) {
@@ -91,10 +99,14 @@ func (r *hubspotReader) load(ctx context.Context) error {
 		return err
 	}
 	members := map[string][]string{}
+	var joined []string
 	for _, l := range lists {
 		err := r.c.WalkMemberships(ctx, l.ID, "", func(p *hubspot.MembershipPage) error {
 			for _, m := range p.Members {
 				members[m.RecordID] = append(members[m.RecordID], l.ID)
+				if !r.since.IsZero() && !m.At.Before(r.since) {
+					joined = append(joined, m.RecordID)
+				}
 			}
 			return nil
 		})
@@ -105,6 +117,8 @@ func (r *hubspotReader) load(ctx context.Context) error {
 	for _, ids := range members {
 		slices.SortFunc(ids, compareIDs)
 	}
+	slices.SortFunc(joined, compareIDs)
+	r.joined = slices.Compact(joined)
 	r.defs, r.names, r.members, r.loaded = defs, names, members, true
 	return nil
 }
@@ -141,6 +155,9 @@ func (r *hubspotReader) Page(ctx context.Context, kind, cursor string) (*jobs.So
 		}
 		return page, nil
 	}
+	if after, ok := strings.CutPrefix(cursor, "m"); ok {
+		return r.joinedPage(ctx, after)
+	}
 	cur := hubspot.UpdatedCursor{Since: r.since}
 	if cursor != "" {
 		var err error
@@ -156,7 +173,36 @@ func (r *hubspotReader) Page(ctx context.Context, kind, cursor string) (*jobs.So
 	if err != nil && !errors.Is(err, errHubSpotPage) {
 		return nil, err
 	}
+	if page.Done {
+		return r.joinedPage(ctx, "")
+	}
 	return page, nil
+}
+
+// joinedPage reads the next hundred contacts that joined a list since,
+// after the contact ID after ("" from the first); its cursors start with
+// "m".
+func (r *hubspotReader) joinedPage(ctx context.Context, after string) (*jobs.SourcePage, error) {
+	i := 0
+	if after != "" {
+		if _, err := strconv.ParseUint(after, 10, 64); err != nil {
+			return nil, kizuna.Errorf(kizuna.EINVALID, "%q is not a HubSpot sync cursor", "m"+after)
+		}
+		i, _ = slices.BinarySearchFunc(r.joined, after, compareIDs)
+		if i < len(r.joined) && r.joined[i] == after {
+			i++
+		}
+	}
+	ids := r.joined[i:min(i+hubspot.BatchReadMax, len(r.joined))]
+	if len(ids) == 0 {
+		return &jobs.SourcePage{Next: "m" + after, Done: true}, nil
+	}
+	found, _, err := r.c.ReadContacts(ctx, ids, r.names)
+	if err != nil {
+		return nil, err
+	}
+	last := ids[len(ids)-1]
+	return &jobs.SourcePage{Records: r.records(found), Next: "m" + last, Done: i+len(ids) == len(r.joined)}, nil
 }
 
 // records turns contacts into records in the import format's shape.

@@ -19,7 +19,11 @@
 // contact ID → list IDs rather than one request per contact: the reader
 // holds the property definitions, that map (a few dozen bytes per
 // membership) and one page of contacts, never the whole account's
-// contacts.
+// contacts. Joining a list does not change a contact's lastmodifieddate,
+// so a poll then reads, by batch read, the contacts whose membership
+// began since (its cursors start with "m"); a contact leaving a list
+// leaves no trace a poll can see: that reaches Kizuna with the contact's
+// next change or the next reconcile.
 package sources_test
 
 import (
@@ -307,16 +311,16 @@ func TestHubSpotPoll(t *testing.T) {
 	v := conformance.Load(t)
 	s := newHubSpotSetup(t, v)
 	ctx := context.Background()
-	all := readAll(t, s.reader(t, time.Time{}), kizuna.SyncBackfill)
+	all := readAll(t, func() jobs.SourceReader { return s.reader(t, time.Time{}) }, kizuna.SyncBackfill)
 	if len(all) == 0 {
 		t.Fatal("no contacts")
 	}
 	// A zero since polls every contact.
-	if got := readAll(t, s.reader(t, time.Time{}), kizuna.SyncPoll); len(got) != len(all) {
+	if got := readAll(t, func() jobs.SourceReader { return s.reader(t, time.Time{}) }, kizuna.SyncPoll); len(got) != len(all) {
 		t.Fatalf("a poll without since read %d, want %d", len(got), len(all))
 	}
 	since := s.opts.Now().Add(time.Hour)
-	if got := readAll(t, s.reader(t, since), kizuna.SyncPoll); len(got) != 0 {
+	if got := readAll(t, func() jobs.SourceReader { return s.reader(t, since) }, kizuna.SyncPoll); len(got) != 0 {
 		t.Fatalf("a poll since after every change read %d", len(got))
 	}
 	s.opts.Sleep(ctx, 2*time.Hour)
@@ -325,9 +329,23 @@ func TestHubSpotPoll(t *testing.T) {
 	if err := s.fake.SetProperty(ctx, id, "lifecyclestage", &val); err != nil {
 		t.Fatal(err)
 	}
+	// A contact joining a list keeps its lastmodifieddate: the poll reads
+	// it after its search, by the membership's time.
+	joiner := all[0]
+	list := "101"
+	for _, l := range []string{"101", "102", "103"} {
+		if !slices.Contains(joiner.HubSpot.Segments, l) {
+			list = l
+			break
+		}
+	}
+	if err := s.fake.AddToList(list, joiner.RecordID); err != nil {
+		t.Fatal(err)
+	}
 	s.opts.Sleep(ctx, time.Minute) // search's index lag
-	got := readAll(t, s.reader(t, since), kizuna.SyncPoll)
-	if len(got) != 1 || got[0].RecordID != id || string(got[0].HubSpot.Properties["lifecyclestage"]) != `"customer"` {
+	got := readAll(t, func() jobs.SourceReader { return s.reader(t, since) }, kizuna.SyncPoll)
+	if len(got) != 2 || got[0].RecordID != id || string(got[0].HubSpot.Properties["lifecyclestage"]) != `"customer"` ||
+		got[1].RecordID != joiner.RecordID || !slices.Contains(got[1].HubSpot.Segments, list) || len(got[1].HubSpot.Segments) != len(joiner.HubSpot.Segments)+1 {
 		t.Fatalf("poll: %+v", got)
 	}
 	want := all[len(all)/2]
@@ -337,19 +355,21 @@ func TestHubSpotPoll(t *testing.T) {
 	if _, err := s.reader(t, since).Page(ctx, "sometimes", ""); kizuna.ErrorCode(err) != kizuna.EINVALID {
 		t.Fatalf("unknown kind: %v", err)
 	}
-	if _, err := s.reader(t, since).Page(ctx, kizuna.SyncPoll, "x:y"); kizuna.ErrorCode(err) != kizuna.EINVALID {
-		t.Fatalf("bad cursor: %v", err)
+	for _, bad := range []string{"x:y", "mx"} {
+		if _, err := s.reader(t, since).Page(ctx, kizuna.SyncPoll, bad); kizuna.ErrorCode(err) != kizuna.EINVALID {
+			t.Fatalf("bad cursor %q: %v", bad, err)
+		}
 	}
 }
 
 // readAll reads every page of a kind, each through a new reader from the
 // cursor, as a sync restarted after every page would.
-func readAll(t *testing.T, r jobs.SourceReader, kind string) []kizuna.SourceRecord {
+func readAll(t *testing.T, r func() jobs.SourceReader, kind string) []kizuna.SourceRecord {
 	t.Helper()
 	var out []kizuna.SourceRecord
 	cursor := ""
 	for range 1000 {
-		p, err := r.Page(context.Background(), kind, cursor)
+		p, err := r().Page(context.Background(), kind, cursor)
 		if err != nil {
 			t.Fatal(err)
 		}
