@@ -333,7 +333,7 @@ func (f *Fake) put(c *contact) {
 // properties as HubSpot strings (numbers as written, booleans "true" or
 // "false", arrays joined with ";", null unset), the friend's LINE user ID
 // in the LINE user ID property, and its segments as MANUAL lists (made by
-// name when missing). A numeric contact_id is kept as the contact's ID;
+// name when missing, with the segment as ID when it is a free number). A numeric contact_id is kept as the contact's ID;
 // others get the next free ID. Its createdate is the line's, unset when
 // the line has none, so that it reads back as the line has it (HubSpot
 // takes a createdate given at import). Properties the fake does not know are
@@ -372,7 +372,9 @@ func (f *Fake) LoadFriends(friends []*kizuna.Friend) ([]string, error) {
 		f.put(c)
 		for _, seg := range h.Segments {
 			l := f.listByName(seg)
-			if l == nil {
+			if n, err := strconv.ParseUint(seg, 10, 64); l == nil && err == nil && n > 0 && f.lists[n] == nil {
+				l = f.newListID(n, seg, "MANUAL") // the import's segment is the list's ID
+			} else if l == nil {
 				l = f.newList(seg, "MANUAL")
 			}
 			f.addMember(l, id, now)
