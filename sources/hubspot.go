@@ -136,6 +136,9 @@ func (r *hubspotReader) Page(ctx context.Context, kind, cursor string) (*jobs.So
 	default:
 		return nil, kizuna.Errorf(kizuna.EINVALID, "the sync kind %q is not backfill, reconcile or poll", kind)
 	}
+	if err := checkHubSpotCursor(kind, cursor); err != nil {
+		return nil, err
+	}
 	if err := r.load(ctx); err != nil {
 		return nil, err
 	}
@@ -160,10 +163,7 @@ func (r *hubspotReader) Page(ctx context.Context, kind, cursor string) (*jobs.So
 	}
 	cur := hubspot.UpdatedCursor{Since: r.since}
 	if cursor != "" {
-		var err error
-		if cur, err = hubspot.ParseUpdatedCursor(cursor); err != nil {
-			return nil, err
-		}
+		cur, _ = hubspot.ParseUpdatedCursor(cursor) // checked
 	}
 	page := &jobs.SourcePage{Next: cursor, Done: true}
 	err := r.c.WalkUpdatedSince(ctx, cur, r.names, func(contacts []hubspot.Contact, next hubspot.UpdatedCursor) error {
@@ -179,15 +179,28 @@ func (r *hubspotReader) Page(ctx context.Context, kind, cursor string) (*jobs.So
 	return page, nil
 }
 
+// checkHubSpotCursor refuses a poll's cursor the reader did not make
+// (a walk's is HubSpot's own, checked by HubSpot).
+func checkHubSpotCursor(kind, cursor string) error {
+	if kind != kizuna.SyncPoll || cursor == "" || strings.HasPrefix(cursor, "a") {
+		return nil
+	}
+	if after, ok := strings.CutPrefix(cursor, "m"); ok {
+		if _, err := strconv.ParseUint(after, 10, 64); after != "" && err != nil {
+			return kizuna.Errorf(kizuna.EINVALID, "%q is not a HubSpot sync cursor", cursor)
+		}
+		return nil
+	}
+	_, err := hubspot.ParseUpdatedCursor(cursor)
+	return err
+}
+
 // joinedPage reads the next hundred contacts that joined a list since,
 // after the contact ID after ("" from the first); its cursors start with
 // "m".
 func (r *hubspotReader) joinedPage(ctx context.Context, after string) (*jobs.SourcePage, error) {
 	i := 0
 	if after != "" {
-		if _, err := strconv.ParseUint(after, 10, 64); err != nil {
-			return nil, kizuna.Errorf(kizuna.EINVALID, "%q is not a HubSpot sync cursor", "m"+after)
-		}
 		i, _ = slices.BinarySearchFunc(r.joined, after, compareIDs)
 		if i < len(r.joined) && r.joined[i] == after {
 			i++

@@ -33,7 +33,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"slices"
-	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -101,34 +101,14 @@ func newHubSpotSetup(t *testing.T, v *conformance.Vectors) *hubspotSetup {
 	t.Helper()
 	clock := &virtualClock{t: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
 	fake := hubspotfake.New(hubspotfake.Config{AccessToken: "pat-na1-test", ClientSecret: "secret", Now: clock.Now})
-	// The fake names a loaded friend's lists by its segments and numbers
-	// lists from 101: make the lists up to the largest segment first, so
-	// that each list's ID is its name, the segment ID of the import.
-	maxID := 0
-	var friends []*kizuna.Friend
-	for line := range bytes.SplitSeq(bytes.TrimSpace(v.Friends), []byte("\n")) {
-		f, err := kizuna.ParseFriendLine(line)
-		if err != nil {
-			t.Fatal(err)
-		}
-		friends = append(friends, f)
-		if f.HubSpot != nil {
-			for _, s := range f.HubSpot.Segments {
-				n, err := strconv.Atoi(s)
-				if err != nil || n < 101 {
-					t.Fatalf("segment %q: the test needs numeric list IDs from 101", s)
-				}
-				maxID = max(maxID, n)
-			}
-		}
-	}
-	for id := 101; id <= maxID; id++ {
-		if got := fake.CreateList(strconv.Itoa(id), "MANUAL"); got != strconv.Itoa(id) {
-			t.Fatalf("list %d got ID %s", id, got)
-		}
-	}
-	if _, err := fake.LoadFriends(friends); err != nil {
+	if _, err := fake.LoadNDJSON(bytes.NewReader(v.Friends)); err != nil {
 		t.Fatal(err)
+	}
+	// The fake keeps a numeric segment as its list's ID.
+	for _, id := range []string{"101", "250", "9001"} {
+		if got := fake.ListID(id); got != id {
+			t.Fatalf("the list of segment %s has ID %s", id, got)
+		}
 	}
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
@@ -381,4 +361,47 @@ func readAll(t *testing.T, r func() jobs.SourceReader, kind string) []kizuna.Sou
 	}
 	t.Fatal("no end")
 	return nil
+}
+
+// TestHubSpotConfig: the connection's config names the API version, the
+// LINE user ID property and the properties to read; a bad version is
+// refused.
+func TestHubSpotConfig(t *testing.T) {
+	clock := &virtualClock{t: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	fake := hubspotfake.New(hubspotfake.Config{AccessToken: "tok", LineUserIDProperty: "liff_uid", Now: clock.Now})
+	u1, u2 := "U0123456789abcdef0123456789abcdef", "U11111111111111111111111111111111"
+	if _, err := fake.LoadFriends([]*kizuna.Friend{
+		{LineUserID: u1, HubSpot: &kizuna.HubSpotContact{ContactID: "51", Segments: []string{"VIP"},
+			Properties: kizuna.Properties{"company": json.RawMessage(`"Acme"`), "plan": json.RawMessage(`"gold"`)}}},
+		{LineUserID: u2, HubSpot: &kizuna.HubSpotContact{ContactID: "52", Properties: kizuna.Properties{"company": json.RawMessage(`"Beta"`)}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	opts := sources.Options{Now: clock.Now, Sleep: clock.Sleep}
+	conn := &kizuna.Connection{Source: kizuna.SourceHubSpot, APIBase: srv.URL,
+		Config: map[string]string{"api_version": "v3", "line_user_id_property": "liff_uid", "properties": "company, liff_uid"}}
+	secrets := kizuna.ConnectionSecrets{"access_token": "tok", "client_secret": "s"}
+	got := readAll(t, func() jobs.SourceReader {
+		r, err := sources.For(opts)(conn, secrets, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}, kizuna.SyncBackfill)
+	if len(got) != 2 || got[0].RecordID != "51" || got[0].LineUserID != u1 || got[1].LineUserID != u2 {
+		t.Fatalf("records %+v", got)
+	}
+	h := got[0].HubSpot
+	if h.ContactID != "51" || len(h.Properties) != 1 || string(h.Properties["company"]) != `"Acme"` || len(h.Segments) != 1 || h.Segments[0] != fake.ListID("VIP") {
+		t.Fatalf("contact 51: %+v", h)
+	}
+	if !strings.HasPrefix(fake.Requests()[0].URI, "/crm/v3/") {
+		t.Errorf("URI %s, want v3's", fake.Requests()[0].URI)
+	}
+	conn.Config["api_version"] = "v9"
+	if _, err := sources.For(opts)(conn, secrets, time.Time{}); kizuna.ErrorCode(err) != kizuna.EINVALID {
+		t.Fatalf("a bad version: %v", err)
+	}
 }
