@@ -115,16 +115,16 @@ func (r *hubspotReader) load(ctx context.Context) error {
 		}
 	}
 	for _, ids := range members {
-		slices.SortFunc(ids, compareIDs)
+		slices.SortFunc(ids, compareHubSpotIDs)
 	}
-	slices.SortFunc(joined, compareIDs)
+	slices.SortFunc(joined, compareHubSpotIDs)
 	r.joined = slices.Compact(joined)
 	r.defs, r.names, r.members, r.loaded = defs, names, members, true
 	return nil
 }
 
-// compareIDs orders numeric IDs by number.
-func compareIDs(a, b string) int {
+// compareHubSpotIDs orders numeric IDs by number.
+func compareHubSpotIDs(a, b string) int {
 	return cmp.Or(cmp.Compare(len(a), len(b)), strings.Compare(a, b))
 }
 
@@ -201,7 +201,7 @@ func checkHubSpotCursor(kind, cursor string) error {
 func (r *hubspotReader) joinedPage(ctx context.Context, after string) (*jobs.SourcePage, error) {
 	i := 0
 	if after != "" {
-		i, _ = slices.BinarySearchFunc(r.joined, after, compareIDs)
+		i, _ = slices.BinarySearchFunc(r.joined, after, compareHubSpotIDs)
 		if i < len(r.joined) && r.joined[i] == after {
 			i++
 		}

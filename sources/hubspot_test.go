@@ -48,28 +48,28 @@ import (
 	"github.com/kizuna-line/kizuna/sqlstore"
 )
 
-// virtualClock is the fake's and the client's clock: sleeping advances
+// hubspotClock is the fake's and the client's clock: sleeping advances
 // it, so rate limits cost no real time.
-type virtualClock struct {
+type hubspotClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *virtualClock) Now() time.Time {
+func (c *hubspotClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-func (c *virtualClock) Sleep(ctx context.Context, d time.Duration) error {
+func (c *hubspotClock) Sleep(ctx context.Context, d time.Duration) error {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
 	return ctx.Err()
 }
 
-// withoutPart removes a vendor's part from import lines.
-func withoutPart(t *testing.T, lines []byte, part string) []byte {
+// hubspotWithoutPart removes a vendor's part from import lines.
+func hubspotWithoutPart(t *testing.T, lines []byte, part string) []byte {
 	t.Helper()
 	var out bytes.Buffer
 	for line := range bytes.SplitSeq(bytes.TrimSpace(lines), []byte("\n")) {
@@ -99,7 +99,7 @@ type hubspotSetup struct {
 
 func newHubSpotSetup(t *testing.T, v *conformance.Vectors) *hubspotSetup {
 	t.Helper()
-	clock := &virtualClock{t: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	clock := &hubspotClock{t: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
 	fake := hubspotfake.New(hubspotfake.Config{AccessToken: "pat-na1-test", ClientSecret: "secret", Now: clock.Now})
 	if _, err := fake.LoadNDJSON(bytes.NewReader(v.Friends)); err != nil {
 		t.Fatal(err)
@@ -127,9 +127,9 @@ func (s *hubspotSetup) reader(t *testing.T, since time.Time) jobs.SourceReader {
 	return r
 }
 
-// importAccounts makes account A (the friends without their HubSpot part)
+// hubspotAccounts makes account A (the friends without their HubSpot part)
 // and account B (the friends whole), each with the catalog.
-func importAccounts(t *testing.T, db *sqlstore.DB, v *conformance.Vectors, part string) (a, b *kizuna.Account) {
+func hubspotAccounts(t *testing.T, db *sqlstore.DB, v *conformance.Vectors, part string) (a, b *kizuna.Account) {
 	t.Helper()
 	ctx := context.Background()
 	cat, err := kizuna.ParseCatalog(v.Catalog)
@@ -140,7 +140,7 @@ func importAccounts(t *testing.T, db *sqlstore.DB, v *conformance.Vectors, part 
 		name  string
 		lines []byte
 		acc   **kizuna.Account
-	}{{"synced", withoutPart(t, v.Friends, part), &a}, {"imported", v.Friends, &b}} {
+	}{{"synced", hubspotWithoutPart(t, v.Friends, part), &a}, {"imported", v.Friends, &b}} {
 		acc, err := db.CreateAccount(ctx, x.name, v.Account.Timezone)
 		if err != nil {
 			t.Fatal(err)
@@ -156,10 +156,10 @@ func importAccounts(t *testing.T, db *sqlstore.DB, v *conformance.Vectors, part 
 	return a, b
 }
 
-// samePreviews checks every case not refused: A's and B's previews (count
+// hubspotSamePreviews checks every case not refused: A's and B's previews (count
 // and sample) through the store and the engine are equal, and equal to
 // the case's count.
-func samePreviews(t *testing.T, db *sqlstore.DB, v *conformance.Vectors, a, b *kizuna.Account) {
+func hubspotSamePreviews(t *testing.T, db *sqlstore.DB, v *conformance.Vectors, a, b *kizuna.Account) {
 	t.Helper()
 	ctx := context.Background()
 	eng := engine.New(db, db, nil)
@@ -182,7 +182,7 @@ func samePreviews(t *testing.T, db *sqlstore.DB, v *conformance.Vectors, a, b *k
 			if err != nil {
 				t.Fatalf("%s via %s, imported: %v", tc.Name, via.name, err)
 			}
-			sa, sb := sampleIDs(pa), sampleIDs(pb)
+			sa, sb := hubspotSampleIDs(pa), hubspotSampleIDs(pb)
 			if pa.Count != pb.Count || !slices.Equal(sa, sb) {
 				t.Errorf("%s via %s: synced %d %v, imported %d %v", tc.Name, via.name, pa.Count, sa, pb.Count, sb)
 			}
@@ -193,7 +193,7 @@ func samePreviews(t *testing.T, db *sqlstore.DB, v *conformance.Vectors, a, b *k
 	}
 }
 
-func sampleIDs(p *kizuna.Preview) []string {
+func hubspotSampleIDs(p *kizuna.Preview) []string {
 	var ids []string
 	for _, s := range p.Sample {
 		ids = append(ids, s.LineUserID)
@@ -210,7 +210,7 @@ func TestSyncEqualsImportHubSpot(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
 			db := testdb.Open(t, backend)
-			a, b := importAccounts(t, db, v, "hubspot")
+			a, b := hubspotAccounts(t, db, v, "hubspot")
 			s := newHubSpotSetup(t, v)
 			sync, err := db.StartSourceSync(ctx, a, kizuna.SourceHubSpot, kizuna.SyncBackfill, "test")
 			if err != nil {
@@ -223,19 +223,19 @@ func TestSyncEqualsImportHubSpot(t *testing.T) {
 			if done.Status != "done" || done.Records == 0 {
 				t.Fatalf("sync: %+v", done)
 			}
-			samePreviews(t, db, v, a, b)
+			hubspotSamePreviews(t, db, v, a, b)
 		})
 	}
 }
 
-// failOnce fails the page read at call n once.
-type failOnce struct {
+// hubspotFailOnce fails the page read at call n once.
+type hubspotFailOnce struct {
 	r     jobs.SourceReader
 	n     int
 	calls int
 }
 
-func (f *failOnce) Page(ctx context.Context, kind, cursor string) (*jobs.SourcePage, error) {
+func (f *hubspotFailOnce) Page(ctx context.Context, kind, cursor string) (*jobs.SourcePage, error) {
 	f.calls++
 	if f.calls == f.n {
 		return nil, errors.New("HubSpot answered 503")
@@ -252,13 +252,13 @@ func TestSyncEqualsImportHubSpotResumes(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
 			db := testdb.Open(t, backend)
-			a, b := importAccounts(t, db, v, "hubspot")
+			a, b := hubspotAccounts(t, db, v, "hubspot")
 			s := newHubSpotSetup(t, v)
 			sync, err := db.StartSourceSync(ctx, a, kizuna.SourceHubSpot, kizuna.SyncBackfill, "job-1")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := jobs.SyncSource(ctx, db, &failOnce{r: s.reader(t, time.Time{}), n: 2}, a, sync, nil); err == nil {
+			if _, err := jobs.SyncSource(ctx, db, &hubspotFailOnce{r: s.reader(t, time.Time{}), n: 2}, a, sync, nil); err == nil {
 				t.Fatal("the failing page did not stop the sync")
 			}
 			sync, err = db.StartSourceSync(ctx, a, kizuna.SourceHubSpot, kizuna.SyncBackfill, "job-1")
@@ -276,7 +276,7 @@ func TestSyncEqualsImportHubSpotResumes(t *testing.T) {
 			if got := s.fake.Count(hubspotfake.RouteContacts) - before; got != 1 {
 				t.Errorf("the resumed sync read %d contact pages, want 1", got)
 			}
-			samePreviews(t, db, v, a, b)
+			hubspotSamePreviews(t, db, v, a, b)
 		})
 	}
 }
@@ -291,16 +291,16 @@ func TestHubSpotPoll(t *testing.T) {
 	v := conformance.Load(t)
 	s := newHubSpotSetup(t, v)
 	ctx := context.Background()
-	all := readAll(t, func() jobs.SourceReader { return s.reader(t, time.Time{}) }, kizuna.SyncBackfill)
+	all := hubspotReadAll(t, func() jobs.SourceReader { return s.reader(t, time.Time{}) }, kizuna.SyncBackfill)
 	if len(all) == 0 {
 		t.Fatal("no contacts")
 	}
 	// A zero since polls every contact.
-	if got := readAll(t, func() jobs.SourceReader { return s.reader(t, time.Time{}) }, kizuna.SyncPoll); len(got) != len(all) {
+	if got := hubspotReadAll(t, func() jobs.SourceReader { return s.reader(t, time.Time{}) }, kizuna.SyncPoll); len(got) != len(all) {
 		t.Fatalf("a poll without since read %d, want %d", len(got), len(all))
 	}
 	since := s.opts.Now().Add(time.Hour)
-	if got := readAll(t, func() jobs.SourceReader { return s.reader(t, since) }, kizuna.SyncPoll); len(got) != 0 {
+	if got := hubspotReadAll(t, func() jobs.SourceReader { return s.reader(t, since) }, kizuna.SyncPoll); len(got) != 0 {
 		t.Fatalf("a poll since after every change read %d", len(got))
 	}
 	s.opts.Sleep(ctx, 2*time.Hour)
@@ -323,7 +323,7 @@ func TestHubSpotPoll(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.opts.Sleep(ctx, time.Minute) // search's index lag
-	got := readAll(t, func() jobs.SourceReader { return s.reader(t, since) }, kizuna.SyncPoll)
+	got := hubspotReadAll(t, func() jobs.SourceReader { return s.reader(t, since) }, kizuna.SyncPoll)
 	if len(got) != 2 || got[0].RecordID != id || string(got[0].HubSpot.Properties["lifecyclestage"]) != `"customer"` ||
 		got[1].RecordID != joiner.RecordID || !slices.Contains(got[1].HubSpot.Segments, list) || len(got[1].HubSpot.Segments) != len(joiner.HubSpot.Segments)+1 {
 		t.Fatalf("poll: %+v", got)
@@ -342,9 +342,9 @@ func TestHubSpotPoll(t *testing.T) {
 	}
 }
 
-// readAll reads every page of a kind, each through a new reader from the
+// hubspotReadAll reads every page of a kind, each through a new reader from the
 // cursor, as a sync restarted after every page would.
-func readAll(t *testing.T, r func() jobs.SourceReader, kind string) []kizuna.SourceRecord {
+func hubspotReadAll(t *testing.T, r func() jobs.SourceReader, kind string) []kizuna.SourceRecord {
 	t.Helper()
 	var out []kizuna.SourceRecord
 	cursor := ""
@@ -367,7 +367,7 @@ func readAll(t *testing.T, r func() jobs.SourceReader, kind string) []kizuna.Sou
 // LINE user ID property and the properties to read; a bad version is
 // refused.
 func TestHubSpotConfig(t *testing.T) {
-	clock := &virtualClock{t: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	clock := &hubspotClock{t: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
 	fake := hubspotfake.New(hubspotfake.Config{AccessToken: "tok", LineUserIDProperty: "liff_uid", Now: clock.Now})
 	u1, u2 := "U0123456789abcdef0123456789abcdef", "U11111111111111111111111111111111"
 	if _, err := fake.LoadFriends([]*kizuna.Friend{
@@ -383,7 +383,7 @@ func TestHubSpotConfig(t *testing.T) {
 	conn := &kizuna.Connection{Source: kizuna.SourceHubSpot, APIBase: srv.URL,
 		Config: map[string]string{"api_version": "v3", "line_user_id_property": "liff_uid", "properties": "company, liff_uid"}}
 	secrets := kizuna.ConnectionSecrets{"access_token": "tok", "client_secret": "s"}
-	got := readAll(t, func() jobs.SourceReader {
+	got := hubspotReadAll(t, func() jobs.SourceReader {
 		r, err := sources.For(opts)(conn, secrets, time.Time{})
 		if err != nil {
 			t.Fatal(err)
