@@ -490,4 +490,6 @@ var messagesJA = map[string]string{
 	"the HubSpot webhook's signature does not match the app's client secret":                                          "HubSpotのWebhookの署名がアプリのクライアントシークレットと一致しません。",
 	"the HubSpot webhook's timestamp is more than five minutes old":                                                   "HubSpotのWebhookのタイムスタンプが5分以上前のものです。",
 	"no source is connected to account %q: connect one with kizuna connect":                                           "アカウント「%s」に接続された連携先がありません。kizuna connect で接続してください。",
+	// --- sources/hubspot ---
+	"the sync kind %q is not backfill, reconcile or poll": "同期の種類「%s」は backfill、reconcile、poll のいずれでもありません。",
 }

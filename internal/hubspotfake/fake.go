@@ -111,6 +111,9 @@ type contact struct {
 	updated time.Time
 	written time.Time  // the fake's clock at the last write, for index lag
 	gen     *generator // set on a generated contact not changed: props are computed
+	// noCreate: loaded from an import line without a createdate, which
+	// reads back as unset, as the line has it.
+	noCreate bool
 }
 
 // list is one list (segment). A generated list's members are computed,
@@ -262,6 +265,10 @@ func (c *contact) prop(name string) (string, bool) {
 	case "hs_object_id":
 		return strconv.FormatUint(c.id, 10), true
 	case "createdate":
+		// HubSpot takes a createdate given at creation (an import's).
+		if v, ok := c.props["createdate"]; ok || c.noCreate {
+			return v, ok
+		}
 		return hsTime(c.created), true
 	case "lastmodifieddate":
 		return hsTime(c.updated), true
@@ -326,8 +333,10 @@ func (f *Fake) put(c *contact) {
 // properties as HubSpot strings (numbers as written, booleans "true" or
 // "false", arrays joined with ";", null unset), the friend's LINE user ID
 // in the LINE user ID property, and its segments as MANUAL lists (made by
-// name when missing). A numeric contact_id is kept as the contact's ID;
-// others get the next free ID. Properties the fake does not know are
+// name when missing, with the segment as ID when it is a free number). A numeric contact_id is kept as the contact's ID;
+// others get the next free ID. Its createdate is the line's, unset when
+// the line has none, so that it reads back as the line has it (HubSpot
+// takes a createdate given at import). Properties the fake does not know are
 // defined, their type guessed from the first value. It returns the IDs in
 // the friends' order ("" for a friend without HubSpot).
 func (f *Fake) LoadFriends(friends []*kizuna.Friend) ([]string, error) {
@@ -357,11 +366,15 @@ func (f *Fake) LoadFriends(friends []*kizuna.Friend) ([]string, error) {
 				c.props[name] = v
 			}
 		}
+		_, c.noCreate = c.props["createdate"]
+		c.noCreate = !c.noCreate
 		c.props[f.cfg.LineUserIDProperty] = fr.LineUserID
 		f.put(c)
 		for _, seg := range h.Segments {
 			l := f.listByName(seg)
-			if l == nil {
+			if n, err := strconv.ParseUint(seg, 10, 64); l == nil && err == nil && n > 0 && f.lists[n] == nil {
+				l = f.newListID(n, seg, "MANUAL") // the import's segment is the list's ID
+			} else if l == nil {
 				l = f.newList(seg, "MANUAL")
 			}
 			f.addMember(l, id, now)

@@ -104,7 +104,7 @@ func TestContactsWire(t *testing.T) {
 	if last["id"] != "9007199254740993" || !strings.Contains(b.raw, `"id":"9007199254740993"`) {
 		t.Errorf("last %v", last)
 	}
-	if p := last["properties"].(map[string]any); p["hs_object_id"] != "9007199254740993" || p["createdate"] == nil {
+	if p := last["properties"].(map[string]any); p["hs_object_id"] != "9007199254740993" || p["createdate"] != nil || p["lastmodifieddate"] == nil {
 		t.Errorf("default properties %v", p)
 	}
 	if a := call("GET", "/crm/v3/objects/contacts?after=garbage", ""); a.status != 400 {

@@ -18,8 +18,16 @@ func (f *Fake) listByName(name string) *list {
 
 func (f *Fake) newList(name, kind string) *list {
 	f.listSeq++
+	for f.lists[f.listSeq+100] != nil {
+		f.listSeq++
+	}
+	return f.newListID(f.listSeq+100, name, kind)
+}
+
+// newListID makes a list with that ID, which must be free.
+func (f *Fake) newListID(id uint64, name, kind string) *list {
 	now := f.now()
-	l := &list{id: f.listSeq + 100, name: name, kind: kind, version: 1, created: now, updated: now,
+	l := &list{id: id, name: name, kind: kind, version: 1, created: now, updated: now,
 		added: map[uint64]time.Time{}, removed: map[uint64]bool{}, genCount: -1}
 	f.lists[l.id] = l
 	return l
