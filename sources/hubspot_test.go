@@ -1,29 +1,3 @@
-// For docs (HubSpot's reader, sources/hubspot.go):
-//
-// A HubSpot connection's config takes api_version (the API's path
-// family: a date such as 2026-03, the default, or v3),
-// line_user_id_property (the contact property the shop's LINE Login
-// writes the LINE user ID into, default line_user_id) and, optionally,
-// properties (the contact properties to read, comma-separated; by default
-// every contact property HubSpot defines except the LINE user ID,
-// hs_object_id and lastmodifieddate, which are the record's own ID and
-// update time). Its secret is access_token (client_secret only verifies
-// webhooks). A backfill and a reconcile walk every contact in ID order, a
-// hundred a page, the cursor being HubSpot's own "after"; a poll searches
-// the contacts whose lastmodifieddate is at or after the last successful
-// sync less five minutes, two hundred a page, sliced by hs_object_id so
-// that it never pages past search's 10,000 results, its cursor carrying
-// its own since so that a resumed poll asks the same. List memberships
-// are read once per reader (so once per sync and per restart), list by
-// list (250 members a request, one request per empty list), into a map of
-// contact ID → list IDs rather than one request per contact: the reader
-// holds the property definitions, that map (a few dozen bytes per
-// membership) and one page of contacts, never the whole account's
-// contacts. Joining a list does not change a contact's lastmodifieddate,
-// so a poll then reads, by batch read, the contacts whose membership
-// began since (its cursors start with "m"); a contact leaving a list
-// leaves no trace a poll can see: that reaches Kizuna with the contact's
-// next change or the next reconcile.
 package sources_test
 
 import (

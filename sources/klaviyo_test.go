@@ -1,30 +1,3 @@
-// Docs (for the coordinator to move): Klaviyo's reader. A Klaviyo
-// connection's config takes `revision` (the pinned API revision, default
-// klaviyo.DefaultRevision) and `line_user_id_property` (the profile
-// property the shop's LINE Login writes the LINE user ID to, default
-// `line_user_id`); its secret is `api_key` (the private key). A backfill
-// and a reconcile read every profile, 100 a page, in Klaviyo's order; a
-// poll reads the profiles whose `updated` is at or after the last
-// successful sync less the overlap (Klaviyo moves `updated` on property
-// and list membership changes), oldest change first. The cursor is
-// Klaviyo's own next-page URL, so a crashed sync resumes from its last
-// page, with a new reader as well. A profile's properties are the import
-// format's, minus the LINE user ID property (Klaviyo drops a property set
-// to null, which previews read as unknown, as they read an imported
-// null); its lists are Klaviyo lists (not segments, which the import
-// format does not carry). List memberships are read once per reader,
-// before its first page: every list's members through the id-only
-// relationship route (100 a page) into a map of profile ID → list IDs
-// (each list ID one shared string). The reader so holds one page of
-// profiles plus the account's memberships as ids, about 160 bytes per
-// profile in any list (measured: 200,000 generated profiles, 186,000 of
-// them in 1.8 lists on average, 29 MB of heap; a million profiles in
-// three lists each would take around 180 MB). A profile that changed
-// after that read (within a minute, for the clocks) but more than
-// PollOverlap less a minute before its page is read (so the next poll
-// would not read it again: a long backfill's or reconcile's profiles
-// changed meanwhile) has its lists read for it alone (GET
-// /api/profiles/{id}/lists, 3/s), since the map may predate the change.
 package sources
 
 import (
