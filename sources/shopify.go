@@ -123,9 +123,21 @@ func (r *shopifyReader) Page(ctx context.Context, kind, cursor string) (*jobs.So
 }
 
 // customers reads one page of customers, with their checkouts from the
-// map read first.
+// map, read once per reader when a first page has customers (a poll that
+// finds none reads no checkouts).
 func (r *shopifyReader) customers(ctx context.Context, q shopify.Query, prefix string) (*jobs.SourcePage, error) {
-	if r.checkouts == nil {
+	var page *shopify.CustomerPage
+	err := r.client.Customers(ctx, q, func(p *shopify.CustomerPage) error {
+		page = p
+		return errPageDone
+	})
+	if err != nil && err != errPageDone {
+		return nil, err
+	}
+	if page == nil {
+		return &jobs.SourcePage{Done: true}, nil
+	}
+	if r.checkouts == nil && len(page.Customers) > 0 {
 		m := map[string][]shopify.Checkout{}
 		err := r.client.AbandonedCheckouts(ctx, shopify.Query{}, func(p *shopify.CheckoutPage) error {
 			for _, ck := range p.Checkouts {
@@ -139,17 +151,6 @@ func (r *shopifyReader) customers(ctx context.Context, q shopify.Query, prefix s
 			return nil, err
 		}
 		r.checkouts = m
-	}
-	var page *shopify.CustomerPage
-	err := r.client.Customers(ctx, q, func(p *shopify.CustomerPage) error {
-		page = p
-		return errPageDone
-	})
-	if err != nil && err != errPageDone {
-		return nil, err
-	}
-	if page == nil {
-		return &jobs.SourcePage{Done: true}, nil
 	}
 	out := &jobs.SourcePage{Next: prefix + page.Cursor, Done: !page.More}
 	for i := range page.Customers {
