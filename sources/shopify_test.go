@@ -49,7 +49,7 @@ func noSleep(ctx context.Context, d time.Duration) error { return ctx.Err() }
 
 // shopifyShop is a fake shop loaded with the conformance friends' Shopify
 // parts.
-func shopifyShop(t *testing.T, v *conformance.Vectors) *httptest.Server {
+func shopifyShop(t *testing.T, v *conformance.Vectors) (*httptest.Server, *shopifyfake.Fake) {
 	t.Helper()
 	f := shopifyfake.New(shopifyfake.Config{AccessToken: shopifyToken, WebhookSecret: "s"})
 	if _, err := f.LoadNDJSON(bytes.NewReader(v.Friends)); err != nil {
@@ -57,7 +57,7 @@ func shopifyShop(t *testing.T, v *conformance.Vectors) *httptest.Server {
 	}
 	srv := httptest.NewServer(f)
 	t.Cleanup(func() { f.Close(); srv.Close() })
-	return srv
+	return srv, f
 }
 
 func shopifyConn(srv *httptest.Server, config map[string]string) *kizuna.Connection {
@@ -217,7 +217,7 @@ func TestSyncEqualsImportShopify(t *testing.T) {
 	v := conformance.Load(t)
 	for _, backend := range testdb.Backends() {
 		t.Run(backend, func(t *testing.T) {
-			srv := shopifyShop(t, v)
+			srv, fake := shopifyShop(t, v)
 			db := testdb.Open(t, backend)
 			a, b := twoAccounts(t, db, v, "shopify")
 			// Paged, small pages: checkouts read first, then customers.
@@ -234,10 +234,22 @@ func TestSyncEqualsImportShopify(t *testing.T) {
 			waitEngine(t, e, a, b)
 			samePreviews(t, db, e, v, a, b)
 
-			// A reconcile by bulk query reads the same again.
+			// A reconcile by bulk query reads the same again, the file
+			// downloaded once for its many pages.
 			conn = shopifyConn(srv, map[string]string{"page_size": "23", "bulk_threshold": "0"})
-			if _, err := runSync(t, db, a, newShopifyReader(t, conn, time.Time{}), kizuna.SyncReconcile, "job-2"); err != nil {
+			fake.SetRecording(true)
+			s, err = runSync(t, db, a, newShopifyReader(t, conn, time.Time{}), kizuna.SyncReconcile, "job-2")
+			if err != nil {
 				t.Fatal(err)
+			}
+			downloads := 0
+			for _, rq := range fake.Requests() {
+				if rq.Route == shopifyfake.RouteBulkFile {
+					downloads++
+				}
+			}
+			if downloads != 1 || s.Records < 100 {
+				t.Errorf("bulk reconcile: %d records, %d downloads of the file", s.Records, downloads)
 			}
 			samePreviews(t, db, nil, v, a, b)
 		})
@@ -268,7 +280,7 @@ func TestShopifySyncResumes(t *testing.T) {
 	for _, backend := range testdb.Backends() {
 		for _, mode := range []string{"paged", "bulk"} {
 			t.Run(backend+"/"+mode, func(t *testing.T) {
-				srv := shopifyShop(t, v)
+				srv, _ := shopifyShop(t, v)
 				db := testdb.Open(t, backend)
 				a, b := twoAccounts(t, db, v, "shopify")
 				config := map[string]string{"page_size": "11", "bulk_threshold": "-1"}
