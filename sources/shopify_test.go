@@ -8,15 +8,18 @@
 // with more customers than this runs a bulk query, default 25,000, where
 // Shopify's paging stops; -1 never) and page_size (customers a page,
 // default 250). Secrets: access_token (webhook_secret is the receivers').
-// A paged backfill, reconcile or poll first reads the shop's abandoned
-// checkouts once per reader and keeps only those of customers, by customer
-// ID (an id, two times and the customer's id each), then reads customers a
-// page per sync step and attaches them; a poll reads customers updated
+// A paged backfill, reconcile or poll reads customers a page per sync step
+// (one GraphQL page, sortKey UPDATED_AT) and attaches their abandoned
+// checkouts from a map read once per reader, at the first page that has
+// customers: every abandoned checkout of the shop, only those of
+// customers kept, by customer ID (an id, two times and the customer's id
+// each; guests' checkouts are dropped); a poll reads customers updated
 // since the last successful sync (less the overlap): a checkout that
 // changed alone reaches the friend by webhook (checkouts/create|update) or
 // the next reconcile. A bulk backfill nests each customer's checkouts in
 // the file and keeps no map: the file is streamed in one download, one page
-// ahead of the sync, never whole. Every cursor survives a crash: a new
+// ahead of the sync (at most two pages held), never whole; the stream
+// ends with the context of the sync that started it. Every cursor survives a crash: a new
 // reader resumes after the last page applied (the checkout map is read
 // again, a bulk file is read from the line reached, a new bulk query when
 // the file has expired).
