@@ -490,8 +490,8 @@ var messagesJA = map[string]string{
 	"the HubSpot webhook's signature does not match the app's client secret":                                          "HubSpotのWebhookの署名がアプリのクライアントシークレットと一致しません。",
 	"the HubSpot webhook's timestamp is more than five minutes old":                                                   "HubSpotのWebhookのタイムスタンプが5分以上前のものです。",
 	// --- sources: shopify ---
-	"the Shopify LINE user ID metafield %q is not namespace.key": "Shopify のLINEユーザーIDのメタフィールド「%s」は namespace.key の形式ではありません。",
-	"the Shopify setting %s=%q is not a number":                  "Shopify の設定 %s=「%s」は数値ではありません。",
-	"a sync is a backfill, a poll or a reconcile, not %q":        "同期の種類は backfill、poll、reconcile のいずれかです（「%s」ではありません）。",
-	"the Shopify sync cursor %q is not one Kizuna made":          "Shopify の同期カーソル「%s」はKizunaが作ったものではありません。",
+	"the Shopify LINE user ID metafield %q is not namespace.key":  "Shopify のLINEユーザーIDのメタフィールド「%s」は namespace.key の形式ではありません。",
+	"the Shopify setting %s=%q is not a number":                   "Shopify の設定 %s=「%s」は数値ではありません。",
+	"a Shopify sync is a backfill, a poll or a reconcile, not %q": "Shopify の同期の種類は backfill、poll、reconcile のいずれかです（「%s」ではありません）。",
+	"the Shopify sync cursor %q is not one Kizuna made":           "Shopify の同期カーソル「%s」はKizunaが作ったものではありません。",
 }

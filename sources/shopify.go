@@ -37,7 +37,7 @@ type shopifyReader struct {
 	// once per reader before the first paged customers (a bulk query nests
 	// them): only checkouts of customers, only the fields kept.
 	checkouts map[string][]shopify.Checkout
-	bulk      *bulkStream
+	bulk      *shopifyBulkStream
 }
 
 func newShopify(c *kizuna.Connection, secrets kizuna.ConnectionSecrets, since time.Time, o Options) (jobs.SourceReader, error) {
@@ -78,8 +78,8 @@ func newShopify(c *kizuna.Connection, secrets kizuna.ConnectionSecrets, since ti
 	return &shopifyReader{client: cl, since: since, threshold: threshold}, nil
 }
 
-// errPageDone stops the client after one page.
-var errPageDone = errors.New("sources: a page was read")
+// errShopifyPageDone stops the client after one page.
+var errShopifyPageDone = errors.New("sources: a page was read")
 
 func (r *shopifyReader) Page(ctx context.Context, kind, cursor string) (*jobs.SourcePage, error) {
 	if cursor == "" {
@@ -102,7 +102,7 @@ func (r *shopifyReader) Page(ctx context.Context, kind, cursor string) (*jobs.So
 				}
 			}
 		default:
-			return nil, kizuna.Errorf(kizuna.EINVALID, "a sync is a backfill, a poll or a reconcile, not %q", kind)
+			return nil, kizuna.Errorf(kizuna.EINVALID, "a Shopify sync is a backfill, a poll or a reconcile, not %q", kind)
 		}
 	}
 	tag, rest, _ := strings.Cut(cursor, ":")
@@ -129,9 +129,9 @@ func (r *shopifyReader) customers(ctx context.Context, q shopify.Query, prefix s
 	var page *shopify.CustomerPage
 	err := r.client.Customers(ctx, q, func(p *shopify.CustomerPage) error {
 		page = p
-		return errPageDone
+		return errShopifyPageDone
 	})
-	if err != nil && err != errPageDone {
+	if err != nil && err != errShopifyPageDone {
 		return nil, err
 	}
 	if page == nil {
@@ -168,10 +168,10 @@ func shopifyRecord(cu *shopify.Customer, checkouts []shopify.Checkout) kizuna.So
 	return rec
 }
 
-// bulkStream is a bulk query's file being read: the client streams it
+// shopifyBulkStream is a bulk query's file being read: the client streams it
 // in a goroutine, a page at a time, one page ahead of the sync (so a page
 // can say it is the last), instead of downloading it again for each page.
-type bulkStream struct {
+type shopifyBulkStream struct {
 	at     string // the cursor the next page follows
 	ahead  *shopify.Page
 	pages  chan *shopify.Page
@@ -184,7 +184,7 @@ func (r *shopifyReader) startBulk(ctx context.Context, cursor string) {
 		r.bulk.cancel()
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	s := &bulkStream{at: cursor, pages: make(chan *shopify.Page), errc: make(chan error, 1), cancel: cancel}
+	s := &shopifyBulkStream{at: cursor, pages: make(chan *shopify.Page), errc: make(chan error, 1), cancel: cancel}
 	from := cursor
 	if from == "" {
 		from = "b:"
@@ -205,7 +205,7 @@ func (r *shopifyReader) startBulk(ctx context.Context, cursor string) {
 }
 
 // next is the stream's next page, nil at its end.
-func (s *bulkStream) next(ctx context.Context) (*shopify.Page, error) {
+func (s *shopifyBulkStream) next(ctx context.Context) (*shopify.Page, error) {
 	select {
 	case p, ok := <-s.pages:
 		if ok {

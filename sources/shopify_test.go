@@ -48,7 +48,7 @@ import (
 
 const shopifyToken = "shpat_sourcetest"
 
-func noSleep(ctx context.Context, d time.Duration) error { return ctx.Err() }
+func shopifyNoSleep(ctx context.Context, d time.Duration) error { return ctx.Err() }
 
 // shopifyShop is a fake shop loaded with the conformance friends' Shopify
 // parts.
@@ -69,15 +69,15 @@ func shopifyConn(srv *httptest.Server, config map[string]string) *kizuna.Connect
 
 func newShopifyReader(t *testing.T, c *kizuna.Connection, since time.Time) jobs.SourceReader {
 	t.Helper()
-	r, err := For(Options{Sleep: noSleep})(c, kizuna.ConnectionSecrets{"access_token": shopifyToken, "webhook_secret": "s"}, since)
+	r, err := For(Options{Sleep: shopifyNoSleep})(c, kizuna.ConnectionSecrets{"access_token": shopifyToken, "webhook_secret": "s"}, since)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
-// without removes a part from every import line.
-func without(t *testing.T, lines []byte, part string) []byte {
+// shopifyWithout removes a part from every import line.
+func shopifyWithout(t *testing.T, lines []byte, part string) []byte {
 	t.Helper()
 	var out bytes.Buffer
 	for _, line := range bytes.Split(lines, []byte("\n")) {
@@ -96,9 +96,9 @@ func without(t *testing.T, lines []byte, part string) []byte {
 	return out.Bytes()
 }
 
-// twoAccounts makes account B with the friends imported whole and
+// shopifyTwoAccounts makes account B with the friends imported whole and
 // account A with their Shopify parts removed, the catalog in both.
-func twoAccounts(t *testing.T, db *sqlstore.DB, v *conformance.Vectors, part string) (a, b *kizuna.Account) {
+func shopifyTwoAccounts(t *testing.T, db *sqlstore.DB, v *conformance.Vectors, part string) (a, b *kizuna.Account) {
 	t.Helper()
 	ctx := context.Background()
 	cat, err := kizuna.ParseCatalog(v.Catalog)
@@ -112,7 +112,7 @@ func twoAccounts(t *testing.T, db *sqlstore.DB, v *conformance.Vectors, part str
 		}
 		lines := v.Friends
 		if i == 0 {
-			lines = without(t, lines, part)
+			lines = shopifyWithout(t, lines, part)
 		}
 		if _, err := db.ImportFriends(ctx, acc, bytes.NewReader(lines), kizuna.ImportOptions{}); err != nil {
 			t.Fatal(err)
@@ -129,8 +129,8 @@ func twoAccounts(t *testing.T, db *sqlstore.DB, v *conformance.Vectors, part str
 	return a, b
 }
 
-// runSync runs a sync of kind for owner to its end (or the reader's error).
-func runSync(t *testing.T, db *sqlstore.DB, a *kizuna.Account, r jobs.SourceReader, kind, owner string) (*kizuna.SourceSync, error) {
+// shopifyRunSync runs a sync of kind for owner to its end (or the reader's error).
+func shopifyRunSync(t *testing.T, db *sqlstore.DB, a *kizuna.Account, r jobs.SourceReader, kind, owner string) (*kizuna.SourceSync, error) {
 	t.Helper()
 	ctx := context.Background()
 	s, err := db.StartSourceSync(ctx, a, kizuna.SourceShopify, kind, owner)
@@ -140,7 +140,7 @@ func runSync(t *testing.T, db *sqlstore.DB, a *kizuna.Account, r jobs.SourceRead
 	return jobs.SyncSource(ctx, db, r, a, s, nil)
 }
 
-func previewKey(p *kizuna.Preview) string {
+func shopifyPreviewKey(p *kizuna.Preview) string {
 	ids := []string{}
 	for _, s := range p.Sample {
 		ids = append(ids, s.LineUserID)
@@ -152,9 +152,9 @@ func previewKey(p *kizuna.Preview) string {
 	return string(b)
 }
 
-// samePreviews checks every case that is not refused: the previews of a
+// shopifySamePreviews checks every case that is not refused: the previews of a
 // and b agree (SQL and, when e is set, the engine) and match the case.
-func samePreviews(t *testing.T, db *sqlstore.DB, e *engine.Engine, v *conformance.Vectors, a, b *kizuna.Account) {
+func shopifySamePreviews(t *testing.T, db *sqlstore.DB, e *engine.Engine, v *conformance.Vectors, a, b *kizuna.Account) {
 	t.Helper()
 	ctx := context.Background()
 	stores := []kizuna.Store{db}
@@ -176,8 +176,8 @@ func samePreviews(t *testing.T, db *sqlstore.DB, e *engine.Engine, v *conformanc
 			if err != nil {
 				t.Fatalf("%s: imported: %v", tc.Name, err)
 			}
-			if previewKey(pa) != previewKey(pb) {
-				t.Errorf("%s (%s): synced %s, imported %s", tc.Name, pa.AnsweredBy, previewKey(pa), previewKey(pb))
+			if shopifyPreviewKey(pa) != shopifyPreviewKey(pb) {
+				t.Errorf("%s (%s): synced %s, imported %s", tc.Name, pa.AnsweredBy, shopifyPreviewKey(pa), shopifyPreviewKey(pb))
 			}
 			if tc.Expect.Count != nil && pa.Count != *tc.Expect.Count {
 				t.Errorf("%s (%s): synced count %d, want %d", tc.Name, pa.AnsweredBy, pa.Count, *tc.Expect.Count)
@@ -199,7 +199,7 @@ func samePreviews(t *testing.T, db *sqlstore.DB, e *engine.Engine, v *conformanc
 	}
 }
 
-func waitEngine(t *testing.T, e *engine.Engine, accounts ...*kizuna.Account) {
+func shopifyWaitEngine(t *testing.T, e *engine.Engine, accounts ...*kizuna.Account) {
 	t.Helper()
 	for _, a := range accounts {
 		e.Load(a)
@@ -222,10 +222,10 @@ func TestSyncEqualsImportShopify(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			srv, fake := shopifyShop(t, v)
 			db := testdb.Open(t, backend)
-			a, b := twoAccounts(t, db, v, "shopify")
+			a, b := shopifyTwoAccounts(t, db, v, "shopify")
 			// Paged, small pages: checkouts read first, then customers.
 			conn := shopifyConn(srv, map[string]string{"page_size": "17", "bulk_threshold": "-1", "api_version": "2026-07", "line_user_id_metafield": "line.user_id"})
-			s, err := runSync(t, db, a, newShopifyReader(t, conn, time.Time{}), kizuna.SyncBackfill, "job-1")
+			s, err := shopifyRunSync(t, db, a, newShopifyReader(t, conn, time.Time{}), kizuna.SyncBackfill, "job-1")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -234,14 +234,14 @@ func TestSyncEqualsImportShopify(t *testing.T) {
 			}
 			e := engine.New(db, db, nil)
 			defer e.Stop()
-			waitEngine(t, e, a, b)
-			samePreviews(t, db, e, v, a, b)
+			shopifyWaitEngine(t, e, a, b)
+			shopifySamePreviews(t, db, e, v, a, b)
 
 			// A reconcile by bulk query reads the same again, the file
 			// downloaded once for its many pages.
 			conn = shopifyConn(srv, map[string]string{"page_size": "23", "bulk_threshold": "0"})
 			fake.SetRecording(true)
-			s, err = runSync(t, db, a, newShopifyReader(t, conn, time.Time{}), kizuna.SyncReconcile, "job-2")
+			s, err = shopifyRunSync(t, db, a, newShopifyReader(t, conn, time.Time{}), kizuna.SyncReconcile, "job-2")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -254,23 +254,23 @@ func TestSyncEqualsImportShopify(t *testing.T) {
 			if downloads != 1 || s.Records < 100 {
 				t.Errorf("bulk reconcile: %d records, %d downloads of the file", s.Records, downloads)
 			}
-			samePreviews(t, db, nil, v, a, b)
+			shopifySamePreviews(t, db, nil, v, a, b)
 		})
 	}
 }
 
-// failingReader fails once, at its n-th page.
-type failingReader struct {
+// shopifyFailingReader fails once, at its n-th page.
+type shopifyFailingReader struct {
 	r     jobs.SourceReader
 	n     int
 	pages int
 }
 
-var errCut = errors.New("cut")
+var shopifyErrCut = errors.New("cut")
 
-func (f *failingReader) Page(ctx context.Context, kind, cursor string) (*jobs.SourcePage, error) {
+func (f *shopifyFailingReader) Page(ctx context.Context, kind, cursor string) (*jobs.SourcePage, error) {
 	if f.pages++; f.pages == f.n {
-		return nil, errCut
+		return nil, shopifyErrCut
 	}
 	return f.r.Page(ctx, kind, cursor)
 }
@@ -285,13 +285,13 @@ func TestShopifySyncResumes(t *testing.T) {
 			t.Run(backend+"/"+mode, func(t *testing.T) {
 				srv, _ := shopifyShop(t, v)
 				db := testdb.Open(t, backend)
-				a, b := twoAccounts(t, db, v, "shopify")
+				a, b := shopifyTwoAccounts(t, db, v, "shopify")
 				config := map[string]string{"page_size": "11", "bulk_threshold": "-1"}
 				if mode == "bulk" {
 					config["bulk_threshold"] = "0"
 				}
 				conn := shopifyConn(srv, config)
-				if _, err := runSync(t, db, a, &failingReader{r: newShopifyReader(t, conn, time.Time{}), n: 4}, kizuna.SyncBackfill, "job-9"); !errors.Is(err, errCut) {
+				if _, err := shopifyRunSync(t, db, a, &shopifyFailingReader{r: newShopifyReader(t, conn, time.Time{}), n: 4}, kizuna.SyncBackfill, "job-9"); !errors.Is(err, shopifyErrCut) {
 					t.Fatalf("cut sync: %v", err)
 				}
 				ctx := context.Background()
@@ -308,7 +308,7 @@ func TestShopifySyncResumes(t *testing.T) {
 				var seen int
 				rest := newShopifyReader(t, conn, time.Time{})
 				first := true
-				end, err := jobs.SyncSource(ctx, db, readerFunc(func(ctx context.Context, kind, cursor string) (*jobs.SourcePage, error) {
+				end, err := jobs.SyncSource(ctx, db, shopifyReaderFunc(func(ctx context.Context, kind, cursor string) (*jobs.SourcePage, error) {
 					if first && cursor != s.Cursor {
 						t.Errorf("resumed from %q, want %q", cursor, s.Cursor)
 					}
@@ -325,15 +325,15 @@ func TestShopifySyncResumes(t *testing.T) {
 				if end.Records != int64(33+seen) {
 					t.Errorf("records %d, want %d", end.Records, 33+seen)
 				}
-				samePreviews(t, db, nil, v, a, b)
+				shopifySamePreviews(t, db, nil, v, a, b)
 			})
 		}
 	}
 }
 
-type readerFunc func(ctx context.Context, kind, cursor string) (*jobs.SourcePage, error)
+type shopifyReaderFunc func(ctx context.Context, kind, cursor string) (*jobs.SourcePage, error)
 
-func (f readerFunc) Page(ctx context.Context, kind, cursor string) (*jobs.SourcePage, error) {
+func (f shopifyReaderFunc) Page(ctx context.Context, kind, cursor string) (*jobs.SourcePage, error) {
 	return f(ctx, kind, cursor)
 }
 
