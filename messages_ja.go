@@ -492,4 +492,9 @@ var messagesJA = map[string]string{
 	"no source is connected to account %q: connect one with kizuna connect":                                           "アカウント「%s」に接続された連携先がありません。kizuna connect で接続してください。",
 	// --- sources/hubspot ---
 	"the sync kind %q is not backfill, reconcile or poll": "同期の種類「%s」は backfill、reconcile、poll のいずれでもありません。",
+	// --- sources: shopify ---
+	"the Shopify LINE user ID metafield %q is not namespace.key":  "Shopify のLINEユーザーIDのメタフィールド「%s」は namespace.key の形式ではありません。",
+	"the Shopify setting %s=%q is not a number":                   "Shopify の設定 %s=「%s」は数値ではありません。",
+	"a Shopify sync is a backfill, a poll or a reconcile, not %q": "Shopify の同期の種類は backfill、poll、reconcile のいずれかです（「%s」ではありません）。",
+	"the Shopify sync cursor %q is not one Kizuna made":           "Shopify の同期カーソル「%s」はKizunaが作ったものではありません。",
 }
