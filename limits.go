@@ -1,6 +1,7 @@
 package kizuna
 
 import (
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -72,4 +73,17 @@ func CheckTime(code, path string, t time.Time) error {
 		return nil
 	}
 	return ErrorAt(code, path, "%s must be between 0001-01-02 and 9999-12-30 in UTC, so that it stays between the years 0001 and 9999 in every time zone", path)
+}
+
+// CleanAPIBase checks the base URL of a service Kizuna calls (LINE,
+// Shopify, HubSpot, Klaviyo, or a fake of one) and returns it without
+// surrounding spaces or a trailing slash: an http or https URL with a host,
+// no user, query or fragment. A refusal is at "api_base".
+func CleanAPIBase(base string) (string, error) {
+	base = strings.TrimRight(strings.TrimSpace(base), "/")
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+		return "", ErrorAt(EINVALID, "api_base", "the API base URL must be an http or https URL")
+	}
+	return base, nil
 }

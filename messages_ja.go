@@ -374,7 +374,6 @@ var messagesJA = map[string]string{
 	"follower sync %d is %s, no longer running":                                                "友だち同期 %[1]d は %[2]s の状態で、実行中ではありません。",
 	"no follower sync %d in account %q":                                                        "アカウント「%[2]s」に友だち同期 %[1]d はありません。",
 	"no secret key is configured: set KIZUNA_SECRET_KEY or let the server create its key file, then connect the channel":        "秘密鍵が設定されていません。KIZUNA_SECRET_KEY を設定するか、サーバーに鍵ファイルを作成させてから、チャネルを接続してください。",
-	"the API base URL must be an http or https URL such as %s":                                                                  "APIのベースURLは %s のような http または https のURLにしてください。",
 	"the LINE channel's credentials of account %q cannot be decrypted with this server's secret key: connect the channel again": "アカウント「%s」のLINEチャネルの認証情報を、このサーバーの秘密鍵で復号できません。チャネルを接続し直してください。",
 	"the channel access token is empty": "チャネルアクセストークンが空です。",
 	"the channel secret is empty":       "チャネルシークレットが空です。",

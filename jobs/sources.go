@@ -17,6 +17,21 @@ import (
 // changes nothing).
 const PollOverlap = 5 * time.Minute
 
+// PollSince is when a poll of the source reads from: the end of its last
+// successful sync less PollOverlap (the zero time when it never had one).
+func PollSince(ctx context.Context, st kizuna.SourceSyncStore, a *kizuna.Account, source string) (time.Time, error) {
+	fresh, err := st.Freshness(ctx, a)
+	if err != nil {
+		return time.Time{}, err
+	}
+	for _, f := range fresh {
+		if f.Source == source && f.LastSuccessAt != nil {
+			return f.LastSuccessAt.Add(-PollOverlap), nil
+		}
+	}
+	return time.Time{}, nil
+}
+
 // SourcePage is one page of a source's records and the cursor of the
 // next (Done: there is none).
 type SourcePage struct {
@@ -98,16 +113,9 @@ func (w *sourceWorker) Work(ctx context.Context, job *river.Job[sourceArgs]) err
 	if err != nil {
 		return fail(err)
 	}
-	var since time.Time
-	fresh, err := st.Freshness(ctx, a)
+	since, err := PollSince(ctx, st, a, args.Source)
 	if err != nil {
 		return fail(err)
-	}
-	for _, f := range fresh {
-		if f.Source == args.Source && f.LastSuccessAt != nil {
-			// A margin for records written while the last sync ran.
-			since = f.LastSuccessAt.Add(-PollOverlap)
-		}
 	}
 	reader, err := j.cfg.Sources(conn, secrets, since)
 	if err != nil {

@@ -91,7 +91,8 @@ func TestSourceSyncResumes(t *testing.T) {
 				t.Fatalf("linked friends: %+v %v", p, err)
 			}
 
-			// Through the jobs: a poll of HubSpot, queued twice (one runs).
+			// Through the jobs: a poll of HubSpot (queued twice: River keeps
+			// one waiting or running per account and source).
 			h := &pagedReader{}
 			for i := 1; i <= 25; i++ {
 				h.records = append(h.records, kizuna.SourceRecord{Source: "hubspot", RecordID: strconv.Itoa(i), LineUserID: fmt.Sprintf("U%032x", i),

@@ -466,30 +466,6 @@ func TestSetWebhookEndpoint(t *testing.T) {
 	}
 }
 
-func TestLimiter(t *testing.T) {
-	ctx := context.Background()
-	l := NewLimiter(1000)
-	start := time.Now()
-	for range 21 {
-		if err := l.Wait(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if d := time.Since(start); d < 19*time.Millisecond {
-		t.Errorf("21 waits at 1000/s took %v, want at least 20 ms", d)
-	}
-	canceled, cancel := context.WithCancel(ctx)
-	cancel()
-	if err := NewLimiter(1).Wait(canceled); err == nil {
-		t.Error("Wait on a canceled context succeeded")
-	}
-	for range 1000 {
-		if err := NewLimiter(0).Wait(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // TestTokenNeverShown sends every kind of outcome and error and looks for
 // the token in all of them and in what the fake recorded.
 func TestTokenNeverShown(t *testing.T) {

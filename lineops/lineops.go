@@ -79,7 +79,8 @@ func (s *Service) Connect(ctx context.Context, a *kizuna.Account, actor, apiBase
 	if accessToken == "" {
 		return nil, kizuna.ErrorAt(kizuna.EINVALID, "access_token", "the channel access token is required")
 	}
-	if err := checkBase(apiBase); err != nil {
+	apiBase, err := kizuna.CleanAPIBase(apiBase)
+	if err != nil {
 		return nil, err
 	}
 	api, err := s.NewAPI(apiBase, accessToken)
@@ -100,14 +101,6 @@ func (s *Service) Connect(ctx context.Context, a *kizuna.Account, actor, apiBase
 		return nil, err
 	}
 	return &ch, nil
-}
-
-// checkBase accepts an http(s) URL with a host and nothing after the path.
-func checkBase(base string) error {
-	if !strings.HasPrefix(base, "https://") && !strings.HasPrefix(base, "http://") || strings.ContainsAny(base, "?# \t\r\n") {
-		return kizuna.ErrorAt(kizuna.EINVALID, "api_base", "the API base URL must be an http or https URL")
-	}
-	return nil
 }
 
 // api connects to the account's channel.

@@ -2,7 +2,6 @@ package sources
 
 import (
 	"context"
-	"net/url"
 	"strings"
 
 	"github.com/kizuna-line/kizuna"
@@ -33,12 +32,14 @@ func Check(ctx context.Context, c *kizuna.Connection, secrets kizuna.ConnectionS
 	if err := kizuna.CheckConnection(*c, secrets); err != nil {
 		return err
 	}
-	if c.APIBase == "" {
+	if strings.TrimSpace(c.APIBase) == "" {
 		c.APIBase = DefaultBase(c.Source, c.Config)
 	}
-	if u, err := url.Parse(c.APIBase); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return kizuna.ErrorAt(kizuna.EINVALID, "api_base", "the API base URL must be an http or https URL")
+	base, err := kizuna.CleanAPIBase(c.APIBase)
+	if err != nil {
+		return err
 	}
+	c.APIBase = base
 	switch c.Source {
 	case kizuna.SourceShopify:
 		cl, err := shopify.New(shopify.Config{BaseURL: c.APIBase, AccessToken: secrets["access_token"], APIVersion: c.Config["api_version"],

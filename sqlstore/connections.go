@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/kizuna-line/kizuna"
@@ -21,15 +19,16 @@ var _ kizuna.ConnectionStore = (*DB)(nil)
 // replacing an earlier connection of the source.
 func (db *DB) Connect(ctx context.Context, a *kizuna.Account, actor string, c kizuna.Connection, secrets kizuna.ConnectionSecrets) error {
 	const op = "connect"
-	if db.Secrets == nil {
-		return kizuna.Errorf(kizuna.EINVALID, "no secret key is configured: set KIZUNA_SECRET_KEY or let the server create its key file, then connect the channel")
+	box, err := db.box()
+	if err != nil {
+		return err
 	}
 	if err := kizuna.CheckConnection(c, secrets); err != nil {
 		return err
 	}
-	base := strings.TrimRight(strings.TrimSpace(c.APIBase), "/")
-	if u, err := url.Parse(base); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return kizuna.ErrorAt(kizuna.EINVALID, "api_base", "the API base URL must be an http or https URL")
+	base, err := kizuna.CleanAPIBase(c.APIBase)
+	if err != nil {
+		return err
 	}
 	config := c.Config
 	if config == nil {
@@ -37,12 +36,12 @@ func (db *DB) Connect(ctx context.Context, a *kizuna.Account, actor string, c ki
 	}
 	cfg, _ := json.Marshal(config)
 	plain, _ := json.Marshal(map[string]string(secrets))
-	sealed := db.Secrets.Seal(plain, connectionAAD(a, c.Source))
+	sealed := box.Seal(plain, connectionAAD(a, c.Source))
 	at := c.ConnectedAt
 	if at.IsZero() {
 		at = db.Now()
 	}
-	_, err := db.write.ExecContext(ctx, db.q(`INSERT INTO integration_connections (account_id, source, api_base, config, secrets_sealed, connected_at_us, connected_by)
+	_, err = db.write.ExecContext(ctx, db.q(`INSERT INTO integration_connections (account_id, source, api_base, config, secrets_sealed, connected_at_us, connected_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account_id, source) DO UPDATE SET api_base = excluded.api_base, config = excluded.config,
 		secrets_sealed = excluded.secrets_sealed, connected_at_us = excluded.connected_at_us, connected_by = excluded.connected_by, status = 'connected'`),
@@ -127,10 +126,11 @@ func (db *DB) ConnectionSecrets(ctx context.Context, a *kizuna.Account, source s
 	if err != nil {
 		return nil, err
 	}
-	if db.Secrets == nil {
-		return nil, kizuna.Errorf(kizuna.EINVALID, "no secret key is configured: set KIZUNA_SECRET_KEY or let the server create its key file, then connect the channel")
+	box, err := db.box()
+	if err != nil {
+		return nil, err
 	}
-	plain, err := db.Secrets.Open(sealed, connectionAAD(a, source))
+	plain, err := box.Open(sealed, connectionAAD(a, source))
 	if err != nil {
 		return nil, kizuna.Errorf(kizuna.EINVALID, "the %s credentials of account %q cannot be decrypted with this server's secret key: connect %s again", source, a.Name, source)
 	}

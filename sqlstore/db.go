@@ -267,3 +267,12 @@ func placeholders(n int) string {
 // WriteDB is the pool writes go through: the job engine (River) keeps its
 // tables in the same database and, on SQLite, must share the one writer.
 func (db *DB) WriteDB() *sql.DB { return db.write }
+
+// box returns the key that seals credentials, or the refusal to store or
+// read any when the server has none.
+func (db *DB) box() (*secretbox.Box, error) {
+	if db.Secrets == nil {
+		return nil, kizuna.Errorf(kizuna.EINVALID, "no secret key is configured: set KIZUNA_SECRET_KEY or let the server create its key file, then connect the channel")
+	}
+	return db.Secrets, nil
+}

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -21,8 +20,9 @@ var _ kizuna.LineStore = (*DB)(nil)
 // under the server's key, bound to the account, replacing any earlier ones.
 func (db *DB) ConnectLine(ctx context.Context, a *kizuna.Account, actor string, ch kizuna.LineChannel, cred kizuna.LineCredentials) error {
 	const op = "connect LINE"
-	if db.Secrets == nil {
-		return kizuna.Errorf(kizuna.EINVALID, "no secret key is configured: set KIZUNA_SECRET_KEY or let the server create its key file, then connect the channel")
+	box, err := db.box()
+	if err != nil {
+		return err
 	}
 	if strings.TrimSpace(cred.ChannelSecret) == "" {
 		return kizuna.ErrorAt(kizuna.EINVALID, "channel_secret", "the channel secret is empty")
@@ -30,20 +30,20 @@ func (db *DB) ConnectLine(ctx context.Context, a *kizuna.Account, actor string, 
 	if strings.TrimSpace(cred.AccessToken) == "" {
 		return kizuna.ErrorAt(kizuna.EINVALID, "access_token", "the channel access token is empty")
 	}
-	base := strings.TrimRight(strings.TrimSpace(ch.APIBase), "/")
-	if base == "" {
-		base = kizuna.DefaultLineAPIBase
+	if strings.TrimSpace(ch.APIBase) == "" {
+		ch.APIBase = kizuna.DefaultLineAPIBase
 	}
-	if u, err := url.Parse(base); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
-		return kizuna.ErrorAt(kizuna.EINVALID, "api_base", "the API base URL must be an http or https URL such as %s", kizuna.DefaultLineAPIBase)
+	base, err := kizuna.CleanAPIBase(ch.APIBase)
+	if err != nil {
+		return err
 	}
 	at := ch.ConnectedAt
 	if at.IsZero() {
 		at = db.Now()
 	}
-	secret := db.Secrets.Seal([]byte(cred.ChannelSecret), lineAAD(a, "secret"))
-	token := db.Secrets.Seal([]byte(cred.AccessToken), lineAAD(a, "token"))
-	_, err := db.write.ExecContext(ctx, db.q(`INSERT INTO line_channels (account_id, api_base, bot_user_id, bot_name, secret_sealed, token_sealed, connected_at_us, connected_by)
+	secret := box.Seal([]byte(cred.ChannelSecret), lineAAD(a, "secret"))
+	token := box.Seal([]byte(cred.AccessToken), lineAAD(a, "token"))
+	_, err = db.write.ExecContext(ctx, db.q(`INSERT INTO line_channels (account_id, api_base, bot_user_id, bot_name, secret_sealed, token_sealed, connected_at_us, connected_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account_id) DO UPDATE SET api_base = excluded.api_base, bot_user_id = excluded.bot_user_id, bot_name = excluded.bot_name,
 		secret_sealed = excluded.secret_sealed, token_sealed = excluded.token_sealed, connected_at_us = excluded.connected_at_us, connected_by = excluded.connected_by`),
@@ -88,11 +88,12 @@ func (db *DB) LineCredentials(ctx context.Context, a *kizuna.Account) (*kizuna.L
 	if err != nil {
 		return nil, err
 	}
-	if db.Secrets == nil {
-		return nil, kizuna.Errorf(kizuna.EINVALID, "no secret key is configured: set KIZUNA_SECRET_KEY or let the server create its key file, then connect the channel")
+	box, err := db.box()
+	if err != nil {
+		return nil, err
 	}
-	s, err1 := db.Secrets.Open(secret, lineAAD(a, "secret"))
-	t, err2 := db.Secrets.Open(token, lineAAD(a, "token"))
+	s, err1 := box.Open(secret, lineAAD(a, "secret"))
+	t, err2 := box.Open(token, lineAAD(a, "token"))
 	if err1 != nil || err2 != nil {
 		// The key changed since the channel was connected, or the row was
 		// altered: nothing a retry fixes, and nothing to show of the values.

@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"time"
+	"strings"
 
 	"github.com/kizuna-line/kizuna"
 	"github.com/kizuna-line/kizuna/jobs"
@@ -46,7 +46,7 @@ func (c *cmd) connect(ctx context.Context, args []string) error {
 	}
 	for _, name := range kizuna.RequiredSecrets(source) {
 		if *files[name] == "" {
-			return &usageError{fmt.Sprintf("connect %s needs --%s-file FILE", source, flagName(name))}
+			return &usageError{fmt.Sprintf("connect %s needs --%s-file FILE", source, strings.ReplaceAll(name, "_", "-"))}
 		}
 	}
 	conn := kizuna.Connection{Source: source, APIBase: *apiBase, Config: map[string]string{}}
@@ -76,17 +76,6 @@ func (c *cmd) connect(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(c.stdout, "connected %s to %s; start its sync with: kizuna sync --account %s --source %s\n", source, a.Name, a.Name, source)
 	return nil
-}
-
-// flagName is the flag of a secret's file: access_token → access-token.
-func flagName(secret string) string {
-	b := []byte(secret)
-	for i := range b {
-		if b[i] == '_' {
-			b[i] = '-'
-		}
-	}
-	return string(b)
 }
 
 // sync: kizuna sync --account NAME [--source S] [--kind backfill|poll|reconcile]
@@ -127,18 +116,11 @@ func (c *cmd) sync(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		var since kizuna.Freshness
-		fresh, err := store.Freshness(ctx, a)
+		since, err := jobs.PollSince(ctx, store, a, conn.Source)
 		if err != nil {
 			return err
 		}
-		for _, f := range fresh {
-			if f.Source == conn.Source {
-				since = f
-			}
-		}
-		var from = since.LastSuccessAt
-		r, err := readers(&conn, secrets, timeOrZero(from, jobs.PollOverlap))
+		r, err := readers(&conn, secrets, since)
 		if err != nil {
 			return err
 		}
@@ -162,12 +144,4 @@ func (c *cmd) sync(ctx context.Context, args []string) error {
 		return kizuna.Errorf(kizuna.ECONFLICT, "no source is connected to account %q: connect one with kizuna connect", a.Name)
 	}
 	return nil
-}
-
-// timeOrZero is t less the overlap, or the zero time.
-func timeOrZero(t *time.Time, overlap time.Duration) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return t.Add(-overlap)
 }
