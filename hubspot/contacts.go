@@ -301,6 +301,15 @@ type Property struct {
 	GroupName string   `json:"groupName"`
 	Options   []Option `json:"options"`
 	Hidden    bool     `json:"hidden"`
+	// Calculated and ModificationMetadata.ReadOnlyValue mark a property
+	// whose value HubSpot computes: nobody sets it by hand.
+	Calculated           bool                 `json:"calculated"`
+	ModificationMetadata ModificationMetadata `json:"modificationMetadata"`
+}
+
+// ModificationMetadata says what of a property may change.
+type ModificationMetadata struct {
+	ReadOnlyValue bool `json:"readOnlyValue"`
 }
 
 // Option is one option of an enumeration: Value is what contacts store.

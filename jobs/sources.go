@@ -1,7 +1,9 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -53,6 +55,56 @@ type SourceStore interface {
 	kizuna.SourceRecordStore
 	kizuna.ConnectionStore
 	FindAccount(ctx context.Context, name string) (*kizuna.Account, error)
+	PutCatalog(ctx context.Context, account *kizuna.Account, c *kizuna.Catalog) error
+	Catalog(ctx context.Context, account *kizuna.Account) (*kizuna.Catalog, error)
+}
+
+// CatalogReader is implemented by a SourceReader whose source names its
+// lists and properties (HubSpot, Klaviyo): SyncSource refreshes the
+// account's catalog from it.
+type CatalogReader interface {
+	// Catalog returns a catalog holding only the reader's source's
+	// section, given the account's current catalog (for what the source
+	// cannot tell, such as the labels of Klaviyo's properties).
+	Catalog(ctx context.Context, current *kizuna.Catalog) (*kizuna.Catalog, error)
+}
+
+// RefreshCatalog replaces the account's catalog section of the reader's
+// source with the one the reader reads, when the reader is a
+// CatalogReader and the section changed (no write otherwise).
+func RefreshCatalog(ctx context.Context, st SourceStore, r SourceReader, a *kizuna.Account) error {
+	cr, ok := r.(CatalogReader)
+	if !ok {
+		return nil
+	}
+	current, err := st.Catalog(ctx, a)
+	if err != nil {
+		return err
+	}
+	if current == nil {
+		current = &kizuna.Catalog{}
+	}
+	next, err := cr.Catalog(ctx, current)
+	if err != nil || next == nil || (next.HubSpot == nil && next.Klaviyo == nil) {
+		return err
+	}
+	if sameSection(current.HubSpot, next.HubSpot) && sameSection(current.Klaviyo, next.Klaviyo) {
+		return nil
+	}
+	return st.PutCatalog(ctx, a, next)
+}
+
+// sameSection reports whether next (nil: not named) leaves cur as it is.
+func sameSection(cur, next *kizuna.CatalogSection) bool {
+	if next == nil {
+		return true
+	}
+	if cur == nil {
+		return false
+	}
+	a, _ := json.Marshal(cur)
+	b, _ := json.Marshal(next)
+	return bytes.Equal(a, b)
 }
 
 // sourceArgs syncs one source of an account. At most one waits or runs
@@ -131,8 +183,16 @@ func (w *sourceWorker) Work(ctx context.Context, job *river.Job[sourceArgs]) err
 // SyncSource runs a sync StartSourceSync began (or resumed) to its end:
 // page after page from its cursor, each page's records applied, then the
 // cursor saved (so a crash re-reads at most one page, which applies the
-// same again). progress, when not nil, is told after each page.
+// same again). progress, when not nil, is told after each page. The
+// source's catalog section is refreshed before the first page and after
+// the last (RefreshCatalog).
 func SyncSource(ctx context.Context, st SourceStore, r SourceReader, a *kizuna.Account, s *kizuna.SourceSync, progress func(records int64)) (*kizuna.SourceSync, error) {
+	// The catalog first, so that a list made or renamed in the source
+	// reaches the editor within one poll, however long the pages take;
+	// again at the end, with what the pages taught (Klaviyo's properties).
+	if err := RefreshCatalog(ctx, st, r, a); err != nil {
+		return nil, err
+	}
 	cursor := s.Cursor
 	total := s.Records
 	for {
@@ -153,6 +213,9 @@ func SyncSource(ctx context.Context, st SourceStore, r SourceReader, a *kizuna.A
 			progress(total)
 		}
 		if page.Done {
+			if err := RefreshCatalog(ctx, st, r, a); err != nil {
+				return nil, err
+			}
 			return st.FinishSourceSync(ctx, a, s.ID)
 		}
 		cursor = page.Next

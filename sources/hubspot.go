@@ -42,6 +42,9 @@ type hubspotReader struct {
 	since time.Time
 	asked []string // the properties= config, nil: every one defined
 
+	// meta is the properties and lists last read (catalog.go).
+	meta hubspotMeta
+
 	loaded  bool
 	defs    map[string]hubspot.Property
 	names   []string
@@ -79,7 +82,7 @@ func (r *hubspotReader) load(ctx context.Context) error {
 	if r.loaded {
 		return nil
 	}
-	props, err := r.c.Properties(ctx)
+	props, err := r.properties(ctx)
 	if err != nil {
 		return err
 	}
@@ -94,7 +97,7 @@ func (r *hubspotReader) load(ctx context.Context) error {
 			names = append(names, p.Name)
 		}
 	}
-	lists, err := r.c.AllLists(ctx)
+	lists, err := r.readLists(ctx)
 	if err != nil {
 		return err
 	}

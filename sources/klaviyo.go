@@ -46,6 +46,8 @@ type klaviyoReader struct {
 	lists    map[string][]string // profile ID → the lists it is a member of
 	listsAt  time.Time           // when the map was read
 	listsSet bool
+	// meta is the lists last read and the properties seen (catalog.go).
+	meta klaviyoMeta
 }
 
 func newKlaviyo(c *kizuna.Connection, secrets kizuna.ConnectionSecrets, since time.Time, o Options) (jobs.SourceReader, error) {
@@ -123,6 +125,7 @@ func (r *klaviyoReader) record(ctx context.Context, p *klaviyo.Profile) (kizuna.
 	if err != nil {
 		return kizuna.SourceRecord{}, err
 	}
+	r.observe(p)
 	var props kizuna.Properties
 	for name, v := range p.Properties {
 		if name == r.prop {
@@ -152,7 +155,7 @@ func (r *klaviyoReader) readLists(ctx context.Context) error {
 		return nil
 	}
 	at := r.now()
-	ls, err := r.c.Lists(ctx)
+	ls, err := r.readGroups(ctx)
 	if err != nil {
 		return err
 	}

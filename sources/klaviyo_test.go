@@ -31,13 +31,21 @@ type klaviyoClock struct{ offset atomic.Int64 }
 func (c *klaviyoClock) now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
 
 // startKlaviyo serves a fake Klaviyo holding the conformance friends'
-// profiles.
+// profiles, its lists named as the conformance catalog names them (the
+// sync puts the fake's names in the catalog).
 func startKlaviyo(t *testing.T, friends []byte) (*klaviyofake.Fake, string, *klaviyoClock) {
 	t.Helper()
 	clock := &klaviyoClock{}
 	clock.offset.Store(int64(-48 * time.Hour))
 	f := klaviyofake.New(klaviyofake.Config{APIKey: klaviyoTestKey, Now: clock.now})
 	if _, err := f.LoadNDJSON(bytes.NewReader(friends)); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := kizuna.ParseCatalog(conformance.Load(t).Catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.LoadCatalog(cat.Klaviyo); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(f)

@@ -140,6 +140,11 @@ type Property struct {
 	FieldType string   `json:"fieldType"`
 	GroupName string   `json:"groupName"`
 	Options   []Option `json:"options"`
+	// Hidden, Calculated and ModificationMetadata are HubSpot's: a
+	// property hidden from its UI, one whose value HubSpot computes.
+	Hidden               bool                 `json:"hidden"`
+	Calculated           bool                 `json:"calculated"`
+	ModificationMetadata ModificationMetadata `json:"modificationMetadata"`
 }
 
 // Option is one option of an enumeration property.
@@ -236,9 +241,9 @@ func defaultProperties(lineProp string) []Property {
 			"NEW", "New", "OPEN", "Open", "IN_PROGRESS", "In Progress", "OPEN_DEAL", "Open Deal", "UNQUALIFIED", "Unqualified",
 			"ATTEMPTED_TO_CONTACT", "Attempted to Contact", "CONNECTED", "Connected", "BAD_TIMING", "Bad Timing")},
 		{Name: "total_revenue", Label: "Total Revenue", Type: "number", FieldType: "number"},
-		{Name: "hs_object_id", Label: "Record ID", Type: "number", FieldType: "number"},
+		{Name: "hs_object_id", Label: "Record ID", Type: "number", FieldType: "number", ModificationMetadata: readOnlyValue},
 		{Name: "createdate", Label: "Create Date", Type: "datetime", FieldType: "date"},
-		{Name: "lastmodifieddate", Label: "Last Modified Date", Type: "datetime", FieldType: "date"},
+		{Name: "lastmodifieddate", Label: "Last Modified Date", Type: "datetime", FieldType: "date", ModificationMetadata: readOnlyValue},
 		{Name: lineProp, Label: "LINE User ID", Type: "string", FieldType: "text"},
 	}
 }

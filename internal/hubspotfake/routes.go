@@ -154,6 +154,8 @@ func (f *Fake) route(r *request) (string, func(http.ResponseWriter, *request)) {
 			return RouteLists, f.getListByName
 		case len(s) == 2 && get:
 			return RouteLists, f.getList
+		case len(s) == 3 && s[2] == "update-list-name" && put:
+			return RouteLists, f.updateListName
 		case len(s) == 3 && s[2] == "memberships" && get:
 			return RouteMemberships, f.memberships
 		case len(s) == 4 && s[2] == "memberships" && (s[3] == "add" || s[3] == "remove") && put:

@@ -40,7 +40,7 @@ const (
 	RouteProfileImport    = "profile-import"   // POST /api/profile-import
 	RouteProfileLists     = "profile/lists"    // GET /api/profiles/{id}/lists
 	RouteProfileSegments  = "profile/segments" // GET /api/profiles/{id}/segments
-	RouteLists            = "lists"            // GET /api/lists, GET /api/lists/{id}, POST /api/lists
+	RouteLists            = "lists"            // GET /api/lists, GET and PATCH /api/lists/{id}, POST /api/lists
 	RouteListProfiles     = "list/profiles"    // GET /api/lists/{id}/profiles and .../relationships/profiles
 	RouteListMembership   = "list/membership"  // POST and DELETE /api/lists/{id}/relationships/profiles
 	RouteSegments         = "segments"         // GET /api/segments, GET /api/segments/{id}
@@ -191,6 +191,7 @@ func New(cfg Config) *Fake {
 	m.HandleFunc("GET /api/lists", f.api(RouteLists, f.getLists))
 	m.HandleFunc("POST /api/lists", f.api(RouteLists, f.createList))
 	m.HandleFunc("GET /api/lists/{id}", f.api(RouteLists, f.getList))
+	m.HandleFunc("PATCH /api/lists/{id}", f.api(RouteLists, f.updateList))
 	m.HandleFunc("GET /api/lists/{id}/profiles", f.api(RouteListProfiles, f.groupProfiles(false, false)))
 	m.HandleFunc("GET /api/lists/{id}/relationships/profiles", f.api(RouteListProfiles, f.groupProfiles(false, true)))
 	m.HandleFunc("POST /api/lists/{id}/relationships/profiles", f.api(RouteListMembership, f.changeMembers(true)))
