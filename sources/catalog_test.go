@@ -22,6 +22,7 @@ import (
 	"github.com/kizuna-line/kizuna/internal/conformance"
 	"github.com/kizuna-line/kizuna/internal/hubspotfake"
 	"github.com/kizuna-line/kizuna/internal/klaviyofake"
+	"github.com/kizuna-line/kizuna/internal/shopifyfake"
 	"github.com/kizuna-line/kizuna/internal/testdb"
 	"github.com/kizuna-line/kizuna/jobs"
 	"github.com/kizuna-line/kizuna/sources"
@@ -346,18 +347,26 @@ func TestSyncCatalogKlaviyo(t *testing.T) {
 	}
 }
 
-var catalogAttr = regexp.MustCompile(`data-catalog="([^"]*)"`)
+var (
+	catalogAttr     = regexp.MustCompile(`data-catalog="([^"]*)"`)
+	shopifyTagsAttr = regexp.MustCompile(`data-shopify-tags="([^"]*)"`)
+)
 
 // TestEditorOffersSyncedNames: the segment editor's pickers get their
-// names from the catalog the sync keeps: a HubSpot list renamed and one
-// added are offered by their new names after the next poll, the old name
-// no longer.
+// names from what the sync keeps: a HubSpot list renamed and one added
+// are offered by their new names after the next poll (from the catalog),
+// and so is a tag just given to a linked Shopify customer (from the
+// customers' tags, which the sync's records bring: the catalog has no
+// Shopify section).
 func TestEditorOffersSyncedNames(t *testing.T) {
 	v := conformance.Load(t)
 	ctx := context.Background()
 	db := testdb.Open(t, "sqlite")
-	a, err := db.CreateAccount(ctx, "shop", "Asia/Tokyo")
+	a, err := db.CreateAccount(ctx, "shop", v.Account.Timezone)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ImportFriends(ctx, a, bytes.NewReader(hubspotWithoutPart(t, v.Friends, "shopify")), kizuna.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	u, err := db.CreateUser(ctx, "owner@example.com", "correct horse battery", "en")
@@ -392,14 +401,23 @@ func TestEditorOffersSyncedNames(t *testing.T) {
 		t.Fatalf("sign-in: %v %v", res, err)
 	}
 	res.Body.Close()
+	var shopifyTags []string
 	pickers := func() *kizuna.Catalog {
-		m := catalogAttr.FindStringSubmatch(get("/a/shop/segments/new"))
+		page := get("/a/shop/segments/new")
+		m := catalogAttr.FindStringSubmatch(page)
 		if m == nil {
 			t.Fatal("the editor has no data-catalog")
 		}
 		var c kizuna.Catalog
 		if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &c); err != nil {
 			t.Fatalf("data-catalog: %v", err)
+		}
+		m = shopifyTagsAttr.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatal("the editor has no data-shopify-tags")
+		}
+		if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &shopifyTags); err != nil {
+			t.Fatalf("data-shopify-tags: %v", err)
 		}
 		return &c
 	}
@@ -423,5 +441,45 @@ func TestEditorOffersSyncedNames(t *testing.T) {
 	}
 	if p := c.Property("hubspot", "lifecyclestage"); p == nil || len(p.Options) == 0 || p.Label != "Lifecycle Stage" {
 		t.Errorf("lifecyclestage is offered as %+v", p)
+	}
+
+	// Shopify: a tag given to a linked customer is offered after a poll.
+	shop := shopifyfake.New(shopifyfake.Config{AccessToken: "shpat_catalog", WebhookSecret: "s"})
+	if _, err := shop.LoadNDJSON(bytes.NewReader(v.Friends)); err != nil {
+		t.Fatal(err)
+	}
+	shopSrv := httptest.NewServer(shop)
+	defer func() { shop.Close(); shopSrv.Close() }()
+	shopReader := func(since time.Time) jobs.SourceReader {
+		r, err := sources.For(sources.Options{Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }})(
+			&kizuna.Connection{Source: kizuna.SourceShopify, APIBase: shopSrv.URL, Config: map[string]string{}},
+			kizuna.ConnectionSecrets{"access_token": "shpat_catalog", "webhook_secret": "s"}, since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	catalogSync(t, db, a, kizuna.SourceShopify, kizuna.SyncBackfill, shopReader(time.Time{}))
+	var customer string
+	for line := range bytes.SplitSeq(bytes.TrimSpace(v.Friends), []byte("\n")) {
+		fr, err := kizuna.ParseFriendLine(line)
+		if err == nil && fr.Shopify != nil && fr.Status != "blocked" && fr.Status != "unfollowed" {
+			customer = fr.Shopify.CustomerID
+			break
+		}
+	}
+	const tag = "0 春の先行セール"
+	pickers()
+	if slices.Contains(shopifyTags, tag) || len(shopifyTags) == 0 {
+		t.Fatalf("Shopify tags before: %v", shopifyTags)
+	}
+	since := time.Now().Add(-time.Minute)
+	if _, err := shop.TagCustomer(ctx, customer, []string{tag}, nil); err != nil {
+		t.Fatal(err)
+	}
+	catalogSync(t, db, a, kizuna.SourceShopify, kizuna.SyncPoll, shopReader(since))
+	pickers()
+	if !slices.Contains(shopifyTags, tag) {
+		t.Errorf("after the poll, the Shopify tags offered are %v", shopifyTags)
 	}
 }
