@@ -61,7 +61,11 @@ func (r *hubspotReader) readLists(ctx context.Context) ([]hubspot.List, error) {
 // properties hubspot.Offered keeps (only those the connection's
 // properties config names, when it names some, since only those are
 // read), with their labels, types and options.
-func (r *hubspotReader) Catalog(ctx context.Context, _ *kizuna.Catalog) (*kizuna.Catalog, error) {
+//
+// A date property the account's catalog types as days_since (imported:
+// "days since the last contact" rather than a calendar date) keeps that
+// type: HubSpot has no such type, and the choice is the marketer's.
+func (r *hubspotReader) Catalog(ctx context.Context, current *kizuna.Catalog) (*kizuna.Catalog, error) {
 	props, err := r.properties(ctx)
 	if err != nil {
 		return nil, err
@@ -75,7 +79,20 @@ func (r *hubspotReader) Catalog(ctx context.Context, _ *kizuna.Catalog) (*kizuna
 	if r.asked != nil {
 		props = slices.DeleteFunc(slices.Clone(props), func(p hubspot.Property) bool { return !slices.Contains(r.asked, p.Name) })
 	}
-	return &kizuna.Catalog{HubSpot: fitCatalog(hubspot.CatalogOf(props, lists, r.c.LineUserIDProperty()))}, nil
+	sec := hubspot.CatalogOf(props, lists, r.c.LineUserIDProperty())
+	if current != nil && current.HubSpot != nil {
+		for i, p := range sec.Properties {
+			if p.Type != "date" {
+				continue
+			}
+			for _, old := range current.HubSpot.Properties {
+				if old.Name == p.Name && old.Type == "days_since" {
+					sec.Properties[i].Type = "days_since"
+				}
+			}
+		}
+	}
+	return &kizuna.Catalog{HubSpot: fitCatalog(sec)}, nil
 }
 
 // klaviyoMeta is what a Klaviyo reader last read of the account's lists

@@ -483,3 +483,33 @@ func TestEditorOffersSyncedNames(t *testing.T) {
 		t.Errorf("after the poll, the Shopify tags offered are %v", shopifyTags)
 	}
 }
+
+// TestHubSpotCatalogKeepsDaysSince: HubSpot has no days_since type; a date
+// property the account's catalog shows as days since keeps that type
+// after a sync, and one it does not stays a date.
+func TestHubSpotCatalogKeepsDaysSince(t *testing.T) {
+	v := conformance.Load(t)
+	ctx := context.Background()
+	db := testdb.Open(t, "sqlite")
+	a, err := db.CreateAccount(ctx, "shop", "Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := kizuna.ParseCatalog([]byte(`{"hubspot":{"segments":[],"properties":[{"name":"createdate","label":"Days since created","type":"days_since"}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutCatalog(ctx, a, cat); err != nil {
+		t.Fatal(err)
+	}
+	s := newHubSpotSetup(t, v)
+	s.fake.DefineProperty(hubspotfake.Property{Name: "next_visit", Label: "Next visit", Type: "datetime", FieldType: "date"})
+	catalogSync(t, db, a, kizuna.SourceHubSpot, kizuna.SyncBackfill, s.reader(t, time.Time{}))
+	got := catalogSection(t, db, a, kizuna.SourceHubSpot)
+	if p := propertyNamed(got, "createdate"); p == nil || p.Type != "days_since" {
+		t.Errorf("createdate %+v, want days_since kept", p)
+	}
+	if p := propertyNamed(got, "next_visit"); p == nil || p.Type != "date" {
+		t.Errorf("next_visit %+v, want date", p)
+	}
+}
