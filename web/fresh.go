@@ -193,8 +193,10 @@ type freshView struct {
 	// Panel lists the sources the editor speaks of: those connected, and
 	// any other the segment uses.
 	Panel []sourceWords
-	// Notes flag the segment's sources that are not connected or failing.
+	// Notes flag the segment's sources that are not connected or failing;
+	// Text is them as one text (the broadcast screens).
 	Notes []string
+	Text  string
 	// BySegment is, on the composer, each segment's notes as one text,
 	// for the segment chosen (fresh.js).
 	BySegment map[int64]string
@@ -295,12 +297,12 @@ func (st *sourcesState) broadcastView(lang string, a *kizuna.Account, chosen int
 			continue
 		}
 		sep := " "
-		if lang == "ja" {
+		if lang == "ja" { // Japanese sentences follow each other with no space
 			sep = ""
 		}
 		v.BySegment[seg.ID] = strings.Join(notes, sep)
 		if seg.ID == chosen {
-			v.Notes = notes
+			v.Notes, v.Text = notes, v.BySegment[seg.ID]
 		}
 	}
 	return v
