@@ -58,3 +58,19 @@ func TestPreviewSaysSourcesUsed(t *testing.T) {
 		})
 	}
 }
+
+// TestEstimateSaysSourcesUsed: a broadcast's estimate carries, beside the
+// reach, the sources its segment uses that are not connected.
+func TestEstimateSaysSourcesUsed(t *testing.T) {
+	e, _, _, _ := lineEnv(t, "sqlite")
+	var seg kizuna.Segment
+	e.do("POST", "/api/v1/accounts/shop-a/segments", e.tokenA, jsonType, strings.NewReader(`{"name": "Newsletter", "filter": {"groups":[{"conditions":[{"field":"klaviyo.list","op":"member_of","value":["Y6nRLr"]}]}]}}`)).must(t, http.StatusCreated, &seg)
+	var got struct {
+		kizuna.Waterfall
+		kizuna.SourcesUsed
+	}
+	e.do("POST", "/api/v1/accounts/shop-a/broadcasts/estimate", e.tokenA, jsonType, strings.NewReader(fmt.Sprintf(`{"segment_id": %d}`, seg.ID))).must(t, http.StatusOK, &got)
+	if got.Matched != 0 || len(got.Disconnected) != 1 || got.Disconnected[0] != "klaviyo" || len(got.Sources) != 1 || got.Sources[0].Connected {
+		t.Fatalf("estimate %+v", got)
+	}
+}

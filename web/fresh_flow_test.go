@@ -281,3 +281,24 @@ func TestFailingSourceFlagged(t *testing.T) {
 		t.Fatalf("the preview's failing sources: %v", p)
 	}
 }
+
+// TestReviewWarnsOfSources: the review step before sending warns when the
+// segment uses a source that is not connected (here Klaviyo, which the
+// account never connected), and not for a segment of LINE data only.
+func TestReviewWarnsOfSources(t *testing.T) {
+	f := bcSetup(t, true)
+	seg, err := f.db.CreateSegment(context.Background(), f.a, "seed", "Newsletter readers", 0, json.RawMessage(`{"groups":[{"conditions":[{"field":"klaviyo.list","op":"member_of","value":["Y6nRLr"]}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, body := submit(f.owner, "/a/shop-a/broadcasts/review", f.draftForm(f.owner, url.Values{"segment_id": {fmt.Sprint(seg.ID)}}))
+	warn := regexp.MustCompile(`(?s)<div id="segment-sources"[^>]*>.*?</div>`).FindString(body)
+	if code != http.StatusOK || !strings.Contains(html.UnescapeString(warn), "The segment “Newsletter readers” uses Klaviyo, which is not connected") ||
+		!strings.Contains(warn, "Check who will receive this broadcast before sending it.") {
+		t.Fatalf("review of a Klaviyo segment: %d, warning %q", code, warn)
+	}
+	code, _, body = submit(f.owner, "/a/shop-a/broadcasts/review", f.draftForm(f.owner, nil))
+	if code != http.StatusOK || strings.Contains(body, `id="segment-sources"`) {
+		t.Fatalf("review of a LINE-only segment: %d, warns", code)
+	}
+}
