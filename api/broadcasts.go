@@ -132,7 +132,19 @@ func (s *Server) estimateBroadcast(w http.ResponseWriter, r *http.Request, a *ki
 	if err != nil {
 		return err
 	}
-	s.respond(w, r, http.StatusOK, wf)
+	// The segment's sources not connected or failing come with the reach.
+	seg, err := s.Store.Segment(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	used, err := s.sourcesUsed(r.Context(), a, seg.Filter)
+	if err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusOK, struct {
+		*kizuna.Waterfall
+		kizuna.SourcesUsed
+	}{wf, used})
 	return nil
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -219,8 +220,31 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, a *kizuna.Accou
 	if err != nil {
 		return err
 	}
-	s.respond(w, r, http.StatusOK, p)
+	used, err := s.sourcesUsed(r.Context(), a, req.Filter)
+	if err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusOK, struct {
+		*kizuna.Preview
+		kizuna.SourcesUsed
+	}{p, used})
 	return nil
+}
+
+// sourcesUsed says what a filter uses of the integration sources: each
+// one's status, and those not connected or failing (kizuna.SourcesUsed),
+// so that a script sees a count that tests stale data. A filter that uses
+// no source reads nothing and adds nothing to the answer.
+func (s *Server) sourcesUsed(ctx context.Context, a *kizuna.Account, filter json.RawMessage) (kizuna.SourcesUsed, error) {
+	f, err := kizuna.ParseFilter(filter)
+	if err != nil || len(f.Sources()) == 0 {
+		return kizuna.SourcesUsed{}, nil
+	}
+	statuses, err := kizuna.ReadSourceStatuses(ctx, s.Store, a, time.Now())
+	if err != nil {
+		return kizuna.SourcesUsed{}, err
+	}
+	return kizuna.UsedSources(f, statuses), nil
 }
 
 func parsePreviewRequest(obj map[string]json.RawMessage) (kizuna.PreviewRequest, error) {

@@ -606,6 +606,10 @@ func (s *Server) renderComposer(w http.ResponseWriter, r *http.Request, ss *sess
 		return
 	}
 	bp.Segments = segs
+	if p.Fresh, err = s.broadcastSources(r, p.Lang, a, f.SegmentID, segs); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	has, err := s.hasChannel(ctx, a)
 	if err != nil {
 		s.fail(w, r, err)
@@ -710,6 +714,10 @@ func (s *Server) renderReview(w http.ResponseWriter, r *http.Request, ss *sessio
 	}
 	p, bp := s.basePage(r, ss, a, "bc.review.title")
 	bp.Form = f
+	if p.Fresh, err = s.broadcastSources(r, p.Lang, a, seg.ID, []*kizuna.Segment{seg}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	rv := &reviewData{SegmentName: seg.Name, Schedule: describe(lang, d.Schedule, a.Location()), Bubbles: bubblesOf(lang, d.Messages),
 		Steps: reviewSteps(lang, wf), Action: broadcastsURL(a), TestDone: done}
 	switch {
@@ -876,7 +884,27 @@ func (s *Server) showBroadcast(w http.ResponseWriter, r *http.Request, ss *sessi
 		v.Runs = append(v.Runs, rv)
 	}
 	bp.View = v
+	if b.Status == kizuna.BroadcastScheduled || b.Status == kizuna.BroadcastRecurring { // before it sends
+		seg, err := s.Store.Segment(r.Context(), a, b.SegmentID)
+		if err == nil {
+			p.Fresh, err = s.broadcastSources(r, lang, a, seg.ID, []*kizuna.Segment{seg})
+		}
+		if err != nil && kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	s.render(w, r, http.StatusOK, "broadcast", p)
+}
+
+// broadcastSources warns, before a broadcast, of the sources its segment
+// (chosen, among segs) uses that are not connected or failing.
+func (s *Server) broadcastSources(r *http.Request, lang string, a *kizuna.Account, chosen int64, segs []*kizuna.Segment) (*freshView, error) {
+	st, err := s.readSources(r.Context(), a, false)
+	if err != nil {
+		return nil, err
+	}
+	return st.broadcastView(lang, a, chosen, segs), nil
 }
 
 // broadcastFriends answers the review page's search for test recipients:

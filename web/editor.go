@@ -46,7 +46,7 @@ func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, ss *sessio
 		s.fail(w, r, err)
 		return
 	}
-	integrations, err := s.Store.Integrations(ctx, a)
+	sources, err := s.readSources(ctx, a, true)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -62,8 +62,9 @@ func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, ss *sessio
 		names[i] = tg.Name
 	}
 	tj, _ := json.Marshal(names)
-	ij, _ := json.Marshal(integrations)
+	ij, _ := json.Marshal(sources.connected())
 	p.Lang = s.lang(r, ss.user)
+	p.Fresh = sources.editorView(p.Lang, a, p.FilterJSON)
 	p.Title = t(p.Lang, "segment.create")
 	if p.Segment != nil {
 		p.Title = p.Segment.Name
@@ -192,7 +193,11 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, ss *session) {
 			return
 		}
 		p.Summary = t(lang, "editor.everyone")
-		writeEditorJSON(w, editorPreview{Preview: p, Everyone: true, Groups: []string{}})
+		ep := editorPreview{Preview: p, Everyone: true, Groups: []string{}}
+		if !s.previewSources(w, r, ss, a, &ep, nil, lang) {
+			return
+		}
+		writeEditorJSON(w, ep)
 		return
 	}
 	p, err := s.Store.Preview(r.Context(), a, kizuna.PreviewRequest{Filter: req.Filter, Lang: lang})
@@ -215,7 +220,30 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, ss *session) {
 	for i := range f.Groups {
 		groups[i] = kizuna.Summarize(&kizuna.Filter{Groups: f.Groups[i : i+1]}, cat, a.Location(), p.EvaluatedAt, lang)
 	}
-	writeEditorJSON(w, editorPreview{Preview: p, Groups: groups, Estimated: estimatedNote(lang, p.EstimatedAdded)})
+	ep := editorPreview{Preview: p, Groups: groups, Estimated: estimatedNote(lang, p.EstimatedAdded)}
+	if !s.previewSources(w, r, ss, a, &ep, f, lang) {
+		return
+	}
+	writeEditorJSON(w, ep)
+}
+
+// previewSources adds to the editor's preview what it says of the sources:
+// every source's words (the picker's categories follow them), and, for
+// the filter f (nil: the empty state), the statuses of the sources it
+// uses with those not connected or failing, and the notes flagging them.
+// On a failure it answers and reports false.
+func (s *Server) previewSources(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, ep *editorPreview, f *kizuna.Filter, lang string) bool {
+	st, err := s.readSources(r.Context(), a, true)
+	if err != nil {
+		s.jsonRefusal(w, s.lang(r, ss.user), err)
+		return false
+	}
+	ep.Words = st.words(lang)
+	if f != nil {
+		ep.SourcesUsed = kizuna.UsedSources(f, st.statuses)
+		ep.Notes = sourceNotes(lang, t(lang, "fresh.subject.this"), ep.SourcesUsed)
+	}
+	return true
 }
 
 // estimatedNote says how many of a preview's friends have an added date
@@ -243,6 +271,13 @@ type editorPreview struct {
 	// Estimated says how many of the friends have an estimated added
 	// date, when the conditions test it ("" otherwise).
 	Estimated string `json:"estimated,omitempty"`
+	// The sources the filter uses (statuses, and those not connected or
+	// failing: the API's preview says the same), every source's freshness
+	// in words, and the sentences flagging the segment's use of a source
+	// not connected or failing (fresh.go).
+	kizuna.SourcesUsed
+	Words []sourceWords `json:"source_words"`
+	Notes []string      `json:"source_notes,omitempty"`
 }
 
 // everyone matches every friend who follows: linked to Shopify or not.

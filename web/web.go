@@ -250,6 +250,9 @@ type page struct {
 	// The broadcast screens (broadcasts.go); the segment list reads
 	// whether the user may create broadcasts from it.
 	Broadcasts *broadcastPage
+	// The integration sources' freshness and flags (fresh.go): the
+	// editor's words and notes, the broadcast screens' warnings.
+	Fresh *freshView
 }
 
 // session is a signed-in request's user, CSRF token and accounts.
@@ -622,6 +625,9 @@ type segmentRow struct {
 	count       int64
 	updatedAt   time.Time
 	folderID    int64
+
+	// Sources flags the sources it uses that are not connected or failing (fresh.go).
+	Sources []sourceFlag
 }
 
 // segments is the segment list: folders, then segments, each with its
@@ -653,6 +659,11 @@ func (s *Server) segments(w http.ResponseWriter, r *http.Request, ss *session, a
 		s.fail(w, r, err)
 		return
 	}
+	sources, err := s.readSources(r.Context(), a, false) // once for the page
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	sortBy := r.URL.Query().Get("sort")
 	var rows []segmentRow
 	for _, seg := range segs {
@@ -664,6 +675,7 @@ func (s *Server) segments(w http.ResponseWriter, r *http.Request, ss *session, a
 			row.count, row.Count = *seg.Count, formatCount(*seg.Count)
 		}
 		row.Usage = usage[seg.ID]
+		row.Sources = segmentFlags(lang, seg, sources.statuses)
 		if n := len(row.Usage); n > maxUsageLinks {
 			row.Usage, row.UsageMore = row.Usage[:maxUsageLinks], n-maxUsageLinks
 		}

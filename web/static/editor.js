@@ -14,6 +14,10 @@
   var ja = document.documentElement.lang === "ja";
   var L = function (en, jp) { return ja ? jp : en; };
   var connected = JSON.parse(root.dataset.integrations || "{}");
+  // words: each source's freshness in words, by source (web/fresh.go):
+  // the picker's categories, the notes at a condition of a source not
+  // connected or failing; each preview brings them anew.
+  var words = JSON.parse(root.dataset.sources || "{}");
   var tags = JSON.parse(root.dataset.tags || "[]");
   var catalog = JSON.parse(root.dataset.catalog || "{}");
   var csrf = root.dataset.csrf;
@@ -105,11 +109,56 @@
         return (cat === "line" || connected[cat]) && (!f.source || properties(f.source).length > 0);
       });
       if (!fields.length) return;
-      var og = el("optgroup", {label: CATS[cat]});
+      var og = el("optgroup", {label: catLabel(cat), "data-cat": cat});
       fields.forEach(function (f) { og.appendChild(option(f.field, f.label, f.field === value)); });
       s.appendChild(og);
     });
     return s;
+  }
+
+  // catLabel is a category as the picker shows it: an integration's with
+  // its freshness ("Shopify — updated 2 minutes ago").
+  function catLabel(cat) { return cat !== "line" && words[cat] ? words[cat].label : CATS[cat]; }
+
+  // sourceNote flags a condition of a source that is not connected or
+  // failing, saying what that means for it; other conditions have none.
+  function sourceNote(row) {
+    var f = byField[row.querySelector(".field").value] || {};
+    var w = words[f.cat], note = row.querySelector(".source-note");
+    var on = !!(w && w.flag);
+    row.classList.toggle("source-flagged", on);
+    note.hidden = !on;
+    note.textContent = on ? w.note : "";
+  }
+
+  // showSources brings a preview's words of the sources to the page: the
+  // picker's categories, the freshness above the conditions, the notes at
+  // the top and at the conditions, and by the count the sources it uses.
+  function showSources(p) {
+    if (!p.source_words) return;
+    words = {};
+    p.source_words.forEach(function (w) { words[w.source] = w; });
+    root.querySelectorAll("optgroup[data-cat]").forEach(function (og) { og.label = catLabel(og.dataset.cat); });
+    groupsEl.querySelectorAll(".condition").forEach(sourceNote);
+    var used = (p.sources || []).map(function (s) { return s.source; });
+    var panel = document.getElementById("source-freshness"), ul = panel.querySelector("ul");
+    ul.innerHTML = "";
+    p.source_words.forEach(function (w) {
+      if (w.state === "disconnected" && used.indexOf(w.source) < 0) return;
+      ul.appendChild(el("li", {"class": "fresh fresh-" + w.state + (w.flag ? " flagged" : ""), "data-source": w.source, title: w.text}, w.text));
+    });
+    panel.hidden = !ul.children.length;
+    var top = document.getElementById("source-notes"), notes = top.querySelector(".notes");
+    notes.innerHTML = "";
+    (p.source_notes || []).forEach(function (n) { notes.appendChild(el("p", {"class": "source-warning"}, n)); });
+    top.hidden = !notes.children.length;
+    var by = document.getElementById("preview-sources"), list = by.querySelector("ul");
+    list.innerHTML = "";
+    used.forEach(function (src) {
+      var w = words[src];
+      if (w) list.appendChild(el("li", {"class": "fresh fresh-" + w.state + (w.flag ? " flagged" : ""), "data-source": src}, w.text));
+    });
+    by.hidden = !list.children.length;
   }
 
   // propertySelect lists the catalog's properties by label, with their
@@ -307,6 +356,7 @@
     row.appendChild(presetHolder);
     var rm = el("button", {type: "button", "class": "secondary small remove-condition", "aria-label": L("Remove condition", "条件を削除")}, "×");
     row.appendChild(rm);
+    row.appendChild(el("p", {"class": "source-note source-warning", hidden: ""}));
     row.appendChild(el("div", {"class": "error", role: "alert"}));
 
     // fill rebuilds what follows the field: the property picker, the
@@ -344,6 +394,7 @@
       if (v.suggestions) holder.appendChild(v.suggestions);
       presetHolder.innerHTML = "";
       if (kind === "date" || kind === "dates") presetHolder.appendChild(presets());
+      sourceNote(row);
     }
     function kindOf(list, op) { return (list.filter(function (o) { return o[0] === op; })[0] || [])[2]; }
     // presets fill a date condition with a common period, in the account's
@@ -567,6 +618,7 @@
       }
       showError();
       mark([]);
+      showSources(p);
       waiting(null, p.everyone ? saveHint.dataset.empty : "");
       document.getElementById("preview-count").textContent = Number(p.count).toLocaleString(ja ? "ja-JP" : "en-US");
       summary(p);
