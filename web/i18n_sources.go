@@ -12,7 +12,6 @@ var sourcesMessages = map[string][2]string{
 	"sources.notconnected.badge":     {"Not connected", "未接続"},
 	"sources.connectedby":            {"Connected by", "接続した人"},
 	"sources.target.shopify":         {"Shop", "ショップ"},
-	"sources.target":                 {"API", "API"},
 	"sources.webhook":                {"Webhook URL", "Webhook URL"},
 	"sources.webhook.shopify":        {"Register this URL for the shop's webhooks (customers, orders, checkouts) in the Shopify app's settings, so that changes arrive within seconds.", "Shopifyアプリの設定で、ショップのWebhook（顧客・注文・チェックアウト）の送信先としてこのURLを登録してください。変更が数秒で反映されます。"},
 	"sources.webhook.hubspot":        {"Give this URL as the target URL of the HubSpot app's webhook subscriptions (contact changes), so that changes arrive within seconds.", "HubSpotアプリのWebhook購読（コンタクトの変更）のターゲットURLにこのURLを設定してください。変更が数秒で反映されます。"},

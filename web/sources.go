@@ -86,9 +86,9 @@ type sourceCard struct {
 	Source, Name string
 	Connection   *kizuna.Connection
 	ConnectedAt  string
-	// Target is where the connection reads: the shop's domain or, when
-	// not the vendor's own, the API base URL.
-	Target string
+	// ShopDomain is Shopify's shop; API, the base URL the connection
+	// reads when not the vendor's own (a fake's, say).
+	ShopDomain, API string
 	// WebhookURL is what to give the vendor (Shopify and HubSpot); when
 	// Kizuna does not know its public address, WebhookPath is the path to
 	// put after it.
@@ -167,9 +167,9 @@ func (s *Server) fillSourcesSettings(r *http.Request, a *kizuna.Account, p *page
 				conn := conns[i]
 				c.Connection = &conn
 				c.ConnectedAt = conn.ConnectedAt.In(a.Location()).Format("2006-01-02 15:04")
-				c.Target = conn.Config[sources.ShopifyShopDomain]
-				if c.Target == "" || conn.APIBase != sources.DefaultBase(src, conn.Config) {
-					c.Target = conn.APIBase
+				c.ShopDomain = conn.Config[sources.ShopifyShopDomain]
+				if conn.APIBase != sources.DefaultBase(src, conn.Config) {
+					c.API = conn.APIBase
 				}
 			}
 		}
