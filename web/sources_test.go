@@ -260,6 +260,30 @@ func TestSourcesSettings(t *testing.T) {
 	if fs, _ := f.db.Freshness(ctx, f.a); len(fs) != 1 || fs[0].LastSuccessAt == nil {
 		t.Errorf("freshness after two syncs: %+v", fs)
 	}
+	// A sync in progress, as the poll and the page show it; then its
+	// failure, shown beside the last success.
+	run, err := f.db.StartSourceSync(ctx, f.a, "shopify", kizuna.SyncPoll, "test-owner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.SourceSyncProgress(ctx, f.a, run.ID, "c:x", 1234); err != nil {
+		t.Fatal(err)
+	}
+	var prog map[string]any
+	_, _, body := srcDo(t, m, "GET", "/a/shop-a/settings/sources/shopify/sync", nil)
+	if json.Unmarshal([]byte(body), &prog); prog["running"] != true || prog["records"] != "1,234" || prog["status_text"] != "Update running…" {
+		t.Errorf("a running sync's progress: %s", body)
+	}
+	if card := between(page(o), `id="source-shopify"`, "</article>"); !strings.Contains(card, `data-running="1"`) || !strings.Contains(card, `data-field="records">1,234<`) {
+		t.Errorf("the running sync's card:\n%s", card)
+	}
+	if _, err := f.db.FailSourceSync(ctx, f.a, run.ID, "Shopify is busy or failing"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, body = srcDo(t, m, "GET", "/a/shop-a/settings/sources/shopify/sync", nil)
+	if json.Unmarshal([]byte(body), &prog); prog["running"] != false || !strings.Contains(prog["last_error"].(string), "Shopify is busy or failing") || prog["status_text"] != "The last sync failed" || prog["failing"] != false {
+		t.Errorf("a failed sync's progress: %s", body)
+	}
 	if code, _, _ := srcDo(t, o, "POST", "/a/shop-a/settings/sources/hubspot/sync", url.Values{"csrf": {csrf}}); code != http.StatusSeeOther {
 		t.Errorf("syncing HubSpot, not connected: %d", code)
 	}
