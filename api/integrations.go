@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -132,6 +133,14 @@ func (s *Server) connectSource(w http.ResponseWriter, r *http.Request, a *kizuna
 	}
 	c, err := s.Sources.Connect(r.Context(), a, "api", conn, secrets)
 	if err != nil && c == nil {
+		var ke *kizuna.Error
+		if errors.As(err, &ke) && (ke.Code == kizuna.EUNAUTHORIZED || ke.Code == kizuna.EFORBIDDEN) {
+			// The source refused the credentials sent: a bad request, not
+			// this API's token (401 would say that).
+			refused := *ke
+			refused.Code, refused.Path = kizuna.EINVALID, "secrets"
+			return &refused
+		}
 		return err
 	}
 	ans := map[string]any{"connection": c, "sync_queued": err == nil}
