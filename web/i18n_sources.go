@@ -48,7 +48,7 @@ var sourcesMessages = map[string][2]string{
 	"sources.error.at":               {"%s: %s", "%s: %s"},
 	"sources.conflicts":              {"Conflicting records", "重複している紐付け"},
 	"sources.conflicts.note":         {"These records carry the LINE user ID of a friend who is already linked to another record. Kizuna does not guess which one is right: link the friend by hand on the friend's page, or correct the record in the service.", "次のレコードには、すでに別のレコードと連携済みの友だちのLINEユーザーIDが入っています。どちらが正しいかKizunaは推測しません。友だちの詳細ページで手動で紐付けるか、サービス側でレコードを修正してください。"},
-	"sources.conflict":               {"Record %s claims this friend, who is linked to record %s", "レコード %s がこの友だちを指していますが、友だちはレコード %s と連携済みです"},
+	"sources.conflict":               {"record %s carries this friend's LINE user ID, but the friend is already linked to record %s", "レコード %s にこの友だちのLINEユーザーIDが入っていますが、この友だちはすでにレコード %s と連携済みです"},
 	"sources.conflicts.more":         {"… and %s more", "…ほか%s件"},
 	"sources.shopdomain":             {"Shop domain", "ショップのドメイン"},
 	"sources.shopdomain.note":        {"Such as example.myshopify.com", "例: example.myshopify.com"},

@@ -107,9 +107,9 @@ type sourceCard struct {
 
 // sourceConflict is a conflict as a card lists it.
 type sourceConflict struct {
-	Text       string
-	FriendURL  string
-	LineUserID string
+	Text      string
+	FriendURL string
+	Friend    string // the friend's display name, or LINE user ID
 }
 
 // sourceProgress is a source's state as the card and its progress poll
@@ -195,7 +195,11 @@ func (s *Server) fillSourcesSettings(r *http.Request, a *kizuna.Account, p *page
 				return err
 			}
 			for _, cf := range list {
-				c.Conflicts = append(c.Conflicts, sourceConflict{LineUserID: cf.LineUserID, FriendURL: friendURL(a, cf.LineUserID),
+				name := cf.LineUserID
+				if fr, err := s.Store.FindFriend(ctx, a, cf.LineUserID); err == nil && fr.DisplayName != "" {
+					name = fr.DisplayName
+				}
+				c.Conflicts = append(c.Conflicts, sourceConflict{Friend: name, FriendURL: friendURL(a, cf.LineUserID),
 					Text: fmt.Sprintf(t(p.Lang, "sources.conflict"), cf.RecordID, cf.LinkedTo)})
 			}
 			if total > len(list) {

@@ -220,7 +220,7 @@ func TestSourcesSettings(t *testing.T) {
 	}
 	s = page(o)
 	for _, want := range []string{"Connected", "kizuna-fake.myshopify.com", "owner@example.com", "/shopify/webhook/shop-a", `id="shopify-sync"`, `id="shopify-disconnect"`,
-		`class="source-linked">1<`, "Record " + f.c2 + " claims this friend, who is linked to record " + f.c1, "/a/shop-a/friends/" + srcAiko} {
+		`class="source-linked">1<`, ">Aiko</a>: record " + f.c2 + " carries this friend&#39;s LINE user ID, but the friend is already linked to record " + f.c1, "/a/shop-a/friends/" + srcAiko} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the connected card lacks %q", want)
 		}
