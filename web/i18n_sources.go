@@ -30,7 +30,7 @@ var sourcesMessages = map[string][2]string{
 	"sources.owners":                 {"Only the account's owners can connect or disconnect services.", "外部サービスの接続・解除ができるのは、アカウントのオーナーだけです。"},
 	"sources.default":                {"Default: %s", "初期値: %s"},
 	"sources.linked":                 {"Linked friends", "連携済みの友だち"},
-	"sources.status":                 {"Sync status", "同期の状態"},
+	"sources.status":                 {"Sync status:", "同期の状態："},
 	"sources.lastsuccess":            {"Last successful sync", "最後に成功した同期"},
 	"sources.lasterror":              {"Last error", "直近のエラー"},
 	"sources.records":                {"Records read", "読み込んだレコード"},

@@ -119,6 +119,13 @@ func TestSourcesInBrowser(t *testing.T) {
 		screenshot(t, ctx, "sources-"+lang+"-390")
 		sectionShot(t, ctx, "#sources-section", "sources-section-"+lang+"-390")
 	}
+	// Aiko's page says how she is linked, and offers to link by hand
+	// where she is not.
+	run(t, ctx, chromedp.Navigate(base+"/a/shop-a/friends/"+srcAiko), chromedp.WaitVisible(`#friend-links`))
+	if s := text(t, ctx, `#link-shopify .link-how`); !strings.Contains(s, "LINE Login") {
+		t.Errorf("Aiko's link: %q", s)
+	}
+	sectionShot(t, ctx, "#friend-links", "friend-links-en-390")
 }
 
 // sectionShot saves a screenshot of one element, to read it closely.
