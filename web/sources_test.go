@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"html"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/kizuna-line/kizuna"
 	"github.com/kizuna-line/kizuna/engine"
+	"github.com/kizuna-line/kizuna/internal/hubspotfake"
+	"github.com/kizuna-line/kizuna/internal/klaviyofake"
 	"github.com/kizuna-line/kizuna/internal/linetest"
 	"github.com/kizuna-line/kizuna/internal/shopifyfake"
 	"github.com/kizuna-line/kizuna/internal/testdb"
@@ -304,7 +307,43 @@ func TestSourcesSettings(t *testing.T) {
 	if s := page(o); !strings.Contains(s, `id="shopify-connect"`) {
 		t.Errorf("after disconnecting, no connect form")
 	}
+
+	// HubSpot and Klaviyo: their credentials and the property holding
+	// the LINE user ID, as typed, reach their connections.
+	hub := hubspotfake.New(hubspotfake.Config{AccessToken: "pat-web-hubspot", ClientSecret: "hub-client-secret", LineUserIDProperty: "line_id"})
+	hubSrv := httptest.NewServer(hub)
+	t.Cleanup(hubSrv.Close)
+	kla := klaviyofake.New(klaviyofake.Config{APIKey: "pk_web-klaviyo"})
+	klaSrv := httptest.NewServer(kla)
+	t.Cleanup(func() { kla.Close(); klaSrv.Close() })
+	for _, c := range []struct {
+		source string
+		form   url.Values
+		config map[string]string
+	}{
+		{"hubspot", url.Values{"access_token": {"pat-web-hubspot"}, "client_secret": {"hub-client-secret"}, "line_user_id_property": {"line_id"}, "api_base": {hubSrv.URL}}, map[string]string{"line_user_id_property": "line_id"}},
+		{"klaviyo", url.Values{"api_key": {"pk_web-klaviyo"}, "line_user_id_property": {""}, "api_base": {klaSrv.URL}}, map[string]string{}},
+	} {
+		c.form.Set("csrf", csrf)
+		if code, loc, _ := srcDo(t, o, "POST", "/a/shop-a/settings/sources/"+c.source, c.form); code != http.StatusSeeOther || loc != "/a/shop-a/settings#source-"+c.source {
+			t.Fatalf("connect %s: %d %q", c.source, code, loc)
+		}
+		conn, err := f.db.Connection(ctx, f.a, c.source)
+		if err != nil || conn.APIBase != c.form.Get("api_base") || !maps.Equal(conn.Config, c.config) {
+			t.Errorf("%s's connection: %+v %v", c.source, conn, err)
+		}
+		srcWait(t, o, c.source)
+	}
+	if s := page(o); strings.Contains(s, "pat-web-hubspot") || strings.Contains(s, "hub-client-secret") || strings.Contains(s, "pk_web-klaviyo") ||
+		!strings.Contains(s, "/hubspot/webhook/shop-a") || strings.Contains(s, "/klaviyo/webhook/") {
+		t.Errorf("the HubSpot and Klaviyo cards:\n%s", s)
+	}
 	srcNoSecret(t, "the log", f.logs.String())
+	for _, secret := range []string{"pat-web-hubspot", "hub-client-secret", "pk_web-klaviyo"} {
+		if strings.Contains(f.logs.String(), secret) {
+			t.Fatalf("the log holds a secret")
+		}
+	}
 }
 
 // TestFriendLinksByHand: on a friend's page, a record is linked by hand
