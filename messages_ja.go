@@ -496,4 +496,9 @@ var messagesJA = map[string]string{
 	"the Shopify setting %s=%q is not a number":                   "Shopify の設定 %s=「%s」は数値ではありません。",
 	"a Shopify sync is a backfill, a poll or a reconcile, not %q": "Shopify の同期の種類は backfill、poll、reconcile のいずれかです（「%s」ではありません）。",
 	"the Shopify sync cursor %q is not one Kizuna made":           "Shopify の同期カーソル「%s」はKizunaが作ったものではありません。",
+	// --- settings: integrations ---
+	"syncs do not run in this process":                     "このプロセスでは同期を実行できません。",
+	"integrations cannot be connected through this server": "このサーバーでは外部サービスを接続できません。",
+	"\"config\" must be an object of strings":              "\"config\" は文字列の値を持つオブジェクトにしてください。",
+	"\"secrets\" must be an object of strings":             "\"secrets\" は文字列の値を持つオブジェクトにしてください。",
 }

@@ -43,6 +43,7 @@ import (
 	"github.com/kizuna-line/kizuna"
 	"github.com/kizuna-line/kizuna/internal/statusrec"
 	"github.com/kizuna-line/kizuna/lineops"
+	"github.com/kizuna-line/kizuna/sources"
 )
 
 // Body limits used by New.
@@ -63,6 +64,9 @@ type Server struct {
 	Logger *slog.Logger
 	// Line does what needs LINE; nil: those routes answer 503.
 	Line *lineops.Service
+	// Sources connects and syncs Shopify, HubSpot and Klaviyo; nil: PUT
+	// connections and their syncs answer 503.
+	Sources *sources.Service
 	// MaxImportBytes is the largest import body accepted; a larger one is
 	// answered 413 and imports nothing.
 	MaxImportBytes int64

@@ -1,7 +1,11 @@
 package api
 
 import (
+	"encoding/json"
+	"errors"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/kizuna-line/kizuna"
 )
@@ -11,7 +15,9 @@ import (
 // the shop's own account-link flow.
 func (s *Server) integrationRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/accounts/{account}/connections", s.account(s.connections))
+	mux.Handle("PUT /api/v1/accounts/{account}/connections/{source}", s.account(s.connectSource))
 	mux.Handle("DELETE /api/v1/accounts/{account}/connections/{source}", s.account(s.disconnectSource))
+	mux.Handle("POST /api/v1/accounts/{account}/connections/{source}/sync", s.account(s.syncSource))
 	mux.Handle("POST /api/v1/accounts/{account}/links", s.account(s.link))
 	mux.Handle("DELETE /api/v1/accounts/{account}/links/{source}/{line_user_id}", s.account(s.unlink))
 }
@@ -23,7 +29,22 @@ type integrationAnswer struct {
 	Connection *kizuna.Connection `json:"connection,omitempty"`
 	Linked     int                `json:"linked_friends"`
 	Freshness  *kizuna.Freshness  `json:"freshness,omitempty"`
+	// Status is the source's state as pages show it: connected, lag,
+	// last error, failing.
+	Status kizuna.SourceStatus `json:"status"`
+	// Conflicts are records claiming a friend another record is linked
+	// to (absent when this server does not connect sources).
+	Conflicts *conflictsAnswer `json:"conflicts,omitempty"`
 }
+
+// conflictsAnswer counts a source's conflicts and lists the first ones.
+type conflictsAnswer struct {
+	Count   int                   `json:"count"`
+	Records []kizuna.LinkConflict `json:"records"`
+}
+
+// conflictsListed bounds the conflicts GET connections lists per source.
+const conflictsListed = 20
 
 // connections answers GET connections: each source, connected or not,
 // with its connection, linked friends and freshness.
@@ -45,9 +66,20 @@ func (s *Server) connections(w http.ResponseWriter, r *http.Request, a *kizuna.A
 	if err != nil {
 		return err
 	}
+	statuses := kizuna.SourceStatuses(connected, fresh, time.Now())
 	out := make([]integrationAnswer, 0, len(kizuna.Sources))
-	for _, source := range kizuna.Sources {
-		ans := integrationAnswer{Source: source, Connected: connected[source], Linked: linked[source]}
+	for i, source := range kizuna.Sources {
+		ans := integrationAnswer{Source: source, Connected: connected[source], Linked: linked[source], Status: statuses[i]}
+		if s.Sources != nil {
+			list, n, err := s.Sources.Conflicts(ctx, a, source, conflictsListed)
+			if err != nil {
+				return err
+			}
+			ans.Conflicts = &conflictsAnswer{Count: n, Records: list}
+			if list == nil {
+				ans.Conflicts.Records = []kizuna.LinkConflict{}
+			}
+		}
 		for i := range conns {
 			if conns[i].Source == source {
 				ans.Connection = &conns[i]
@@ -61,6 +93,91 @@ func (s *Server) connections(w http.ResponseWriter, r *http.Request, a *kizuna.A
 		out = append(out, ans)
 	}
 	s.respond(w, r, http.StatusOK, map[string]any{"connections": out})
+	return nil
+}
+
+// connectSource answers PUT connections/{source} {"api_base", "config",
+// "secrets"}: the credentials are checked with one real call (a refusal
+// stores nothing), the connection stored with its secrets sealed, and its
+// backfill queued. The answer is the connection, never its secrets.
+func (s *Server) connectSource(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	obj, err := s.segmentBody(w, r, "api_base", "config", "secrets")
+	if err != nil {
+		return err
+	}
+	source := r.PathValue("source")
+	if !kizuna.ValidSource(source) {
+		return kizuna.ErrorAt(kizuna.EINVALID, "source", "the source must be shopify, hubspot or klaviyo")
+	}
+	if s.Sources == nil {
+		return kizuna.Errorf(kizuna.EUNAVAILABLE, "integrations cannot be connected through this server")
+	}
+	conn := kizuna.Connection{Source: source, Config: map[string]string{}}
+	if base, err := stringField(obj, "api_base"); err != nil {
+		return err
+	} else if base != nil {
+		conn.APIBase = strings.TrimSpace(*base)
+	}
+	if raw, ok := obj["config"]; ok && !isNull(raw) {
+		if err := json.Unmarshal(raw, &conn.Config); err != nil {
+			return kizuna.ErrorAt(kizuna.EINVALID, "config", "\"config\" must be an object of strings")
+		}
+	}
+	secrets := kizuna.ConnectionSecrets{}
+	if raw, ok := obj["secrets"]; ok && !isNull(raw) {
+		var m map[string]string
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return kizuna.ErrorAt(kizuna.EINVALID, "secrets", "\"secrets\" must be an object of strings")
+		}
+		secrets = m
+	}
+	c, err := s.Sources.Connect(r.Context(), a, "api", conn, secrets)
+	if err != nil && c == nil {
+		var ke *kizuna.Error
+		if errors.As(err, &ke) && (ke.Code == kizuna.EUNAUTHORIZED || ke.Code == kizuna.EFORBIDDEN) {
+			// The source refused the credentials sent: a bad request, not
+			// this API's token (401 would say that).
+			refused := *ke
+			refused.Code, refused.Path = kizuna.EINVALID, "secrets"
+			return &refused
+		}
+		return err
+	}
+	ans := map[string]any{"connection": c, "sync_queued": err == nil}
+	if err != nil {
+		s.Logger.Warn("api: queueing a backfill failed", "account", a.Name, "source", source, "err", err)
+	}
+	s.respond(w, r, http.StatusOK, ans)
+	return nil
+}
+
+// syncSource answers POST connections/{source}/sync {"kind"}: a backfill
+// (the default), a poll or a reconcile of a connected source is queued;
+// one runs per account and source at a time.
+func (s *Server) syncSource(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	kind := kizuna.SyncBackfill
+	if r.ContentLength != 0 {
+		obj, err := s.segmentBody(w, r, "kind")
+		if err != nil {
+			return err
+		}
+		if k, err := stringField(obj, "kind"); err != nil {
+			return err
+		} else if k != nil {
+			kind = *k
+		}
+	}
+	source := r.PathValue("source")
+	if !kizuna.ValidSource(source) {
+		return kizuna.ErrorAt(kizuna.EINVALID, "source", "the source must be shopify, hubspot or klaviyo")
+	}
+	if s.Sources == nil {
+		return kizuna.Errorf(kizuna.EUNAVAILABLE, "integrations cannot be connected through this server")
+	}
+	if err := s.Sources.Sync(r.Context(), a, source, kind); err != nil {
+		return err
+	}
+	s.respond(w, r, http.StatusAccepted, map[string]string{"source": source, "kind": kind, "status": "queued"})
 	return nil
 }
 

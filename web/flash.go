@@ -133,11 +133,11 @@ func placeable(name string, p *page, at string) bool {
 			return at == atTagRow("rename", row.Name) || at == atTagRow("delete", row.Name)
 		})
 	case "friend":
-		return at == atAddTag
+		return at == atAddTag || at == atLink
 	case "conversation":
 		return at == atAddTag || at == atReply
 	case "settings":
-		return at == atMembers && p.IsOwner || at == atPassword || at == atLang || at == atLine && p.IsOwner
+		return at == atMembers && p.IsOwner || at == atPassword || at == atLang || at == atLine && p.IsOwner || strings.HasPrefix(at, "source-") && p.IsOwner
 	case "segments":
 		for _, g := range p.Groups {
 			if slices.ContainsFunc(g.Rows, func(row segmentRow) bool { return at == atSegmentRow(row.ID) }) {

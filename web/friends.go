@@ -133,9 +133,14 @@ func (s *Server) friendPage(w http.ResponseWriter, r *http.Request, ss *session,
 		s.fail(w, r, err)
 		return
 	}
+	links, err := s.friendLinks(r, a, fr.LineUserID, lang)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, status, "friend", &page{Lang: lang, Title: fr.DisplayName, User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
 		AccountName: a.Name, Path: friendURL(a, fr.LineUserID), Friend: fr, InSegments: in, Segments: segs, Tags: tags, Similar: similar,
-		Integration: integrationSections(fr, cat, a.Location(), s.now(), lang)})
+		Integration: integrationSections(fr, cat, a.Location(), s.now(), lang), Links: links})
 }
 
 // friendURL is a friend's page.

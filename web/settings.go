@@ -58,6 +58,10 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, ss *sess
 		s.fail(w, r, err)
 		return
 	}
+	if err := s.fillSourcesSettings(r, a, p); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if ss.role(a.Name) == kizuna.RoleOwner {
 		tokens, err := s.Store.Tokens(r.Context(), a)
 		if err != nil {

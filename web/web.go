@@ -28,6 +28,7 @@ import (
 
 	"github.com/kizuna-line/kizuna"
 	"github.com/kizuna-line/kizuna/lineops"
+	"github.com/kizuna-line/kizuna/sources"
 )
 
 //go:embed templates/*.html
@@ -66,6 +67,10 @@ type Server struct {
 	// replies, broadcasts, syncs); nil: those pages say LINE is not
 	// available in this process.
 	Line *lineops.Service
+	// Sources connects and syncs Shopify, HubSpot and Klaviyo (Settings →
+	// Integrations, the friend page's links); nil: Settings says they
+	// cannot be connected in this process.
+	Sources *sources.Service
 
 	pages   map[string]*template.Template
 	limiter *limiter
@@ -169,6 +174,12 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /a/{account}/settings/line/disconnect", s.inAccount(s.disconnectLine))
 	mux.HandleFunc("POST /a/{account}/settings/line/sync", s.inAccount(s.startLineSync))
 	mux.HandleFunc("GET /a/{account}/settings/line/sync", s.inAccount(s.lineSyncStatus))
+	// Settings → Integrations and a friend's links (sources.go).
+	mux.HandleFunc("POST /a/{account}/settings/sources/{source}", s.inAccount(s.connectSource))
+	mux.HandleFunc("POST /a/{account}/settings/sources/{source}/disconnect", s.inAccount(s.disconnectSource))
+	mux.HandleFunc("POST /a/{account}/settings/sources/{source}/sync", s.inAccount(s.syncSource))
+	mux.HandleFunc("GET /a/{account}/settings/sources/{source}/sync", s.inAccount(s.sourceSyncStatus))
+	mux.HandleFunc("POST /a/{account}/friends/{id}/links", s.inAccount(s.friendLink))
 	mux.HandleFunc("GET /invite/{token}", s.invitePage)
 	mux.HandleFunc("POST /invite/{token}", s.acceptInvite)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.notFound(w, r, nil) })
@@ -223,6 +234,9 @@ type page struct {
 	// channel and follower sync (lineset.go).
 	Chat     *chatData
 	LineConf *lineSettings
+	// Settings → Integrations, and the friend page's links (sources.go).
+	SourcesConf *sourcesSettings
+	Links       []friendLinkView
 	// Segment management, tags and settings (manage.go, tags.go, settings.go).
 	Notice   string
 	History  []historyRow

@@ -175,13 +175,16 @@ func (c *cmd) serveWith(ctx context.Context, ln net.Listener, store *sqlstore.DB
 		work.Stop(stop)
 	}()
 
+	srcs := &sources.Service{Store: store, Syncs: work}
 	apiServer := api.New(eng, logger)
 	apiServer.Line = line
+	apiServer.Sources = srcs
 	if sc.API != nil {
 		sc.API(apiServer)
 	}
 	webServer := web.New(eng, store, logger)
 	webServer.Line = line
+	webServer.Sources = srcs
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.Handle("GET /readyz", readyz(eng))
