@@ -157,6 +157,10 @@ type Freshness struct {
 	LastError   string      `json:"last_error,omitempty"`
 	LastErrorAt *time.Time  `json:"last_error_at,omitempty"`
 	Running     *SourceSync `json:"running,omitempty"`
+	// LastDeliveryAt is when the latest webhook delivery of the source
+	// was applied (Shopify's and HubSpot's: each brings its records'
+	// changes as they happen).
+	LastDeliveryAt *time.Time `json:"last_delivery_at,omitempty"`
 }
 
 // SourceSyncStore keeps the syncs of an account's sources: one runs per

@@ -18,9 +18,13 @@ type SourceStatus struct {
 	Source    string `json:"source"`
 	Connected bool   `json:"connected"`
 	// LastSuccessAt is when its latest successful sync finished (nil:
-	// never); LagSeconds is how long ago that was (absent when never).
-	LastSuccessAt *time.Time `json:"last_success_at,omitempty"`
-	LagSeconds    *int64     `json:"lag_seconds,omitempty"`
+	// never); LastDeliveryAt when its latest webhook was applied.
+	// LagSeconds is how long ago the data was last brought up to date:
+	// the later of the two, once a sync has succeeded (absent before: a
+	// webhook alone does not make a source's data whole).
+	LastSuccessAt  *time.Time `json:"last_success_at,omitempty"`
+	LastDeliveryAt *time.Time `json:"last_delivery_at,omitempty"`
+	LagSeconds     *int64     `json:"lag_seconds,omitempty"`
 	// LastError is the latest failure since the last success.
 	LastError   string     `json:"last_error,omitempty"`
 	LastErrorAt *time.Time `json:"last_error_at,omitempty"`
@@ -43,8 +47,13 @@ func SourceStatuses(connected map[string]bool, fresh []Freshness, now time.Time)
 				continue
 			}
 			st.LastSuccessAt, st.LastError, st.LastErrorAt, st.Syncing = f.LastSuccessAt, f.LastError, f.LastErrorAt, f.Running != nil
+			st.LastDeliveryAt = f.LastDeliveryAt
 			if f.LastSuccessAt != nil {
-				lag := int64(max(0, now.Sub(*f.LastSuccessAt)) / time.Second)
+				updated := *f.LastSuccessAt
+				if f.LastDeliveryAt != nil && f.LastDeliveryAt.After(updated) {
+					updated = *f.LastDeliveryAt
+				}
+				lag := int64(max(0, now.Sub(updated)) / time.Second)
 				st.LagSeconds = &lag
 			}
 			st.Failing = f.LastError != "" && (f.LastSuccessAt == nil || now.Sub(*f.LastSuccessAt) > SourceFailingAfter)

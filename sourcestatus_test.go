@@ -27,6 +27,14 @@ func TestSourceStatuses(t *testing.T) {
 	if st[2].Connected || st[2].Failing || !st[2].Syncing {
 		t.Errorf("klaviyo: one error within the half hour is not failing: %+v", st[2])
 	}
+	hooked := SourceStatuses(map[string]bool{SourceShopify: true}, []Freshness{{Source: SourceShopify, LastSuccessAt: ago(time.Hour), LastDeliveryAt: ago(5 * time.Second)}}, now)
+	if *hooked[0].LagSeconds != 5 {
+		t.Errorf("a webhook five seconds ago after a sync an hour ago: lag %d", *hooked[0].LagSeconds)
+	}
+	early := SourceStatuses(map[string]bool{SourceShopify: true}, []Freshness{{Source: SourceShopify, LastDeliveryAt: ago(5 * time.Second)}}, now)
+	if early[0].LagSeconds != nil {
+		t.Errorf("a webhook before any sync: lag %d", *early[0].LagSeconds)
+	}
 	never := SourceStatuses(map[string]bool{SourceShopify: true}, []Freshness{{Source: SourceShopify, LastError: "bad token", LastErrorAt: ago(time.Second)}}, now)
 	if !never[0].Failing || never[0].LagSeconds != nil {
 		t.Errorf("never synced, failed: %+v", never[0])

@@ -149,8 +149,9 @@ func (db *DB) endSourceSync(ctx context.Context, a *kizuna.Account, id int64, st
 	return db.sourceSync(ctx, db.write, a, id)
 }
 
-// Freshness reads, for each source with syncs, the latest success, the
-// latest failure after it, and the running sync.
+// Freshness reads, for each source with syncs or webhooks, the latest
+// success, the latest failure after it, the running sync and the latest
+// webhook delivery applied.
 func (db *DB) Freshness(ctx context.Context, a *kizuna.Account) ([]kizuna.Freshness, error) {
 	var out []kizuna.Freshness
 	loc := a.Location()
@@ -173,6 +174,14 @@ func (db *DB) Freshness(ctx context.Context, a *kizuna.Account) ([]kizuna.Freshn
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("freshness: %w", err)
 		}
+		var delivered sql.NullInt64
+		if err := db.read.QueryRowContext(ctx, db.q(`SELECT MAX(received_at_us) FROM source_deliveries WHERE account_id = ? AND source = ?`), a.ID, source).Scan(&delivered); err != nil {
+			return nil, fmt.Errorf("freshness: %w", err)
+		}
+		if delivered.Valid {
+			t := time.UnixMicro(delivered.Int64).In(loc)
+			f.LastDeliveryAt = &t
+		}
 		running, err := scanSourceSync(db.read.QueryRowContext(ctx, db.q(`SELECT `+sourceSyncColumns+` FROM source_syncs
 			WHERE account_id = ? AND source = ? AND status = 'running' ORDER BY id DESC LIMIT 1`), a.ID, source), a)
 		if err == nil {
@@ -180,7 +189,7 @@ func (db *DB) Freshness(ctx context.Context, a *kizuna.Account) ([]kizuna.Freshn
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("freshness: %w", err)
 		}
-		if f.LastSuccessAt != nil || f.LastErrorAt != nil || f.Running != nil {
+		if f.LastSuccessAt != nil || f.LastErrorAt != nil || f.Running != nil || f.LastDeliveryAt != nil {
 			out = append(out, f)
 		}
 	}

@@ -32,6 +32,7 @@ var sourcesMessages = map[string][2]string{
 	"sources.linked":                 {"Linked friends", "連携済みの友だち"},
 	"sources.status":                 {"Sync status:", "同期の状態："},
 	"sources.lastsuccess":            {"Last successful sync", "最後に成功した同期"},
+	"sources.lastdelivery":           {"Latest webhook", "最後に受信したWebhook"},
 	"sources.lasterror":              {"Last error", "直近のエラー"},
 	"sources.records":                {"Records read", "読み込んだレコード"},
 	"sources.started":                {"Started", "開始"},

@@ -124,6 +124,8 @@ type sourceProgress struct {
 	Records     string `json:"records"`
 	Started     string `json:"started"`
 	LastSuccess string `json:"last_success"`
+	// LastDelivery is when the latest webhook was applied ("" none).
+	LastDelivery string `json:"last_delivery"`
 	LastError   string `json:"last_error"`
 	Failing     bool   `json:"failing"`
 	Linked      string `json:"linked"`
@@ -239,6 +241,9 @@ func (s *Server) sourceProgress(r *http.Request, a *kizuna.Account, lang string)
 		}
 		if st.LastSuccessAt != nil {
 			v.LastSuccess = fmt.Sprintf(t(lang, "sources.when"), st.LastSuccessAt.In(a.Location()).Format("2006-01-02 15:04"), ago(lang, now.Sub(*st.LastSuccessAt)))
+		}
+		if st.LastDeliveryAt != nil {
+			v.LastDelivery = fmt.Sprintf(t(lang, "sources.when"), st.LastDeliveryAt.In(a.Location()).Format("2006-01-02 15:04"), ago(lang, now.Sub(*st.LastDeliveryAt)))
 		}
 		if st.LastError != "" {
 			at := ""

@@ -3,7 +3,7 @@
 // (records read, linked friends, last success and error), until it rests.
 (function () {
   "use strict";
-  var fields = ["status_text", "records", "started", "linked", "last_success", "last_error"];
+  var fields = ["status_text", "records", "started", "linked", "last_success", "last_delivery", "last_error"];
   function watch(box) {
     var url = box.getAttribute("data-url");
     var seenRunning = false, idle = 0;
@@ -21,6 +21,7 @@
         box.querySelector('[data-field="records-wrap"]').hidden = !s.running;
         box.querySelector('[data-field="started-wrap"]').hidden = !s.running;
         box.querySelector('[data-field="last_error"]').hidden = !s.last_error;
+        box.querySelector('[data-field="last_delivery-wrap"]').hidden = !s.last_delivery;
         var state = box.querySelector(".source-state");
         if (state) state.classList.toggle("failing", !!s.failing);
         if (s.running) seenRunning = true;
