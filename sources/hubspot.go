@@ -79,20 +79,9 @@ func (r *hubspotReader) load(ctx context.Context) error {
 	if r.loaded {
 		return nil
 	}
-	props, err := r.c.Properties(ctx)
+	defs, names, err := r.properties(ctx)
 	if err != nil {
 		return err
-	}
-	defs := hubspot.IndexProperties(props)
-	names := r.asked
-	if names == nil {
-		for _, p := range props {
-			switch p.Name {
-			case r.c.LineUserIDProperty(), "hs_object_id", "lastmodifieddate":
-				continue
-			}
-			names = append(names, p.Name)
-		}
 	}
 	lists, err := r.c.AllLists(ctx)
 	if err != nil {
@@ -121,6 +110,27 @@ func (r *hubspotReader) load(ctx context.Context) error {
 	r.joined = slices.Compact(joined)
 	r.defs, r.names, r.members, r.loaded = defs, names, members, true
 	return nil
+}
+
+// properties reads the property definitions and the names of those to
+// read: the properties= config, else every one but the LINE user ID,
+// hs_object_id and lastmodifieddate.
+func (r *hubspotReader) properties(ctx context.Context) (map[string]hubspot.Property, []string, error) {
+	props, err := r.c.Properties(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := r.asked
+	if names == nil {
+		for _, p := range props {
+			switch p.Name {
+			case r.c.LineUserIDProperty(), "hs_object_id", "lastmodifieddate":
+				continue
+			}
+			names = append(names, p.Name)
+		}
+	}
+	return hubspot.IndexProperties(props), names, nil
 }
 
 // compareHubSpotIDs orders numeric IDs by number.
