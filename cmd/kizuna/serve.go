@@ -187,6 +187,9 @@ func (c *cmd) serveWith(ctx context.Context, ln net.Listener, store *sqlstore.DB
 	mux.Handle("GET /readyz", readyz(eng))
 	mux.Handle("/api/", apiServer.Handler())
 	mux.Handle("POST /line/webhook/{account}", line.Webhook())
+	hooks := &sources.Webhooks{Store: eng, PublicURL: sc.PublicURL, Logger: logger}
+	mux.Handle("POST /shopify/webhook/{account}", hooks.Shopify())
+	mux.Handle("POST /hubspot/webhook/{account}", hooks.HubSpot())
 	if sc.Extra != nil {
 		sc.Extra(mux)
 	}
