@@ -85,8 +85,23 @@ type Webhooks struct {
 	slots chan struct{}
 	locks [256]sync.Mutex
 
-	mu    sync.Mutex
-	conns map[string]*hookConn
+	mu      sync.Mutex
+	conns   map[string]*hookConn
+	writers map[int64]*sync.Mutex
+}
+
+// writer is the account's write turn: the store takes one write of an
+// account at a time anyway (SQLite's one writer, PostgreSQL's account
+// lock), and deliveries waiting here hold no database connection.
+func (h *Webhooks) writer(a *kizuna.Account) *sync.Mutex {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	m := h.writers[a.ID]
+	if m == nil {
+		m = &sync.Mutex{}
+		h.writers[a.ID] = m
+	}
+	return m
 }
 
 // hookConn is an account's vendor client, kept while its connection is
@@ -121,6 +136,7 @@ func (h *Webhooks) init() {
 		}
 		h.slots = make(chan struct{}, h.Workers)
 		h.conns = map[string]*hookConn{}
+		h.writers = map[int64]*sync.Mutex{}
 	})
 }
 
@@ -285,7 +301,10 @@ func (h *Webhooks) lock(a *kizuna.Account, source string, ids []string) func() {
 
 // apply stores a delivery's records and answers it.
 func (k *hook) apply(ctx context.Context, a *kizuna.Account, keys []string, records []kizuna.SourceRecord) {
+	mu := k.h.writer(a)
+	mu.Lock()
 	res, err := k.h.Store.ApplyDelivery(ctx, a, k.source, keys, records)
+	mu.Unlock()
 	switch code := kizuna.ErrorCode(err); {
 	case err == nil:
 	case code == kizuna.EINVALID || code == kizuna.ETOOLARGE:

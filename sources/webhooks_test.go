@@ -45,13 +45,22 @@ const (
 	hookOtherFriend = "U33333333333333333333333333333333"
 )
 
-// hookClock is the virtual clock the fakes and the receiver share.
+// hookClock is the virtual clock the fakes and the receiver share (the
+// real one for benchmarks).
 type hookClock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu   sync.Mutex
+	t    time.Time
+	real bool
 }
 
-func (c *hookClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *hookClock) Now() time.Time {
+	if c.real {
+		return time.Now()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
 
 func (c *hookClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
@@ -71,10 +80,14 @@ type hookEnv struct {
 	logs  *bytes.Buffer
 }
 
-func newHookEnv(t testing.TB, backend string) *hookEnv {
+func newHookEnv(t testing.TB, backend string) *hookEnv { return newHookEnvWith(t, backend, false) }
+
+// newHookEnvWith makes the env; bench runs on the real clock with the
+// fakes' rate limits lifted (Kizuna's side is what a benchmark measures).
+func newHookEnvWith(t testing.TB, backend string, bench bool) *hookEnv {
 	t.Helper()
 	ctx := context.Background()
-	clock := &hookClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	clock := &hookClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), real: bench}
 	env := &hookEnv{t: t, clock: clock, db: testdb.Open(t, backend), logs: &bytes.Buffer{}}
 	a, err := env.db.CreateAccount(ctx, "shop", "Asia/Tokyo")
 	if err != nil {
@@ -91,9 +104,16 @@ func newHookEnv(t testing.TB, backend string) *hookEnv {
 	env.eng = engine.New(env.db, env.db, nil)
 	t.Cleanup(env.eng.Stop)
 
-	env.shop = shopifyfake.New(shopifyfake.Config{AccessToken: hookShopToken, WebhookSecret: hookShopSecret, Now: clock.Now})
+	shopCfg := shopifyfake.Config{AccessToken: hookShopToken, WebhookSecret: hookShopSecret, Now: clock.Now}
+	hubCfg := hubspotfake.Config{AccessToken: hookHubToken, ClientSecret: hookHubSecret, Now: clock.Now}
+	if bench {
+		shopCfg.Bucket, shopCfg.RestoreRate = 1e9, 1e9
+		hubCfg.RateMax, hubCfg.RecordLimit = 1_000_000_000, 10
+	}
+	env.shop = shopifyfake.New(shopCfg)
+	env.shop.SetRecording(!bench)
 	shopSrv := httptest.NewServer(env.shop)
-	env.hub = hubspotfake.New(hubspotfake.Config{AccessToken: hookHubToken, ClientSecret: hookHubSecret, Now: clock.Now})
+	env.hub = hubspotfake.New(hubCfg)
 	hubSrv := httptest.NewServer(env.hub)
 	t.Cleanup(func() { env.shop.Close(); shopSrv.Close(); hubSrv.Close() })
 
