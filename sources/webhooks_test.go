@@ -547,6 +547,16 @@ func TestHubSpotWebhooks(t *testing.T) {
 			if env.count(`{"field":"hubspot.property","property":"company","type":"string","op":"eq","value":"Fourth"}`) != 1 {
 				t.Fatal("the newest value was not kept")
 			}
+			env.hub.SetWebhookMode(hubspotfake.WebhookMode{})
+
+			// A deletion unlinks.
+			env.clock.Add(time.Minute)
+			if err := env.hub.DeleteContact(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			if env.count(condHubSpot) != 0 {
+				t.Fatal("the deleted contact is still the friend's")
+			}
 			if strings.Contains(env.logs.String(), hookHubSecret) || strings.Contains(env.logs.String(), hookHubToken) {
 				t.Error("a secret is in the log")
 			}
@@ -574,4 +584,57 @@ func hubspotSigned(url, body, ts string) *http.Request {
 	req.Header.Set("X-HubSpot-Request-Timestamp", ts)
 	req.Header.Set("X-HubSpot-Signature-v3", hubspotfake.Sign(hookHubSecret, http.MethodPost, url, []byte(body), ts))
 	return req
+}
+
+// blockingStore holds ApplyDelivery until released.
+type blockingStore struct {
+	WebhookStore
+	entered, release chan struct{}
+}
+
+func (s *blockingStore) ApplyDelivery(ctx context.Context, a *kizuna.Account, source string, keys []string, records []kizuna.SourceRecord) (*kizuna.RecordsResult, error) {
+	s.entered <- struct{}{}
+	<-s.release
+	return s.WebhookStore.ApplyDelivery(ctx, a, source, keys, records)
+}
+
+// TestWebhookWorkers: a delivery that finds every worker busy past the
+// wait is answered 503 (the vendor retries it) and stores nothing; the
+// one being worked on is applied.
+func TestWebhookWorkers(t *testing.T) {
+	env := newHookEnv(t, "sqlite")
+	ctx := context.Background()
+	env.shop.SetWebhookURL("")
+	_, d1 := env.shop.CreateCustomer(ctx, hookShopFriend, "")
+	_, d2 := env.shop.CreateCustomer(ctx, hookOtherFriend, "")
+	st := &blockingStore{WebhookStore: env.eng, entered: make(chan struct{}), release: make(chan struct{})}
+	hooks := &Webhooks{Store: st, Options: Options{Now: env.clock.Now}, Workers: 1, Wait: 10 * time.Millisecond}
+	mux := http.NewServeMux()
+	mux.Handle("POST /shopify/webhook/{account}", hooks.Shopify())
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	url := srv.URL + "/shopify/webhook/shop"
+	first := make(chan int)
+	req := env.shopifyRequest(url, d1)
+	go func() {
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			first <- 0
+			return
+		}
+		res.Body.Close()
+		first <- res.StatusCode
+	}()
+	<-st.entered // the only worker is applying d1
+	status, _ := env.post(env.shopifyRequest(url, d2))
+	if status != http.StatusServiceUnavailable {
+		t.Fatalf("a delivery with every worker busy: %d", status)
+	}
+	close(st.release)
+	if status := <-first; status != http.StatusOK {
+		t.Fatalf("the delivery worked on: %d", status)
+	}
+	if env.count(condShopify) != 1 || env.records() != 1 {
+		t.Fatalf("linked %d, records %d: want only the first", env.count(condShopify), env.records())
+	}
 }
