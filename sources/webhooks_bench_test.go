@@ -213,3 +213,29 @@ func BenchmarkWebhookOrderToPreview(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkWebhookApplyOnly is the store's part of a delivery alone, per
+// backend: ApplyDelivery of one customer record (a friend's, its orders
+// count changed) with its two keys, one after another, as the account's
+// writes are taken one at a time. Its rate is the ceiling of
+// BenchmarkWebhookIngest for one account.
+func BenchmarkWebhookApplyOnly(b *testing.B) {
+	for _, backend := range testdb.Backends() {
+		b.Run(backend, func(b *testing.B) {
+			env := newHookEnvWith(b, backend, true)
+			benchHookFriends(b, env, benchHookRecords)
+			ctx := context.Background()
+			start := time.Now()
+			b.ResetTimer()
+			for i := range b.N {
+				rec := kizuna.SourceRecord{Source: kizuna.SourceShopify, RecordID: strconv.Itoa(i % benchHookRecords), LineUserID: benchHookUser(i % benchHookRecords),
+					UpdatedAt: start.Add(time.Duration(i) * time.Millisecond),
+					Shopify:   &kizuna.ShopifyCustomer{Tags: []string{}, OrdersCount: int64(i), Checkouts: []kizuna.Checkout{}}}
+				if _, err := env.eng.ApplyDelivery(ctx, env.a, kizuna.SourceShopify, []string{"webhook:" + strconv.Itoa(i), "event:" + strconv.Itoa(i)}, []kizuna.SourceRecord{rec}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
+		})
+	}
+}
