@@ -2,8 +2,6 @@ package sources
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"hash/fnv"
@@ -107,8 +105,9 @@ func (h *Webhooks) writer(a *kizuna.Account) *sync.Mutex {
 // hookConn is an account's vendor client, kept while its connection is
 // the same so that the client's rate limits span deliveries.
 type hookConn struct {
-	key  string
-	shop *shopifyReader
+	key     string
+	secrets kizuna.ConnectionSecrets
+	shop    *shopifyReader
 
 	mu    sync.Mutex
 	hub   *hubspotReader // copied on refresh, never changed in place
@@ -184,10 +183,10 @@ func (k *hook) answer(status int, why string, err error) {
 }
 
 // begin reads the body (at most limit bytes), waits for a worker and
-// finds the account's connection of the source and its secrets. It
-// answers and returns ok false when the delivery goes no further; done
-// releases the worker.
-func (h *Webhooks) begin(w http.ResponseWriter, r *http.Request, source string, limit int64) (k *hook, body []byte, a *kizuna.Account, c *kizuna.Connection, secrets kizuna.ConnectionSecrets, done func(), ok bool) {
+// finds the account's connection of the source, with its secrets and
+// vendor client. It answers and returns ok false when the delivery goes
+// no further; done releases the worker.
+func (h *Webhooks) begin(w http.ResponseWriter, r *http.Request, source string, limit int64) (k *hook, body []byte, a *kizuna.Account, hc *hookConn, done func(), ok bool) {
 	h.init()
 	name := r.PathValue("account")
 	if len(name) > 100 {
@@ -225,39 +224,45 @@ func (h *Webhooks) begin(w http.ResponseWriter, r *http.Request, source string, 
 		}
 		return
 	}
-	c, err = h.Store.Connection(ctx, a, source)
+	c, err := h.Store.Connection(ctx, a, source)
 	if err == nil {
-		secrets, err = h.Store.ConnectionSecrets(ctx, a, source)
+		hc, err = h.client(ctx, a, c)
 	}
 	if err != nil {
 		release()
-		if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
+		switch kizuna.ErrorCode(err) {
+		case kizuna.ENOTFOUND:
 			k.answer(http.StatusUnauthorized, "not connected", nil)
-		} else {
+		case kizuna.EINVALID:
+			k.answer(http.StatusInternalServerError, "connection settings", err)
+		default:
 			k.answer(http.StatusInternalServerError, "connection", errors.New("the connection could not be read"))
 		}
 		return
 	}
-	return k, body, a, c, secrets, release, true
+	return k, body, a, hc, release, true
 }
 
-// client returns the account's cached vendor state for the connection,
-// made anew when the connection changed.
-func (h *Webhooks) client(a *kizuna.Account, c *kizuna.Connection, secrets kizuna.ConnectionSecrets) (*hookConn, error) {
-	sum := sha256.New()
-	for _, n := range kizuna.RequiredSecrets(c.Source) {
-		sum.Write([]byte(secrets[n]))
-		sum.Write([]byte{0})
-	}
+// client returns the account's vendor client and secrets for the
+// connection, kept while the connection is the same (its secrets change
+// only when it is connected again, which moves ConnectedAt): a delivery
+// then costs no decryption, and the client's rate limits span
+// deliveries.
+func (h *Webhooks) client(ctx context.Context, a *kizuna.Account, c *kizuna.Connection) (*hookConn, error) {
 	cfg, _ := json.Marshal(c.Config)
-	key := c.APIBase + "\x00" + strconv.FormatInt(c.ConnectedAt.UnixNano(), 10) + "\x00" + string(cfg) + "\x00" + hex.EncodeToString(sum.Sum(nil))
+	key := c.APIBase + "\x00" + strconv.FormatInt(c.ConnectedAt.UnixNano(), 10) + "\x00" + string(cfg)
 	id := c.Source + ":" + strconv.FormatInt(a.ID, 10)
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	if hc := h.conns[id]; hc != nil && hc.key == key {
+	hc := h.conns[id]
+	h.mu.Unlock()
+	if hc != nil && hc.key == key {
 		return hc, nil
 	}
-	hc := &hookConn{key: key}
+	secrets, err := h.Store.ConnectionSecrets(ctx, a, c.Source)
+	if err != nil {
+		return nil, err
+	}
+	hc = &hookConn{key: key, secrets: secrets}
 	switch c.Source {
 	case kizuna.SourceShopify:
 		r, err := newShopify(c, secrets, time.Time{}, h.Options)
@@ -272,7 +277,9 @@ func (h *Webhooks) client(a *kizuna.Account, c *kizuna.Connection, secrets kizun
 		}
 		hc.hub = r.(*hubspotReader)
 	}
+	h.mu.Lock()
 	h.conns[id] = hc
+	h.mu.Unlock()
 	return hc, nil
 }
 
@@ -334,12 +341,12 @@ func (k *hook) apply(ctx context.Context, a *kizuna.Account, keys []string, reco
 // the latest of the customer's and its checkouts'.
 func (h *Webhooks) Shopify() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		k, body, a, c, secrets, done, ok := h.begin(w, r, kizuna.SourceShopify, shopify.MaxWebhookBody)
+		k, body, a, hc, done, ok := h.begin(w, r, kizuna.SourceShopify, shopify.MaxWebhookBody)
 		if !ok {
 			return
 		}
 		defer done()
-		if !shopify.Verify(secrets["webhook_secret"], body, r.Header.Get("X-Shopify-Hmac-Sha256")) {
+		if !shopify.Verify(hc.secrets["webhook_secret"], body, r.Header.Get("X-Shopify-Hmac-Sha256")) {
 			k.answer(http.StatusUnauthorized, "bad signature", nil)
 			return
 		}
@@ -355,11 +362,6 @@ func (h *Webhooks) Shopify() http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), h.Timeout)
 		defer cancel()
-		hc, err := h.client(a, c, secrets)
-		if err != nil {
-			k.answer(http.StatusInternalServerError, "connection settings", err)
-			return
-		}
 		unlock := h.lock(a, kizuna.SourceShopify, []string{customer})
 		defer unlock()
 		cu, checkouts, err := hc.shop.client.Customer(ctx, customer)
@@ -416,12 +418,12 @@ const hubspotMaxEvents = 1000
 // hubspot.Event.DedupKey. Other objects' events change nothing.
 func (h *Webhooks) HubSpot() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		k, body, a, c, secrets, done, ok := h.begin(w, r, kizuna.SourceHubSpot, hubspot.MaxWebhookBody)
+		k, body, a, hc, done, ok := h.begin(w, r, kizuna.SourceHubSpot, hubspot.MaxWebhookBody)
 		if !ok {
 			return
 		}
 		defer done()
-		if err := hubspot.VerifySignature(secrets["client_secret"], r.Method, h.hubspotURL(r), body,
+		if err := hubspot.VerifySignature(hc.secrets["client_secret"], r.Method, h.hubspotURL(r), body,
 			r.Header.Get("X-HubSpot-Request-Timestamp"), r.Header.Get("X-HubSpot-Signature-v3"), h.now()); err != nil {
 			k.answer(http.StatusUnauthorized, "bad signature or timestamp", nil)
 			return
@@ -457,11 +459,6 @@ func (h *Webhooks) HubSpot() http.Handler {
 		keys = slices.Compact(keys)
 		ctx, cancel := context.WithTimeout(r.Context(), h.Timeout)
 		defer cancel()
-		hc, err := h.client(a, c, secrets)
-		if err != nil {
-			k.answer(http.StatusInternalServerError, "connection settings", err)
-			return
-		}
 		reader, err := h.hubspotReader(ctx, hc)
 		if err != nil {
 			k.answer(http.StatusServiceUnavailable, "hubspot properties", err)

@@ -25,14 +25,20 @@ import (
 )
 
 // slogTo is a logger writing to w, safe for the receivers' goroutines.
-func slogTo(w *bytes.Buffer) *slog.Logger { return slog.New(slog.NewTextHandler(&lockedWriter{w: w}, nil)) }
+func slogTo(w *bytes.Buffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(&lockedWriter{w: w}, nil))
+}
 
 type lockedWriter struct {
 	mu sync.Mutex
 	w  *bytes.Buffer
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.w.Write(p) }
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
 
 // Secrets of the webhook tests' fakes.
 const (
@@ -78,6 +84,8 @@ type hookEnv struct {
 	shop  *shopifyfake.Fake
 	hub   *hubspotfake.Fake
 	logs  *bytes.Buffer
+	// shopAPI is the fake shop's URL.
+	shopAPI string
 }
 
 func newHookEnv(t testing.TB, backend string) *hookEnv { return newHookEnvWith(t, backend, false) }
@@ -113,6 +121,7 @@ func newHookEnvWith(t testing.TB, backend string, bench bool) *hookEnv {
 	env.shop = shopifyfake.New(shopCfg)
 	env.shop.SetRecording(!bench)
 	shopSrv := httptest.NewServer(env.shop)
+	env.shopAPI = shopSrv.URL
 	env.hub = hubspotfake.New(hubCfg)
 	hubSrv := httptest.NewServer(env.hub)
 	t.Cleanup(func() { env.shop.Close(); shopSrv.Close(); hubSrv.Close() })
@@ -407,6 +416,22 @@ func TestShopifyWebhookRefusals(t *testing.T) {
 			}
 			if env.count(condShopify) != 1 {
 				t.Fatal("the good delivery was not applied")
+			}
+			// Disconnected: refused at once, though the receiver keeps the
+			// connection's client; connected again with another secret: the
+			// old one is refused.
+			if err := env.db.Disconnect(ctx, env.a, kizuna.SourceShopify); err != nil {
+				t.Fatal(err)
+			}
+			if status, _ := env.post(env.shopifyRequest(url, o.Deliveries[0])); status != http.StatusUnauthorized {
+				t.Errorf("disconnected: %d", status)
+			}
+			conn := kizuna.Connection{Source: kizuna.SourceShopify, APIBase: env.shopAPI, Config: map[string]string{}}
+			if err := env.db.Connect(ctx, env.a, "test", conn, kizuna.ConnectionSecrets{"access_token": hookShopToken, "webhook_secret": "a-new-secret"}); err != nil {
+				t.Fatal(err)
+			}
+			if status, _ := env.post(env.shopifyRequest(url, o.Deliveries[0])); status != http.StatusUnauthorized {
+				t.Errorf("signed with the secret of before: %d", status)
 			}
 			if strings.Contains(env.logs.String(), hookShopSecret) || strings.Contains(env.logs.String(), hookShopToken) {
 				t.Error("a secret is in the log")
