@@ -232,6 +232,9 @@ func (h *Webhooks) begin(w http.ResponseWriter, r *http.Request, source string, 
 		release()
 		switch kizuna.ErrorCode(err) {
 		case kizuna.ENOTFOUND:
+			h.mu.Lock()
+			delete(h.conns, source+":"+strconv.FormatInt(a.ID, 10)) // its secrets are forgotten here too
+			h.mu.Unlock()
 			k.answer(http.StatusUnauthorized, "not connected", nil)
 		case kizuna.EINVALID:
 			k.answer(http.StatusInternalServerError, "connection settings", err)
