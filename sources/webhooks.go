@@ -363,7 +363,7 @@ func (h *Webhooks) Shopify() http.Handler {
 			k.answer(http.StatusOK, "ignored", nil)
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), h.Timeout)
+		ctx, cancel := h.workContext(r)
 		defer cancel()
 		unlock := h.lock(a, kizuna.SourceShopify, []string{customer})
 		defer unlock()
@@ -460,7 +460,7 @@ func (h *Webhooks) HubSpot() http.Handler {
 		}
 		slices.Sort(keys)
 		keys = slices.Compact(keys)
-		ctx, cancel := context.WithTimeout(r.Context(), h.Timeout)
+		ctx, cancel := h.workContext(r)
 		defer cancel()
 		reader, err := h.hubspotReader(ctx, hc)
 		if err != nil {
@@ -581,4 +581,12 @@ func hubspotRead(ctx context.Context, r *hubspotReader, ids []string, latest map
 		records = append(records, kizuna.SourceRecord{Source: kizuna.SourceHubSpot, RecordID: id, UpdatedAt: at, Deleted: true})
 	}
 	return records, nil
+}
+
+// workContext bounds the work on a verified delivery by Timeout, not by
+// the request: a vendor that stops waiting (Shopify and HubSpot after
+// 5 s) does not cancel a read and write under way, so its retry finds
+// the delivery applied (a duplicate) instead of starting it again.
+func (h *Webhooks) workContext(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(r.Context()), h.Timeout)
 }

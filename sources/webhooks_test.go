@@ -663,3 +663,46 @@ func TestWebhookWorkers(t *testing.T) {
 		t.Fatalf("linked %d, records %d: want only the first", env.count(condShopify), env.records())
 	}
 }
+
+// TestWebhookVendorHangsUp: a vendor that stops waiting while the
+// delivery is being applied (Shopify and HubSpot give up after 5 s) does
+// not cancel the write: the delivery is applied, and the vendor's retry
+// is a duplicate.
+func TestWebhookVendorHangsUp(t *testing.T) {
+	env := newHookEnv(t, "sqlite")
+	ctx := context.Background()
+	env.shop.SetWebhookURL("")
+	_, d := env.shop.CreateCustomer(ctx, hookShopFriend, "")
+	st := &blockingStore{WebhookStore: env.eng, entered: make(chan struct{}), release: make(chan struct{})}
+	hooks := &Webhooks{Store: st, Options: Options{Now: env.clock.Now}}
+	mux := http.NewServeMux()
+	mux.Handle("POST /shopify/webhook/{account}", hooks.Shopify())
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	url := srv.URL + "/shopify/webhook/shop"
+	rctx, hangUp := context.WithCancel(ctx)
+	req := env.shopifyRequest(url, d).WithContext(rctx)
+	gone := make(chan error)
+	go func() {
+		res, err := http.DefaultClient.Do(req)
+		if err == nil {
+			res.Body.Close()
+		}
+		gone <- err
+	}()
+	<-st.entered
+	hangUp()
+	if err := <-gone; err == nil {
+		t.Fatal("the request was answered before the vendor hung up")
+	}
+	st.release <- struct{}{}
+	// The retry waits for the write under way, then finds it applied.
+	go func() { <-st.entered; st.release <- struct{}{} }()
+	status, body := env.post(env.shopifyRequest(url, d))
+	if status != http.StatusOK || !strings.Contains(body, "duplicate") {
+		t.Fatalf("the retry: %d %s", status, body)
+	}
+	if env.count(condShopify) != 1 {
+		t.Fatal("the delivery the vendor stopped waiting for was not applied")
+	}
+}
