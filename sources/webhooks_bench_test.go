@@ -41,18 +41,24 @@ func benchHookFriends(b *testing.B, env *hookEnv, n int) {
 	}
 }
 
-// benchSend posts the requests with benchHookSenders at once and returns
+// benchSend posts the requests, benchHookSenders at once, and returns
 // how long they took; any answer but 200 fails the benchmark.
 func benchSend(b *testing.B, reqs []*http.Request) time.Duration {
 	b.Helper()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchHookSenders}}
+	return benchSendN(b, reqs, benchHookSenders)
+}
+
+// benchSendN is benchSend with senders in flight.
+func benchSendN(b *testing.B, reqs []*http.Request, senders int) time.Duration {
+	b.Helper()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders}}
 	defer client.CloseIdleConnections()
 	var next atomic.Int64
 	var failed atomic.Int64
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
 	start := time.Now()
-	for range benchHookSenders {
+	for range senders {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -236,6 +242,46 @@ func BenchmarkWebhookApplyOnly(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
+		})
+	}
+}
+
+// BenchmarkWebhookHubSpotBatch measures HubSpot's usual delivery, a batch
+// of 100 contact.propertyChange events about 100 contacts (each a
+// friend), per backend: one batch read, 100 list reads and one write of
+// 100 records a delivery, 4 deliveries in flight; events/s reported.
+func BenchmarkWebhookHubSpotBatch(b *testing.B) {
+	for _, backend := range testdb.Backends() {
+		b.Run(backend, func(b *testing.B) {
+			env := newHookEnvWith(b, backend, true)
+			benchHookFriends(b, env, benchHookRecords)
+			ctx := context.Background()
+			env.hub.SetWebhookURL("")
+			ids := make([]int64, benchHookRecords)
+			for i := range ids {
+				id, err := env.hub.CreateContact(ctx, map[string]string{"line_user_id": benchHookUser(i), "company": "ACME"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				ids[i], _ = strconv.ParseInt(id, 10, 64)
+			}
+			now := time.Now()
+			reqs := make([]*http.Request, b.N)
+			for i := range reqs {
+				evs := make([]hubspotfake.Event, 100)
+				for j := range evs {
+					evs[j] = hubspotfake.Event{ObjectID: ids[(i*100+j)%len(ids)], PropertyName: "company", PropertyValue: "ACME", ChangeSource: "API",
+						EventID: int64(1e9 + i*100 + j), SubscriptionID: hubspotfake.SubscriptionPropertyChange, PortalID: 1, AppID: 1,
+						OccurredAt: now.UnixMilli(), SubscriptionType: "contact.propertyChange"}
+				}
+				body, _ := json.Marshal(evs)
+				reqs[i] = hubspotSigned(env.srv.URL+"/hubspot/webhook/shop", string(body), strconv.FormatInt(now.UnixMilli(), 10))
+			}
+			b.ResetTimer()
+			took := benchSendN(b, reqs, 4)
+			b.StopTimer()
+			b.ReportMetric(float64(b.N*100)/took.Seconds(), "events/s")
+			b.ReportMetric(float64(b.N)/took.Seconds(), "deliveries/s")
 		})
 	}
 }
