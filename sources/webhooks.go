@@ -182,6 +182,15 @@ func (k *hook) answer(status int, why string, err error) {
 	k.w.Write(b)
 }
 
+// dropped answers 200 to a verified delivery Kizuna cannot use (a
+// payload it cannot read, a record beyond its limits), saying why in the
+// log: a retry would fail the same, and a vendor whose deliveries keep
+// failing stops sending them (Shopify removes the subscription).
+func (k *hook) dropped(why string, err error) {
+	k.h.Logger.Warn("webhook dropped", "source", k.source, "account", k.name, "why", why, "err", err)
+	k.answer(http.StatusOK, "dropped", nil)
+}
+
 // begin reads the body (at most limit bytes), waits for a worker and
 // finds the account's connection of the source, with its secrets and
 // vendor client. It answers and returns ok false when the delivery goes
@@ -318,9 +327,7 @@ func (k *hook) apply(ctx context.Context, a *kizuna.Account, keys []string, reco
 	switch code := kizuna.ErrorCode(err); {
 	case err == nil:
 	case code == kizuna.EINVALID || code == kizuna.ETOOLARGE:
-		// The vendor's record breaks Kizuna's limits: retrying will not
-		// help. Said in the log, answered so the vendor stops.
-		k.answer(http.StatusUnprocessableEntity, "record refused", err)
+		k.dropped("record refused", err)
 		return
 	default:
 		k.answer(http.StatusInternalServerError, "store", err)
@@ -355,7 +362,7 @@ func (h *Webhooks) Shopify() http.Handler {
 		}
 		d, err := shopify.ParseWebhook(r.Header, body)
 		if err != nil {
-			k.answer(http.StatusBadRequest, "unreadable delivery", err)
+			k.dropped("unreadable delivery", err)
 			return
 		}
 		customer := shopifyCustomerOf(d)
@@ -433,7 +440,7 @@ func (h *Webhooks) HubSpot() http.Handler {
 		}
 		events, err := hubspot.ParseEvents(body)
 		if err != nil {
-			k.answer(http.StatusBadRequest, "unreadable delivery", err)
+			k.dropped("unreadable delivery", err)
 			return
 		}
 		if len(events) > hubspotMaxEvents {

@@ -407,6 +407,16 @@ func TestShopifyWebhookRefusals(t *testing.T) {
 			if status, _ := env.post(req); status != http.StatusRequestEntityTooLarge {
 				t.Errorf("body over the cap: %d", status)
 			}
+			// Verified but unreadable: dropped with 200 (a retry would fail
+			// the same), nothing stored.
+			junk := []byte(`{"id": "not a number"`)
+			req, _ = http.NewRequest(http.MethodPost, url, bytes.NewReader(junk))
+			req.Header.Set("X-Shopify-Hmac-Sha256", shopifyfake.Sign(hookShopSecret, junk))
+			req.Header.Set("X-Shopify-Topic", "customers/update")
+			req.Header.Set("X-Shopify-Webhook-Id", "junk-1")
+			if status, body := env.post(req); status != http.StatusOK || !strings.Contains(body, "dropped") {
+				t.Errorf("a verified unreadable delivery: %d %s", status, body)
+			}
 			if n := env.records(); n != 0 || env.count(condShopify) != 0 {
 				t.Fatalf("refused deliveries stored %d records", n)
 			}
