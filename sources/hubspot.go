@@ -86,17 +86,7 @@ func (r *hubspotReader) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defs := hubspot.IndexProperties(props)
-	names := r.asked
-	if names == nil {
-		for _, p := range props {
-			switch p.Name {
-			case r.c.LineUserIDProperty(), "hs_object_id", "lastmodifieddate":
-				continue
-			}
-			names = append(names, p.Name)
-		}
-	}
+	defs, names := hubspot.IndexProperties(props), r.namesOf(props)
 	lists, err := r.readLists(ctx)
 	if err != nil {
 		return err
@@ -124,6 +114,35 @@ func (r *hubspotReader) load(ctx context.Context) error {
 	r.joined = slices.Compact(joined)
 	r.defs, r.names, r.members, r.loaded = defs, names, members, true
 	return nil
+}
+
+// propertyNames reads the property definitions now (not the reader's
+// copy: the webhook receiver refreshes them) and names those a record
+// carries.
+func (r *hubspotReader) propertyNames(ctx context.Context) (map[string]hubspot.Property, []string, error) {
+	props, err := r.c.Properties(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return hubspot.IndexProperties(props), r.namesOf(props), nil
+}
+
+// namesOf names the properties a record carries: those the connection
+// asks for, else every one but the LINE user ID and those the sync does
+// not store.
+func (r *hubspotReader) namesOf(props []hubspot.Property) []string {
+	if r.asked != nil {
+		return r.asked
+	}
+	var names []string
+	for _, p := range props {
+		switch p.Name {
+		case r.c.LineUserIDProperty(), "hs_object_id", "lastmodifieddate":
+			continue
+		}
+		names = append(names, p.Name)
+	}
+	return names
 }
 
 // compareHubSpotIDs orders numeric IDs by number.

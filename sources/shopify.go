@@ -160,8 +160,17 @@ func (r *shopifyReader) customers(ctx context.Context, q shopify.Query, prefix s
 	return out, nil
 }
 
+// shopifyRecord is a customer's record. Its update time is the latest of
+// the customer's and its checkouts': a checkout's change (a cart
+// abandoned or recovered) does not move the customer's updatedAt, and
+// must still win over the record stored before it.
 func shopifyRecord(cu *shopify.Customer, checkouts []shopify.Checkout) kizuna.SourceRecord {
 	rec := kizuna.SourceRecord{Source: kizuna.SourceShopify, RecordID: cu.LegacyID, UpdatedAt: cu.UpdatedAt, Shopify: cu.Kizuna(checkouts)}
+	for _, ck := range checkouts {
+		if ck.CustomerID == cu.ID && ck.UpdatedAt.After(rec.UpdatedAt) {
+			rec.UpdatedAt = ck.UpdatedAt
+		}
+	}
 	if kizuna.ValidLineUserID(cu.LineUserID) {
 		rec.LineUserID = cu.LineUserID
 	}

@@ -63,7 +63,8 @@ type serveConfig struct {
 	// API configures the API server further (tests set its limits).
 	API func(*api.Server)
 	// PublicURL is the address LINE reaches this server at; connecting a
-	// channel registers its webhook URL under it with LINE.
+	// channel registers its webhook URL under it with LINE. HubSpot's
+	// webhook signatures cover the URL it called, under this address.
 	PublicURL string
 	// Jobs configures the job engine (sending, syncing); Jobs.Workers,
 	// JobTimeout and RescueAfter come from flags.
@@ -95,7 +96,7 @@ func serveFlags(fs *flag.FlagSet, sc *serveConfig) {
 	fs.DurationVar(&sc.BodyIdleTimeout, "body-idle-timeout", DefaultBodyIdleTimeout, "cut off a request body when nothing arrives for this long")
 	fs.DurationVar(&sc.RequestTimeout, "request-timeout", DefaultRequestTimeout, "deadline of a request other than an import")
 	fs.DurationVar(&sc.ImportTimeout, "import-timeout", DefaultImportTimeout, "deadline of an import, upload included")
-	fs.StringVar(&sc.PublicURL, "public-url", "", "the address LINE reaches this server at (https://…); connecting a channel registers its webhook URL with LINE")
+	fs.StringVar(&sc.PublicURL, "public-url", "", "the address LINE and HubSpot reach this server at (https://…); connecting a channel registers its webhook URL with LINE, and HubSpot's webhook signatures cover it")
 	fs.IntVar(&sc.Jobs.Workers, "job-workers", 16, "LINE sends this process makes at once")
 	fs.DurationVar(&sc.Jobs.JobTimeout, "job-timeout", 2*time.Minute, "deadline of one background job (a batch of a broadcast)")
 	fs.DurationVar(&sc.Jobs.RescueAfter, "job-rescue-after", 3*time.Minute, "a job running this long is taken for one whose process died, and retried (with the same LINE retry key)")
@@ -190,6 +191,9 @@ func (c *cmd) serveWith(ctx context.Context, ln net.Listener, store *sqlstore.DB
 	mux.Handle("GET /readyz", readyz(eng))
 	mux.Handle("/api/", apiServer.Handler())
 	mux.Handle("POST /line/webhook/{account}", line.Webhook())
+	hooks := &sources.Webhooks{Store: eng, PublicURL: sc.PublicURL, Logger: logger}
+	mux.Handle("POST /shopify/webhook/{account}", hooks.Shopify())
+	mux.Handle("POST /hubspot/webhook/{account}", hooks.HubSpot())
 	if sc.Extra != nil {
 		sc.Extra(mux)
 	}

@@ -66,6 +66,8 @@ func (f *Fake) graphqlAnswer(c *call) answer {
 		handle = f.abandonedCheckouts
 	case "shop":
 		handle = f.shop
+	case "customer":
+		handle = f.customerByID
 	case "bulkoperationrunquery":
 		handle = f.bulkRun
 	case "currentbulkoperation":
