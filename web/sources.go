@@ -126,9 +126,9 @@ type sourceProgress struct {
 	LastSuccess string `json:"last_success"`
 	// LastDelivery is when the latest webhook was applied ("" none).
 	LastDelivery string `json:"last_delivery"`
-	LastError   string `json:"last_error"`
-	Failing     bool   `json:"failing"`
-	Linked      string `json:"linked"`
+	LastError    string `json:"last_error"`
+	Failing      bool   `json:"failing"`
+	Linked       string `json:"linked"`
 }
 
 func sourcesSettingsURL(a *kizuna.Account, source string) string {

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -49,13 +50,17 @@ type sourcesFixture struct {
 	logs          *lockedBuffer
 	newClient     func() *client
 	owner, member *client
+	// shift moves the store's and the pages' clock ahead (nanoseconds).
+	shift *atomic.Int64
 }
 
 func sourcesSetup(t *testing.T) *sourcesFixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &sourcesFixture{db: testdb.Open(t, "sqlite"), logs: &lockedBuffer{}}
+	f := &sourcesFixture{db: testdb.Open(t, "sqlite"), logs: &lockedBuffer{}, shift: &atomic.Int64{}}
 	db := f.db
+	clock := func() time.Time { return time.Now().Add(time.Duration(f.shift.Load())) }
+	db.Now = clock
 	var err error
 	if f.a, err = db.CreateAccount(ctx, "shop-a", "Asia/Tokyo"); err != nil {
 		t.Fatal(err)
@@ -96,7 +101,12 @@ func sourcesSetup(t *testing.T) *sourcesFixture {
 	w := web.New(f.eng, db, slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	w.Line = env.Service
 	w.Sources = &sources.Service{Store: db, Syncs: env.Jobs}
-	srv := httptest.NewServer(w.Handler())
+	w.Now = clock
+	// Shopify's webhooks come to the same server, as in kizuna serve.
+	mux := http.NewServeMux()
+	mux.Handle("POST /shopify/webhook/{account}", (&sources.Webhooks{Store: f.eng}).Shopify())
+	mux.Handle("/", w.Handler())
+	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	f.url = srv.URL
 	f.newClient = func() *client {
