@@ -220,30 +220,41 @@ func (f *firstPage) Page(ctx context.Context, kind, cursor string) (*jobs.Source
 // run backfills the connection and reports; allowed is what the limit
 // allows, records a second (0: no limit applies).
 func (b *syncBench) run(ctx context.Context, conn *kizuna.Connection, secrets kizuna.ConnectionSecrets, what string, allowed float64) error {
-	r, err := sources.For(sources.Options{})(conn, secrets, time.Time{})
-	if err != nil {
-		return err
-	}
-	fp := &firstPage{r: r}
-	s, err := b.store.StartSourceSync(ctx, b.a, conn.Source, kizuna.SyncBackfill, "kizuna bench sync")
-	if err != nil {
-		return err
-	}
 	runtime.GC()
 	peak, stopHeap := heapPeak()
 	start := time.Now()
 	next := int64(b.n / 10)
-	done, err := jobs.SyncSource(ctx, b.store, fp, b.a, s, func(records int64) {
-		if records >= next {
-			fmt.Fprintf(b.c.stdout, "  %d %s, %.0f s\n", records, what, time.Since(start).Seconds())
-			next += int64(max(b.n/10, 1))
+	fp := &firstPage{}
+	var done *kizuna.SourceSync
+	// As the sync job does: a failed attempt is retried (up to its 20)
+	// with a new reader, resuming from the saved cursor.
+	for attempt := 1; ; attempt++ {
+		r, err := sources.For(sources.Options{})(conn, secrets, time.Time{})
+		if err != nil {
+			return err
 		}
-	})
+		fp.r = r
+		s, err := b.store.StartSourceSync(ctx, b.a, conn.Source, kizuna.SyncBackfill, "kizuna bench sync")
+		if err != nil {
+			return err
+		}
+		done, err = jobs.SyncSource(ctx, b.store, fp, b.a, s, func(records int64) {
+			if records >= next {
+				fmt.Fprintf(b.c.stdout, "  %d %s, %.0f s\n", records, what, time.Since(start).Seconds())
+				next += int64(max(b.n/10, 1))
+			}
+		})
+		if err == nil {
+			break
+		}
+		if attempt == 20 || ctx.Err() != nil {
+			stopHeap()
+			return err
+		}
+		fmt.Fprintf(b.c.stdout, "  attempt %d failed after %.0f s (%v): resumed from the cursor\n", attempt, time.Since(start).Seconds(), err)
+	}
 	el := time.Since(start)
 	stopHeap()
-	if err != nil {
-		return err
-	}
 	if done.Records != int64(b.n) {
 		return fmt.Errorf("the backfill stored %d %s, want %d", done.Records, what, b.n)
 	}
