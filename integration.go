@@ -68,6 +68,20 @@ type ConnectionStore interface {
 	// Disconnect forgets a connection and its secrets (the data synced
 	// from it stays until a sync or an import changes it).
 	Disconnect(ctx context.Context, account *Account, source string) error
+	// ConnectedSources lists every account's connections, by account
+	// name and source, for the periodic polls and reconciles.
+	ConnectedSources(ctx context.Context) ([]ConnectedSource, error)
+}
+
+// ConnectedSource is one account's connection to a source as the
+// periodic syncs see it.
+type ConnectedSource struct {
+	Account     string
+	Source      string
+	ConnectedAt time.Time
+	// LastFullAt is when the latest backfill or reconcile of the source
+	// that finished since the connection was made did (zero: none).
+	LastFullAt time.Time
 }
 
 // RequiredSecrets names the credentials a source's connection needs.

@@ -124,6 +124,13 @@ type Config struct {
 	// (zero: never), from which a poll reads.
 	SourceStore SourceStore
 	Sources     func(c *kizuna.Connection, secrets kizuna.ConnectionSecrets, since time.Time) (SourceReader, error)
+	// PollEvery is how often every connected source is synced (a poll,
+	// or the backfill or reconcile it is due: see PeriodicKind); its
+	// default is DefaultPollEvery. ReconcileEvery is how often a source
+	// is read whole again, to repair drift (default
+	// DefaultReconcileEvery). The periodic syncs run when SourceStore and
+	// Sources are set.
+	PollEvery, ReconcileEvery time.Duration
 }
 
 func (c *Config) defaults() {
@@ -153,6 +160,12 @@ func (c *Config) defaults() {
 	}
 	if c.BatchAttempts <= 0 {
 		c.BatchAttempts = 25
+	}
+	if c.PollEvery <= 0 {
+		c.PollEvery = DefaultPollEvery
+	}
+	if c.ReconcileEvery <= 0 {
+		c.ReconcileEvery = DefaultReconcileEvery
 	}
 }
 
@@ -208,6 +221,15 @@ func New(cfg Config) (*Jobs, error) {
 	river.AddWorker(workers, &batchWorker{j: j})
 	river.AddWorker(workers, &syncWorker{j: j})
 	river.AddWorker(workers, &sourceWorker{j: j})
+	river.AddWorker(workers, &tickWorker{j: j})
+	periodic := []*river.PeriodicJob{river.NewPeriodicJob(
+		river.PeriodicInterval(cfg.DueEvery),
+		func() (river.JobArgs, *river.InsertOpts) { return dueArgs{}, nil },
+		&river.PeriodicJobOpts{RunOnStart: true},
+	)}
+	if cfg.SourceStore != nil && cfg.Sources != nil {
+		periodic = append(periodic, j.periodic())
+	}
 	j.client, err = river.NewClient(d, &river.Config{
 		Logger:               quietLogger(cfg.Logger),
 		Queues:               map[string]river.QueueConfig{queue: {MaxWorkers: cfg.Workers}},
@@ -218,11 +240,7 @@ func New(cfg Config) (*Jobs, error) {
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		RetryPolicy:          &backoff{base: cfg.RetryBase},
-		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(
-			river.PeriodicInterval(cfg.DueEvery),
-			func() (river.JobArgs, *river.InsertOpts) { return dueArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true},
-		)},
+		PeriodicJobs:         periodic,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)

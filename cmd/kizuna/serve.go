@@ -100,6 +100,8 @@ func serveFlags(fs *flag.FlagSet, sc *serveConfig) {
 	fs.IntVar(&sc.Jobs.Workers, "job-workers", 16, "LINE sends this process makes at once")
 	fs.DurationVar(&sc.Jobs.JobTimeout, "job-timeout", 2*time.Minute, "deadline of one background job (a batch of a broadcast)")
 	fs.DurationVar(&sc.Jobs.RescueAfter, "job-rescue-after", 3*time.Minute, "a job running this long is taken for one whose process died, and retried (with the same LINE retry key)")
+	fs.DurationVar(&sc.Jobs.PollEvery, "poll-every", jobs.DefaultPollEvery, "poll every connected Shopify, HubSpot and Klaviyo source this often")
+	fs.DurationVar(&sc.Jobs.ReconcileEvery, "reconcile-every", jobs.DefaultReconcileEvery, "read every connected source whole again this often, to repair drift")
 }
 
 // serve: kizuna serve [--addr ADDR] [--metrics-addr ADDR] [timeouts].
