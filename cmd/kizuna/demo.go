@@ -66,6 +66,12 @@ func (c *cmd) demo(ctx context.Context, args []string) error {
 		return fmt.Errorf("demo LINE: %w", err)
 	}
 	defer fake.Close()
+	shop, err := demoSources(ctx, store, a, listen)
+	if err != nil {
+		return fmt.Errorf("demo shop: %w", err)
+	}
+	defer shop.Close()
+	go shop.live(ctx, demoShopEvery, func(format string, args ...any) { fmt.Fprintf(c.stderr, format, args...) })
 	if created {
 		go func() {
 			if err := demoChat(ctx, store, a, fake, listen); err != nil {
@@ -91,12 +97,17 @@ or from the command line: kizuna preview --account %s --filter FILE --json
 LINE is a fake that runs inside the demo (nothing leaves this machine): create a
 broadcast from the segment list ("Create Broadcast"), send it, and see what LINE
 received at http://%s%s/fake/ . Chat has a few friends' messages.
+
+Shopify, HubSpot and Klaviyo are fakes too, connected in Settings. The shop
+lives: every few seconds an order is placed, a cart abandoned or recovered, a
+contact moves between HubSpot segments; watch the segment list's counts move.
 Press Ctrl-C to stop.
 `, store.Dialect(), ln.Addr(), DemoEmail, DemoPassword, base, tokenLine, token, base, a.Name, listen, demoFakePath)
 	return c.serveWith(ctx, ln, store, serveConfig{
 		PublicURL: "http://" + listen,
 		Extra: func(mux *http.ServeMux) {
 			mux.Handle(demoFakePath+"/", http.StripPrefix(demoFakePath, fake))
+			shop.mount(mux)
 		},
 	})
 }
