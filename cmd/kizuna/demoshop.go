@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
-	"sync"
+		"sync"
 	"time"
 
 	"github.com/kizuna-line/kizuna"
@@ -68,7 +67,9 @@ func demoSources(ctx context.Context, store *sqlstore.DB, a *kizuna.Account, add
 	if err != nil {
 		return nil, err
 	}
-	d.defineCatalog(cat)
+	if err := d.defineCatalog(cat); err != nil {
+		return nil, err
+	}
 	if err := d.load(ctx, store, a); err != nil {
 		return nil, err
 	}
@@ -97,41 +98,14 @@ func demoSources(ctx context.Context, store *sqlstore.DB, a *kizuna.Account, add
 // defineCatalog gives the fakes the demo catalog's HubSpot segments and
 // properties and Klaviyo lists, under their names, so that what the sync
 // reads back names them as the catalog does.
-func (d *demoShop) defineCatalog(cat *kizuna.Catalog) {
+func (d *demoShop) defineCatalog(cat *kizuna.Catalog) error {
 	if cat == nil {
-		return
+		return nil
 	}
-	if h := cat.HubSpot; h != nil {
-		for _, s := range h.Segments {
-			if id, err := strconv.ParseUint(s.ID, 10, 64); err == nil {
-				d.hubspot.DefineList(id, s.Name, "MANUAL")
-			}
-		}
-		for _, p := range h.Properties {
-			hp := hubspotfake.Property{Name: p.Name, Label: p.Label, GroupName: "contactinformation"}
-			switch {
-			case len(p.Options) > 0:
-				hp.Type, hp.FieldType = "enumeration", "select"
-				for i, o := range p.Options {
-					hp.Options = append(hp.Options, hubspotfake.Option{Label: o.Label, Value: o.Value, DisplayOrder: i})
-				}
-			case p.Type == "number":
-				hp.Type, hp.FieldType = "number", "number"
-			case p.Type == "bool":
-				hp.Type, hp.FieldType = "bool", "booleancheckbox"
-			case p.Type == "date" || p.Type == "days_since":
-				hp.Type, hp.FieldType = "datetime", "date"
-			default:
-				hp.Type, hp.FieldType = "string", "text"
-			}
-			d.hubspot.DefineProperty(hp)
-		}
+	if err := d.hubspot.LoadCatalog(cat.HubSpot); err != nil {
+		return err
 	}
-	if k := cat.Klaviyo; k != nil {
-		for _, l := range k.Lists {
-			d.klaviyo.CreateList(l.ID, l.Name)
-		}
-	}
+	return d.klaviyo.LoadCatalog(cat.Klaviyo)
 }
 
 // load puts every demo friend's Shopify customer, HubSpot contact and
