@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-		"sync"
+	"sync"
 	"time"
 
 	"github.com/kizuna-line/kizuna"
