@@ -13,6 +13,7 @@ import (
 
 	"github.com/kizuna-line/kizuna"
 	"github.com/kizuna-line/kizuna/demo"
+	"github.com/kizuna-line/kizuna/jobs"
 	"github.com/kizuna-line/kizuna/sqlstore"
 )
 
@@ -105,6 +106,9 @@ Press Ctrl-C to stop.
 `, store.Dialect(), ln.Addr(), DemoEmail, DemoPassword, base, tokenLine, token, base, a.Name, listen, demoFakePath)
 	return c.serveWith(ctx, ln, store, serveConfig{
 		PublicURL: "http://" + listen,
+		// The demo's shop changes every few seconds; HubSpot's segment
+		// moves and Klaviyo's lists reach Kizuna by the sync's polls.
+		Jobs: jobs.Config{PollEvery: demoPollEvery},
 		Extra: func(mux *http.ServeMux) {
 			mux.Handle(demoFakePath+"/", http.StripPrefix(demoFakePath, fake))
 			shop.mount(mux)

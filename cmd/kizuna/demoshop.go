@@ -23,8 +23,12 @@ const (
 	demoKlaviyoPath = "/fake-klaviyo"
 )
 
-// demoShopEvery is how often something happens in the demo's shop.
-const demoShopEvery = 3 * time.Second
+// demoShopEvery is how often something happens in the demo's shop, and
+// demoPollEvery how often the demo's sources are polled.
+const (
+	demoShopEvery = 3 * time.Second
+	demoPollEvery = 20 * time.Second
+)
 
 // demoShop is the demo account's living shop: fakes of Shopify, HubSpot
 // and Klaviyo holding the demo friends' customers, contacts and profiles,
