@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kizuna-line/kizuna"
@@ -58,14 +59,21 @@ type demoShop struct {
 func demoSources(ctx context.Context, store *sqlstore.DB, a *kizuna.Account, addr string) (*demoShop, error) {
 	base := "http://" + addr
 	d := &demoShop{rnd: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))}
+	// The fakes' clock stands an hour back while they are filled, so
+	// that the records they hold do not all look just updated to the
+	// sync's polls; then it runs true.
+	var back atomic.Int64
+	back.Store(int64(time.Hour))
+	clock := func() time.Time { return time.Now().Add(-time.Duration(back.Load())) }
+	defer back.Store(0)
 	shopToken, shopSecret := randomHex(24), randomHex(24)
 	d.shopify = shopifyfake.New(shopifyfake.Config{AccessToken: shopToken, WebhookSecret: shopSecret,
-		WebhookURL: base + "/shopify/webhook/" + a.Name, Bucket: 20000, RestoreRate: 5000})
+		WebhookURL: base + "/shopify/webhook/" + a.Name, Bucket: 20000, RestoreRate: 5000, Now: clock})
 	hubToken, hubSecret := randomHex(24), randomHex(24)
 	d.hubspot = hubspotfake.New(hubspotfake.Config{AccessToken: hubToken, ClientSecret: hubSecret,
-		WebhookURL: base + "/hubspot/webhook/" + a.Name, RateMax: -1, SearchRate: -1})
+		WebhookURL: base + "/hubspot/webhook/" + a.Name, RateMax: -1, SearchRate: -1, Now: clock})
 	klavKey := "pk_" + randomHex(20)
-	d.klaviyo = klaviyofake.New(klaviyofake.Config{APIKey: klavKey, Limits: map[string]klaviyofake.Limit{}})
+	d.klaviyo = klaviyofake.New(klaviyofake.Config{APIKey: klavKey, Limits: map[string]klaviyofake.Limit{}, Now: clock})
 
 	cat, err := store.Catalog(ctx, a)
 	if err != nil {
