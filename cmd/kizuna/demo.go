@@ -13,6 +13,7 @@ import (
 
 	"github.com/kizuna-line/kizuna"
 	"github.com/kizuna-line/kizuna/demo"
+	"github.com/kizuna-line/kizuna/jobs"
 	"github.com/kizuna-line/kizuna/sqlstore"
 )
 
@@ -66,6 +67,12 @@ func (c *cmd) demo(ctx context.Context, args []string) error {
 		return fmt.Errorf("demo LINE: %w", err)
 	}
 	defer fake.Close()
+	shop, err := demoSources(ctx, store, a, listen)
+	if err != nil {
+		return fmt.Errorf("demo shop: %w", err)
+	}
+	defer shop.Close()
+	go shop.live(ctx, demoShopEvery, func(format string, args ...any) { fmt.Fprintf(c.stderr, format, args...) })
 	if created {
 		go func() {
 			if err := demoChat(ctx, store, a, fake, listen); err != nil {
@@ -91,12 +98,20 @@ or from the command line: kizuna preview --account %s --filter FILE --json
 LINE is a fake that runs inside the demo (nothing leaves this machine): create a
 broadcast from the segment list ("Create Broadcast"), send it, and see what LINE
 received at http://%s%s/fake/ . Chat has a few friends' messages.
+
+Shopify, HubSpot and Klaviyo are fakes too, connected in Settings. The shop
+lives: every few seconds an order is placed, a cart abandoned or recovered, a
+contact moves between HubSpot segments; watch the segment list's counts move.
 Press Ctrl-C to stop.
 `, store.Dialect(), ln.Addr(), DemoEmail, DemoPassword, base, tokenLine, token, base, a.Name, listen, demoFakePath)
 	return c.serveWith(ctx, ln, store, serveConfig{
 		PublicURL: "http://" + listen,
+		// The demo's shop changes every few seconds; HubSpot's segment
+		// moves and Klaviyo's lists reach Kizuna by the sync's polls.
+		Jobs: jobs.Config{PollEvery: demoPollEvery},
 		Extra: func(mux *http.ServeMux) {
 			mux.Handle(demoFakePath+"/", http.StripPrefix(demoFakePath, fake))
+			shop.mount(mux)
 		},
 	})
 }

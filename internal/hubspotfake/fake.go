@@ -377,7 +377,9 @@ func (f *Fake) LoadFriends(friends []*kizuna.Friend) ([]string, error) {
 		f.put(c)
 		for _, seg := range h.Segments {
 			l := f.listByName(seg)
-			if n, err := strconv.ParseUint(seg, 10, 64); l == nil && err == nil && n > 0 && f.lists[n] == nil {
+			if n, err := strconv.ParseUint(seg, 10, 64); l == nil && err == nil && n > 0 && f.lists[n] != nil {
+				l = f.lists[n] // a list defined beforehand, under its name
+			} else if l == nil && err == nil && n > 0 {
 				l = f.newListID(n, seg, "MANUAL") // the import's segment is the list's ID
 			} else if l == nil {
 				l = f.newList(seg, "MANUAL")

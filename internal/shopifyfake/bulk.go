@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -54,7 +55,7 @@ func (f *Fake) bulkRun(c *call, req *gqlRequest) (any, int, *answer) {
 	f.bulkSeq++
 	op := &bulkOp{n: IDBase + f.bulkSeq, status: "CREATED", meta: f.metafieldAsked(inner, nil), createdAt: f.now()}
 	op.id = gid("BulkOperation", op.n)
-	op.url = "http://" + c.r.Host + "/fake/bulk/" + itoa(op.n) + ".jsonl"
+	op.url = "http://" + c.r.Host + mountPrefix(c.r) + "/fake/bulk/" + itoa(op.n) + ".jsonl"
 	f.bulk[op.id] = op
 	f.current = op.id
 	return map[string]any{"bulkOperationRunQuery": map[string]any{"bulkOperation": map[string]any{
@@ -193,4 +194,14 @@ func (f *Fake) bulkFileAnswer(c *call) answer {
 		}
 		bw.Flush()
 	}}
+}
+
+// mountPrefix is the path the fake is mounted under (http.StripPrefix
+// leaves the request's RequestURI whole): "" when served at the root.
+func mountPrefix(r *http.Request) string {
+	path, _, _ := strings.Cut(r.RequestURI, "?")
+	if prefix, ok := strings.CutSuffix(path, r.URL.Path); ok {
+		return prefix
+	}
+	return ""
 }

@@ -261,3 +261,17 @@ func TestMillionFits(t *testing.T) {
 		t.Errorf("a million generated customers hold %d MB", grew>>20)
 	}
 }
+
+// TestBulkFileUnderPrefix: a fake mounted under a path (as kizuna demo
+// mounts it) gives bulk file URLs under that path.
+func TestBulkFileUnderPrefix(t *testing.T) {
+	r := httptest.NewRequest(http.MethodPost, "/fake-shopify/admin/api/2026-01/graphql.json", nil)
+	var seen string
+	http.StripPrefix("/fake-shopify", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = mountPrefix(r) })).ServeHTTP(httptest.NewRecorder(), r)
+	if seen != "/fake-shopify" {
+		t.Errorf("prefix %q", seen)
+	}
+	if p := mountPrefix(httptest.NewRequest(http.MethodPost, "/admin/api/2026-01/graphql.json?x=1", nil)); p != "" {
+		t.Errorf("at the root: %q", p)
+	}
+}
