@@ -80,23 +80,65 @@ const SourceDeliveryRetention = 7 * 24 * time.Hour
 // stored in the same transaction, and a delivery whose keys were all
 // stored before changes nothing.
 func (db *DB) ApplyDelivery(ctx context.Context, a *kizuna.Account, source string, keys []string, records []kizuna.SourceRecord) (*kizuna.RecordsResult, error) {
+	if err := checkDelivery(source, keys, records); err != nil {
+		return nil, err
+	}
+	return db.applyRecords(ctx, a, source, keys, records)
+}
+
+// maxDeliveriesPerApply bounds one ApplyDeliveries.
+const maxDeliveriesPerApply = 100
+
+// ApplyDeliveries applies webhook deliveries of the source in one
+// transaction, each as ApplyDelivery would, in order: a delivery none of
+// whose keys is new (stored before, or taken by an earlier delivery of
+// the call) is Duplicate and changes nothing.
+func (db *DB) ApplyDeliveries(ctx context.Context, a *kizuna.Account, source string, deliveries []kizuna.Delivery) ([]*kizuna.RecordsResult, error) {
+	const op = "apply deliveries"
+	if len(deliveries) == 0 || len(deliveries) > maxDeliveriesPerApply {
+		return nil, kizuna.Errorf(kizuna.ETOOLARGE, "1 to %d deliveries are applied at once", maxDeliveriesPerApply)
+	}
+	ds := make([]delivery, len(deliveries))
+	for i, d := range deliveries {
+		if err := checkDelivery(source, d.Keys, d.Records); err != nil {
+			return nil, err
+		}
+		if err := prepareRecords(d.Records); err != nil {
+			return nil, err
+		}
+		ds[i] = delivery{keys: d.Keys, records: d.Records}
+	}
+	tx, err := db.beginWrite(ctx, a)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	defer tx.Rollback()
+	res, err := db.applyBatch(ctx, tx, a, source, ds)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return res, tx.Commit()
+}
+
+// checkDelivery checks a delivery's source, keys and records' source.
+func checkDelivery(source string, keys []string, records []kizuna.SourceRecord) error {
 	if !kizuna.ValidSource(source) {
-		return nil, kizuna.ErrorAt(kizuna.EINVALID, "source", "the source must be shopify, hubspot or klaviyo")
+		return kizuna.ErrorAt(kizuna.EINVALID, "source", "the source must be shopify, hubspot or klaviyo")
 	}
 	if len(keys) == 0 || len(keys) > maxRecordsPerApply {
-		return nil, kizuna.Errorf(kizuna.EINVALID, "a delivery has 1 to %d keys", maxRecordsPerApply)
+		return kizuna.Errorf(kizuna.EINVALID, "a delivery has 1 to %d keys", maxRecordsPerApply)
 	}
 	for _, k := range keys {
 		if k == "" || len(k) > 500 {
-			return nil, kizuna.Errorf(kizuna.EINVALID, "a delivery key has 1 to 500 bytes")
+			return kizuna.Errorf(kizuna.EINVALID, "a delivery key has 1 to 500 bytes")
 		}
 	}
 	for i, r := range records {
 		if r.Source != source {
-			return nil, kizuna.ErrorAt(kizuna.EINVALID, fmt.Sprintf("records[%d].source", i), "a record of a %s delivery is a %s record", source, source)
+			return kizuna.ErrorAt(kizuna.EINVALID, fmt.Sprintf("records[%d].source", i), "a record of a %s delivery is a %s record", source, r.Source)
 		}
 	}
-	return db.applyRecords(ctx, a, source, keys, records)
+	return nil
 }
 
 // delivery is a batch of records applied together: a webhook delivery

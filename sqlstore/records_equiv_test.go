@@ -19,7 +19,8 @@ import (
 // records (pages and webhook deliveries: older and newer versions of the
 // same records in one batch, claims that move, conflicts, deleted records,
 // links by hand between batches, replayed deliveries) to two accounts:
-// one through ApplySourceRecords and ApplyDelivery, the other through the
+// one through ApplySourceRecords, ApplyDelivery and ApplyDeliveries
+// (several deliveries at once), the other through the
 // record-by-record version they replaced. The results and everything
 // stored (records, links, friends' source columns and child rows) must be
 // the same.
@@ -77,8 +78,8 @@ func TestApplyRecordsLikeSequential(t *testing.T) {
 				return out
 			}
 			var total kizuna.RecordsResult
-			duplicates := 0
-			for step := 0; step < 80; step++ {
+			duplicates, batches := 0, 0
+			for step := 0; step < 120; step++ {
 				clock = clock.Add(time.Second)
 				if rng.IntN(6) == 0 { // a link by hand, on both accounts
 					source := kizuna.Sources[rng.IntN(3)]
@@ -90,46 +91,78 @@ func TestApplyRecordsLikeSequential(t *testing.T) {
 					}
 					continue
 				}
+				// A page of a sync, a delivery, or deliveries applied together.
 				var source string
-				var keys []string
-				var rs []kizuna.SourceRecord
-				n := 1 + rng.IntN(15)
-				if rng.IntN(2) == 0 { // a webhook delivery
+				var group []kizuna.Delivery
+				mode := rng.IntN(3)
+				if mode > 0 {
 					source = kizuna.Sources[rng.IntN(3)]
-					keys = []string{fmt.Sprintf("k%d", rng.IntN(12)), fmt.Sprintf("k%d", rng.IntN(12))}
-					n = 1 + rng.IntN(3)
 				}
-				for range n {
-					s := source
-					if s == "" {
-						s = kizuna.Sources[rng.IntN(3)]
+				count := 1
+				if mode == 2 {
+					count = 2 + rng.IntN(5)
+				}
+				for range count {
+					var d kizuna.Delivery
+					n := 1 + rng.IntN(15)
+					if mode > 0 {
+						d.Keys = []string{fmt.Sprintf("k%d", rng.IntN(20)), fmt.Sprintf("k%d", rng.IntN(20))}
+						n = 1 + rng.IntN(3)
 					}
-					rs = append(rs, record(s, step))
+					for range n {
+						s := source
+						if s == "" {
+							s = kizuna.Sources[rng.IntN(3)]
+						}
+						d.Records = append(d.Records, record(s, step))
+					}
+					group = append(group, d)
 				}
-				var got [2]*kizuna.RecordsResult
+				var got [2][]*kizuna.RecordsResult
 				for i, a := range accounts {
 					var err error
 					switch {
 					case i == 1:
-						got[i], err = db.ApplyRecordsSequential(ctx, a, source, keys, clone(rs))
-					case keys != nil:
-						got[i], err = db.ApplyDelivery(ctx, a, source, keys, clone(rs))
+						for _, d := range group {
+							res, err := db.ApplyRecordsSequential(ctx, a, source, d.Keys, clone(d.Records))
+							if err != nil {
+								t.Fatalf("step %d: %v", step, err)
+							}
+							got[i] = append(got[i], res)
+						}
+					case mode == 2:
+						var ds []kizuna.Delivery
+						for _, d := range group {
+							ds = append(ds, kizuna.Delivery{Keys: d.Keys, Records: clone(d.Records)})
+						}
+						got[i], err = db.ApplyDeliveries(ctx, a, source, ds)
+					case mode == 1:
+						var res *kizuna.RecordsResult
+						res, err = db.ApplyDelivery(ctx, a, source, group[0].Keys, clone(group[0].Records))
+						got[i] = append(got[i], res)
 					default:
-						got[i], err = db.ApplySourceRecords(ctx, a, clone(rs))
+						var res *kizuna.RecordsResult
+						res, err = db.ApplySourceRecords(ctx, a, clone(group[0].Records))
+						got[i] = append(got[i], res)
 					}
 					if err != nil {
 						t.Fatalf("step %d: %v", step, err)
 					}
 				}
-				total.Applied += got[0].Applied
-				total.Stale += got[0].Stale
-				total.Friends += got[0].Friends
-				total.Conflicts = append(total.Conflicts, got[0].Conflicts...)
-				if got[0].Duplicate {
-					duplicates++
+				if mode == 2 {
+					batches++
+				}
+				for _, res := range got[0] {
+					total.Applied += res.Applied
+					total.Stale += res.Stale
+					total.Friends += res.Friends
+					total.Conflicts = append(total.Conflicts, res.Conflicts...)
+					if res.Duplicate {
+						duplicates++
+					}
 				}
 				if !reflect.DeepEqual(got[0], got[1]) {
-					t.Fatalf("step %d: results differ: %+v, sequentially %+v", step, got[0], got[1])
+					t.Fatalf("step %d (mode %d): results differ: %s, sequentially %s", step, mode, showResults(got[0]), showResults(got[1]))
 				}
 				if a, b := dumpSources(t, db, accounts[0]), dumpSources(t, db, accounts[1]); !reflect.DeepEqual(a, b) {
 					for i := range a {
@@ -140,12 +173,20 @@ func TestApplyRecordsLikeSequential(t *testing.T) {
 					t.Fatalf("step %d: stored state differs: %d rows, sequentially %d", step, len(a), len(b))
 				}
 			}
-			t.Logf("applied %d, stale %d, conflicts %d, friends %d, duplicate deliveries %d", total.Applied, total.Stale, len(total.Conflicts), total.Friends, duplicates)
-			if total.Stale == 0 || len(total.Conflicts) == 0 || duplicates == 0 {
+			t.Logf("applied %d, stale %d, conflicts %d, friends %d, duplicate deliveries %d, ApplyDeliveries %d", total.Applied, total.Stale, len(total.Conflicts), total.Friends, duplicates, batches)
+			if total.Stale == 0 || len(total.Conflicts) == 0 || duplicates == 0 || batches == 0 {
 				t.Fatal("the batches missed a case")
 			}
 		})
 	}
+}
+
+func showResults(rs []*kizuna.RecordsResult) string {
+	var b strings.Builder
+	for _, r := range rs {
+		fmt.Fprintf(&b, "%+v ", *r)
+	}
+	return b.String()
 }
 
 // dumpSources lists, as text, everything the records of account a wrote.
