@@ -448,23 +448,26 @@ func (db *DB) loadRecordState(ctx context.Context, tx *sql.Tx, a *kizuna.Account
 		// each per query.
 		for len(ids) > 0 || len(users) > 0 {
 			ni, nu := min(len(ids), applyChunk), min(len(users), applyChunk)
-			args := []any{a.ID, source}
-			var conds []string
+			// Two selects, each on its own index (an OR of the two could
+			// scan the account's links).
+			var args []any
+			var selects []string
 			if ni > 0 {
-				conds = append(conds, `record_id IN (`+placeholders(ni)+`)`)
+				selects = append(selects, `SELECT line_user_id, record_id, how FROM source_links WHERE account_id = ? AND source = ? AND record_id IN (`+placeholders(ni)+`)`)
+				args = append(args, a.ID, source)
 				for _, id := range ids[:ni] {
 					args = append(args, id)
 				}
 			}
 			if nu > 0 {
-				conds = append(conds, `line_user_id IN (`+placeholders(nu)+`)`)
+				selects = append(selects, `SELECT line_user_id, record_id, how FROM source_links WHERE account_id = ? AND source = ? AND line_user_id IN (`+placeholders(nu)+`)`)
+				args = append(args, a.ID, source)
 				for _, u := range users[:nu] {
 					args = append(args, u)
 				}
 			}
 			ids, users = ids[ni:], users[nu:]
-			rows, err := tx.QueryContext(ctx, db.q(`SELECT line_user_id, record_id, how FROM source_links WHERE account_id = ? AND source = ? AND (`+
-				strings.Join(conds, " OR ")+`)`), args...)
+			rows, err := tx.QueryContext(ctx, db.q(strings.Join(selects, " UNION ALL ")), args...)
 			if err != nil {
 				return err
 			}
@@ -575,74 +578,16 @@ func (db *DB) deriveFriendSet(ctx context.Context, tx *sql.Tx, a *kizuna.Account
 	}
 	keys := slices.Collect(maps.Keys(affected))
 	slices.SortFunc(keys, compareKeys)
-	var users []string
-	seen := map[string]bool{}
+	// The friends and their linked records' data, by source (the
+	// links' key).
+	bySource := map[string][]string{}
 	for _, k := range keys {
-		if !seen[k[1]] {
-			seen[k[1]] = true
-			users = append(users, k[1])
-		}
+		bySource[k[0]] = append(bySource[k[0]], k[1])
 	}
 	friendIDs := map[string]int64{}
 	parts := map[recKey]recordPart{}
-	for chunk := range slices.Chunk(users, applyChunk) {
-		args := []any{a.ID}
-		for _, u := range chunk {
-			args = append(args, u)
-		}
-		rows, err := tx.QueryContext(ctx, db.q(`SELECT id, line_user_id FROM friends WHERE account_id = ? AND line_user_id IN (`+placeholders(len(chunk))+`)`), args...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var id int64
-			var u string
-			if err := rows.Scan(&id, &u); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			friendIDs[u] = id
-		}
-		if err := rows.Close(); err != nil {
-			return nil, err
-		}
-	}
-	var friends []string
-	for _, u := range users {
-		if _, ok := friendIDs[u]; ok {
-			friends = append(friends, u)
-		}
-	}
-	for chunk := range slices.Chunk(friends, applyChunk) {
-		args := []any{a.ID}
-		for _, u := range chunk {
-			args = append(args, u)
-		}
-		rows, err := tx.QueryContext(ctx, db.q(`SELECT l.source, l.line_user_id, r.data, r.deleted FROM source_links l JOIN source_records r
-			ON r.account_id = l.account_id AND r.source = l.source AND r.record_id = l.record_id
-			WHERE l.account_id = ? AND l.line_user_id IN (`+placeholders(len(chunk))+`)`), args...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var k recKey
-			var data string
-			var deleted int
-			if err := rows.Scan(&k[0], &k[1], &data, &deleted); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			if !affected[k] || deleted != 0 {
-				continue // not asked for, or the record is gone: no data of the source
-			}
-			var part recordPart
-			if err := json.Unmarshal([]byte(data), &part); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			parts[k] = part
-		}
-		if err := rows.Close(); err != nil {
+	for _, source := range kizuna.Sources {
+		if err := db.linkedParts(ctx, tx, a, source, bySource[source], friendIDs, parts); err != nil {
 			return nil, err
 		}
 	}
@@ -660,6 +605,49 @@ func (db *DB) deriveFriendSet(ctx context.Context, tx *sql.Tx, a *kizuna.Account
 		written[k] = true
 	}
 	return written, w.flush(ctx, tx)
+}
+
+// linkedParts reads the IDs of the account's friends among users (LINE
+// user IDs) into friendIDs, and the data of the records of the source
+// linked to them into parts; a deleted record has none.
+func (db *DB) linkedParts(ctx context.Context, tx *sql.Tx, a *kizuna.Account, source string, users []string, friendIDs map[string]int64, parts map[recKey]recordPart) error {
+	for chunk := range slices.Chunk(users, applyChunk) {
+		args := []any{source, a.ID}
+		for _, u := range chunk {
+			args = append(args, u)
+		}
+		rows, err := tx.QueryContext(ctx, db.q(`SELECT f.id, f.line_user_id, r.data, r.deleted FROM friends f
+			LEFT JOIN source_links l ON l.account_id = f.account_id AND l.source = ? AND l.line_user_id = f.line_user_id
+			LEFT JOIN source_records r ON r.account_id = l.account_id AND r.source = l.source AND r.record_id = l.record_id
+			WHERE f.account_id = ? AND f.line_user_id IN (`+placeholders(len(chunk))+`)`), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			var user string
+			var data sql.NullString
+			var deleted sql.NullInt64
+			if err := rows.Scan(&id, &user, &data, &deleted); err != nil {
+				rows.Close()
+				return err
+			}
+			friendIDs[user] = id
+			if !data.Valid || deleted.Int64 != 0 {
+				continue // unlinked, or the record is gone: no data of the source
+			}
+			var part recordPart
+			if err := json.Unmarshal([]byte(data.String), &part); err != nil {
+				rows.Close()
+				return err
+			}
+			parts[recKey{source, user}] = part
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // friendSourceWriter replaces friends' data of a source (columns and child
