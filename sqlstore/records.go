@@ -662,7 +662,48 @@ type friendSourceWriter struct {
 	shopify               []any            // friend IDs
 	lists                 map[string][]any // source → friend IDs
 	tags, listRows, props []any            // rows' parameters
-	nTags, nLists, nProps int
+	// On PostgreSQL, the friends' columns by source (friend ID and the
+	// columns, a row each), updated by one statement at flush.
+	updates map[string][]any
+}
+
+// friendSourceCols are, by source, the friends columns a source writes and
+// their PostgreSQL types.
+var friendSourceCols = map[string][][2]string{
+	kizuna.SourceShopify: {{"shopify_linked", "smallint"}, {"shopify_customer_id", "text"}, {"shopify_orders_count", "bigint"}, {"shopify_last_order_us", "bigint"},
+		{"shopify_last_order_day", "bigint"}, {"shopify_abandoned_us", "bigint"}, {"shopify_checkouts", "text"}},
+	kizuna.SourceHubSpot: {{"hubspot_linked", "smallint"}, {"hubspot_contact_id", "text"}},
+	kizuna.SourceKlaviyo: {{"klaviyo_linked", "smallint"}, {"klaviyo_profile_id", "text"}},
+}
+
+// friendSourceFirst is, by source, the index in friendRow.cols of its
+// first column.
+var friendSourceFirst = map[string]int{kizuna.SourceShopify: 5, kizuna.SourceHubSpot: 12, kizuna.SourceKlaviyo: 14}
+
+// updateFriends updates the columns of the source of the friends rows
+// (friend ID and the columns each), applyChunk friends a statement.
+func (w *friendSourceWriter) updateFriends(ctx context.Context, tx *sql.Tx, source string, rows []any) error {
+	cols := friendSourceCols[source]
+	width := 1 + len(cols)
+	var set, names, casts []string
+	names = append(names, "id")
+	casts = append(casts, "?::bigint")
+	for _, c := range cols {
+		set = append(set, c[0]+" = v."+c[0])
+		names = append(names, c[0])
+		casts = append(casts, "?::"+c[1])
+	}
+	row := "(" + strings.Join(casts, ", ") + ")"
+	for len(rows) > 0 {
+		n := min(len(rows)/width, applyChunk)
+		query := `UPDATE friends AS f SET ` + strings.Join(set, ", ") + `, updated_at_us = ? FROM (VALUES ` +
+			strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + `) AS v (` + strings.Join(names, ", ") + `) WHERE f.id = v.id`
+		if _, err := tx.ExecContext(ctx, w.db.q(query), append([]any{w.now}, rows[:n*width]...)...); err != nil {
+			return err
+		}
+		rows = rows[n*width:]
+	}
+	return nil
 }
 
 func (w *friendSourceWriter) add(ctx context.Context, tx *sql.Tx, friendID int64, source string, part recordPart) error {
@@ -673,7 +714,14 @@ func (w *friendSourceWriter) add(ctx context.Context, tx *sql.Tx, friendID int64
 		return err
 	}
 	if w.lists == nil {
-		w.lists = map[string][]any{}
+		w.lists, w.updates = map[string][]any{}, map[string][]any{}
+	}
+	if w.db.d.name == "postgres" { // one statement for all, at flush
+		w.updates[source] = append(w.updates[source], friendID)
+		exec = func(string, ...any) error {
+			w.updates[source] = append(w.updates[source], c[friendSourceFirst[source]:friendSourceFirst[source]+len(friendSourceCols[source])]...)
+			return nil
+		}
 	}
 	switch source {
 	case kizuna.SourceShopify:
@@ -684,7 +732,6 @@ func (w *friendSourceWriter) add(ctx context.Context, tx *sql.Tx, friendID int64
 		w.shopify = append(w.shopify, friendID)
 		for _, t := range row.shopifyTags {
 			w.tags = append(w.tags, friendID, t[0], t[1])
-			w.nTags++
 		}
 		return nil
 	case kizuna.SourceHubSpot:
@@ -699,12 +746,10 @@ func (w *friendSourceWriter) add(ctx context.Context, tx *sql.Tx, friendID int64
 	w.lists[source] = append(w.lists[source], friendID)
 	for _, l := range row.lists {
 		w.listRows = append(w.listRows, friendID, l[0], l[1])
-		w.nLists++
 	}
 	for _, p := range row.props {
 		w.props = append(w.props, friendID)
 		w.props = append(w.props, p...)
-		w.nProps++
 	}
 	return nil
 }
@@ -715,6 +760,11 @@ func (w *friendSourceWriter) flush(ctx context.Context, tx *sql.Tx) error {
 	exec := func(query string, args ...any) error {
 		_, err := tx.ExecContext(ctx, w.db.q(query), args...)
 		return err
+	}
+	for _, source := range kizuna.Sources {
+		if err := w.updateFriends(ctx, tx, source, w.updates[source]); err != nil {
+			return err
+		}
 	}
 	for chunk := range slices.Chunk(w.shopify, applyChunk) {
 		if err := exec(`DELETE FROM friend_shopify_tags WHERE friend_id IN (`+placeholders(len(chunk))+`)`, chunk...); err != nil {
