@@ -95,3 +95,38 @@ func BenchmarkApplyDelivery(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkApplyDeliveries measures webhook deliveries of one record (a
+// customer linked to a friend) applied per second by groups of 20 in one
+// transaction (the receiver's group commit), on each backend.
+func BenchmarkApplyDeliveries(b *testing.B) {
+	const friends, group = 100, 20
+	u := func(i int) string { return fmt.Sprintf("U%032x", i+1) }
+	for _, backend := range testdb.Backends() {
+		b.Run(backend, func(b *testing.B) {
+			db := testdb.Open(b, backend)
+			ctx := context.Background()
+			a := benchAccount(b, db, friends)
+			t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+			last := t0.Add(-48 * time.Hour)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				ds := make([]kizuna.Delivery, group)
+				for j := range ds {
+					n := i*group + j
+					r := kizuna.SourceRecord{Source: "shopify", RecordID: fmt.Sprintf("C%d", n%friends), LineUserID: u(n % friends), UpdatedAt: t0.Add(time.Duration(n) * time.Millisecond),
+						Shopify: &kizuna.ShopifyCustomer{Tags: []string{"VIP"}, OrdersCount: int64(n), LastOrderAt: &last}}
+					ds[j] = kizuna.Delivery{Keys: []string{fmt.Sprintf("wh-%d", n)}, Records: []kizuna.SourceRecord{r}}
+				}
+				res, err := db.ApplyDeliveries(ctx, a, "shopify", ds)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if res[0].Applied != 1 || res[0].Friends != 1 {
+					b.Fatalf("%+v", res[0])
+				}
+			}
+			b.ReportMetric(float64(group*b.N)/b.Elapsed().Seconds(), "deliveries/s")
+		})
+	}
+}
