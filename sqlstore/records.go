@@ -410,6 +410,21 @@ func (db *DB) pruneDeliveries(ctx context.Context, tx *sql.Tx, a *kizuna.Account
 	return nil
 }
 
+// inList is the condition "is one of vals" after a column, and its
+// parameters: " IN (?, ?)" on SQLite; on PostgreSQL " = ANY(?)" with one
+// array, so that the statement's text, prepared once, is the same
+// whatever the number of values.
+func inList[T string | int64](db *DB, vals []T) (string, []any) {
+	if db.d.name == "postgres" {
+		return ` = ANY(?)`, []any{vals}
+	}
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		args[i] = v
+	}
+	return ` IN (` + placeholders(len(vals)) + `)`, args
+}
+
 // valuesList is "(?, ?), (?, ?)" for n rows of cols parameters.
 func valuesList(n, cols int) string {
 	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
@@ -423,11 +438,9 @@ func (db *DB) loadRecordState(ctx context.Context, tx *sql.Tx, a *kizuna.Account
 	for _, source := range kizuna.Sources {
 		ids, users := recordIDs[source], claimed[source]
 		for chunk := range slices.Chunk(ids, applyChunk) {
-			args := []any{a.ID, source}
-			for _, id := range chunk {
-				args = append(args, id)
-			}
-			rows, err := tx.QueryContext(ctx, db.q(`SELECT record_id, updated_at_us FROM source_records WHERE account_id = ? AND source = ? AND record_id IN (`+placeholders(len(chunk))+`)`), args...)
+			in, vals := inList(db, chunk)
+			rows, err := tx.QueryContext(ctx, db.q(`SELECT record_id, updated_at_us FROM source_records WHERE account_id = ? AND source = ? AND record_id`+in),
+				append([]any{a.ID, source}, vals...)...)
 			if err != nil {
 				return err
 			}
@@ -453,18 +466,14 @@ func (db *DB) loadRecordState(ctx context.Context, tx *sql.Tx, a *kizuna.Account
 			var args []any
 			var selects []string
 			if ni > 0 {
-				selects = append(selects, `SELECT line_user_id, record_id, how FROM source_links WHERE account_id = ? AND source = ? AND record_id IN (`+placeholders(ni)+`)`)
-				args = append(args, a.ID, source)
-				for _, id := range ids[:ni] {
-					args = append(args, id)
-				}
+				in, vals := inList(db, ids[:ni])
+				selects = append(selects, `SELECT line_user_id, record_id, how FROM source_links WHERE account_id = ? AND source = ? AND record_id`+in)
+				args = append(append(args, a.ID, source), vals...)
 			}
 			if nu > 0 {
-				selects = append(selects, `SELECT line_user_id, record_id, how FROM source_links WHERE account_id = ? AND source = ? AND line_user_id IN (`+placeholders(nu)+`)`)
-				args = append(args, a.ID, source)
-				for _, u := range users[:nu] {
-					args = append(args, u)
-				}
+				in, vals := inList(db, users[:nu])
+				selects = append(selects, `SELECT line_user_id, record_id, how FROM source_links WHERE account_id = ? AND source = ? AND line_user_id`+in)
+				args = append(append(args, a.ID, source), vals...)
 			}
 			ids, users = ids[ni:], users[nu:]
 			rows, err := tx.QueryContext(ctx, db.q(strings.Join(selects, " UNION ALL ")), args...)
@@ -513,15 +522,16 @@ func (db *DB) writeLinks(ctx context.Context, tx *sql.Tx, a *kizuna.Account, unl
 	gone := slices.Collect(maps.Keys(unlinked))
 	slices.SortFunc(gone, compareKeys)
 	for _, source := range kizuna.Sources {
-		var ids []any
+		var ids []string
 		for _, k := range gone {
 			if k[0] == source {
 				ids = append(ids, k[1])
 			}
 		}
 		for chunk := range slices.Chunk(ids, applyChunk) {
-			if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM source_links WHERE account_id = ? AND source = ? AND record_id IN (`+placeholders(len(chunk))+`)`),
-				append([]any{a.ID, source}, chunk...)...); err != nil {
+			in, vals := inList(db, chunk)
+			if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM source_links WHERE account_id = ? AND source = ? AND record_id`+in),
+				append([]any{a.ID, source}, vals...)...); err != nil {
 				return err
 			}
 		}
@@ -612,14 +622,19 @@ func (db *DB) deriveFriendSet(ctx context.Context, tx *sql.Tx, a *kizuna.Account
 // linked to them into parts; a deleted record has none.
 func (db *DB) linkedParts(ctx context.Context, tx *sql.Tx, a *kizuna.Account, source string, users []string, friendIDs map[string]int64, parts map[recKey]recordPart) error {
 	for chunk := range slices.Chunk(users, applyChunk) {
-		args := []any{source, a.ID}
-		for _, u := range chunk {
-			args = append(args, u)
+		in, vals := inList(db, chunk)
+		args := append([]any{source, a.ID}, vals...)
+		// friends.line_user_id has the "C" collation on PostgreSQL, the
+		// links' the default one: compared in the links', so that their
+		// key serves the join.
+		user := `f.line_user_id`
+		if db.d.name == "postgres" {
+			user = `(f.line_user_id COLLATE "default")`
 		}
 		rows, err := tx.QueryContext(ctx, db.q(`SELECT f.id, f.line_user_id, r.data, r.deleted FROM friends f
-			LEFT JOIN source_links l ON l.account_id = f.account_id AND l.source = ? AND l.line_user_id = f.line_user_id
+			LEFT JOIN source_links l ON l.account_id = f.account_id AND l.source = ? AND l.line_user_id = `+user+`
 			LEFT JOIN source_records r ON r.account_id = l.account_id AND r.source = l.source AND r.record_id = l.record_id
-			WHERE f.account_id = ? AND f.line_user_id IN (`+placeholders(len(chunk))+`)`), args...)
+			WHERE f.account_id = ? AND f.line_user_id`+in), args...)
 		if err != nil {
 			return err
 		}
@@ -659,9 +674,9 @@ type friendSourceWriter struct {
 	loc *time.Location
 	now int64
 	// The friends whose child rows of the source are replaced.
-	shopify               []any            // friend IDs
-	lists                 map[string][]any // source → friend IDs
-	tags, listRows, props []any            // rows' parameters
+	shopify               []int64            // friend IDs
+	lists                 map[string][]int64 // source → friend IDs
+	tags, listRows, props []any              // rows' parameters
 	// On PostgreSQL, the friends' columns by source (friend ID and the
 	// columns, a row each), updated by one statement at flush.
 	updates map[string][]any
@@ -714,7 +729,7 @@ func (w *friendSourceWriter) add(ctx context.Context, tx *sql.Tx, friendID int64
 		return err
 	}
 	if w.lists == nil {
-		w.lists, w.updates = map[string][]any{}, map[string][]any{}
+		w.lists, w.updates = map[string][]int64{}, map[string][]any{}
 	}
 	if w.db.d.name == "postgres" { // one statement for all, at flush
 		w.updates[source] = append(w.updates[source], friendID)
@@ -767,17 +782,19 @@ func (w *friendSourceWriter) flush(ctx context.Context, tx *sql.Tx) error {
 		}
 	}
 	for chunk := range slices.Chunk(w.shopify, applyChunk) {
-		if err := exec(`DELETE FROM friend_shopify_tags WHERE friend_id IN (`+placeholders(len(chunk))+`)`, chunk...); err != nil {
+		in, vals := inList(w.db, chunk)
+		if err := exec(`DELETE FROM friend_shopify_tags WHERE friend_id`+in, vals...); err != nil {
 			return err
 		}
 	}
 	for _, source := range kizuna.Sources {
 		for chunk := range slices.Chunk(w.lists[source], applyChunk) {
-			args := append([]any{source}, chunk...)
-			if err := exec(`DELETE FROM friend_lists WHERE source = ? AND friend_id IN (`+placeholders(len(chunk))+`)`, args...); err != nil {
+			in, vals := inList(w.db, chunk)
+			args := append([]any{source}, vals...)
+			if err := exec(`DELETE FROM friend_lists WHERE source = ? AND friend_id`+in, args...); err != nil {
 				return err
 			}
-			if err := exec(`DELETE FROM friend_properties WHERE source = ? AND friend_id IN (`+placeholders(len(chunk))+`)`, args...); err != nil {
+			if err := exec(`DELETE FROM friend_properties WHERE source = ? AND friend_id`+in, args...); err != nil {
 				return err
 			}
 		}
