@@ -623,13 +623,16 @@ func (db *DB) deriveFriendSet(ctx context.Context, tx *sql.Tx, a *kizuna.Account
 func (db *DB) linkedParts(ctx context.Context, tx *sql.Tx, a *kizuna.Account, source string, users []string, friendIDs map[string]int64, parts map[recKey]recordPart) error {
 	for chunk := range slices.Chunk(users, applyChunk) {
 		in, vals := inList(db, chunk)
-		args := append([]any{source, a.ID}, vals...)
+		args := append([]any{source}, vals...)
+		args = append(append(args, a.ID), vals...)
 		// friends.line_user_id has the "C" collation on PostgreSQL, the
 		// links' the default one: compared in the links', so that their
-		// key serves the join.
-		user := `f.line_user_id`
+		// key serves the join. The links are named by the users too, so
+		// that their key serves even when the planner thinks the account
+		// has none (statistics of new tables).
+		user := `f.line_user_id AND l.line_user_id` + in
 		if db.d.name == "postgres" {
-			user = `(f.line_user_id COLLATE "default")`
+			user = `(f.line_user_id COLLATE "default") AND l.line_user_id` + in
 		}
 		rows, err := tx.QueryContext(ctx, db.q(`SELECT f.id, f.line_user_id, r.data, r.deleted FROM friends f
 			LEFT JOIN source_links l ON l.account_id = f.account_id AND l.source = ? AND l.line_user_id = `+user+`
