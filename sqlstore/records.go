@@ -437,42 +437,23 @@ func (db *DB) loadRecordState(ctx context.Context, tx *sql.Tx, a *kizuna.Account
 	storedAt map[recKey]int64, byRecord map[recKey]*memLink, byUser map[recKey]string) error {
 	for _, source := range kizuna.Sources {
 		ids, users := recordIDs[source], claimed[source]
-		for chunk := range slices.Chunk(ids, applyChunk) {
-			in, vals := inList(db, chunk)
-			rows, err := tx.QueryContext(ctx, db.q(`SELECT record_id, updated_at_us FROM source_records WHERE account_id = ? AND source = ? AND record_id`+in),
-				append([]any{a.ID, source}, vals...)...)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var id string
-				var at int64
-				if err := rows.Scan(&id, &at); err != nil {
-					rows.Close()
-					return err
-				}
-				storedAt[recKey{source, id}] = at
-			}
-			if err := rows.Close(); err != nil {
-				return err
-			}
-		}
-		// Links by record and by claimed friend, up to applyChunk of
-		// each per query.
+		// The records, their links and the claimed friends' links,
+		// applyChunk of each per query: selects each on its own index (an
+		// OR could scan the account's links), in one round trip.
 		for len(ids) > 0 || len(users) > 0 {
 			ni, nu := min(len(ids), applyChunk), min(len(users), applyChunk)
-			// Two selects, each on its own index (an OR of the two could
-			// scan the account's links).
 			var args []any
 			var selects []string
 			if ni > 0 {
 				in, vals := inList(db, ids[:ni])
-				selects = append(selects, `SELECT line_user_id, record_id, how FROM source_links WHERE account_id = ? AND source = ? AND record_id`+in)
+				selects = append(selects, `SELECT 'r', record_id, '', '', updated_at_us FROM source_records WHERE account_id = ? AND source = ? AND record_id`+in,
+					`SELECT 'l', record_id, line_user_id, how, 0 FROM source_links WHERE account_id = ? AND source = ? AND record_id`+in)
+				args = append(append(args, a.ID, source), vals...)
 				args = append(append(args, a.ID, source), vals...)
 			}
 			if nu > 0 {
 				in, vals := inList(db, users[:nu])
-				selects = append(selects, `SELECT line_user_id, record_id, how FROM source_links WHERE account_id = ? AND source = ? AND line_user_id`+in)
+				selects = append(selects, `SELECT 'l', record_id, line_user_id, how, 0 FROM source_links WHERE account_id = ? AND source = ? AND line_user_id`+in)
 				args = append(append(args, a.ID, source), vals...)
 			}
 			ids, users = ids[ni:], users[nu:]
@@ -481,10 +462,15 @@ func (db *DB) loadRecordState(ctx context.Context, tx *sql.Tx, a *kizuna.Account
 				return err
 			}
 			for rows.Next() {
-				var user, id, how string
-				if err := rows.Scan(&user, &id, &how); err != nil {
+				var kind, id, user, how string
+				var at int64
+				if err := rows.Scan(&kind, &id, &user, &how, &at); err != nil {
 					rows.Close()
 					return err
+				}
+				if kind == "r" {
+					storedAt[recKey{source, id}] = at
+					continue
 				}
 				byRecord[recKey{source, id}] = &memLink{user: user, how: how}
 				byUser[recKey{source, user}] = id
