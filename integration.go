@@ -233,6 +233,12 @@ type RecordsResult struct {
 	Conflicts []LinkConflict
 }
 
+// Delivery is a webhook delivery's keys (the vendor's ids) and records.
+type Delivery struct {
+	Keys    []string
+	Records []SourceRecord
+}
+
 // LinkConflict is a record that could not be linked to the friend it
 // claims because another record of the source is linked to that friend.
 type LinkConflict struct {
@@ -252,6 +258,11 @@ type SourceRecordStore interface {
 	// its keys (the vendor's ids) in the same transaction: when every key
 	// was stored before (a replay), nothing changes and Duplicate is set.
 	ApplyDelivery(ctx context.Context, account *Account, source string, keys []string, records []SourceRecord) (*RecordsResult, error)
+	// ApplyDeliveries applies several deliveries of the source in one
+	// transaction, each as ApplyDelivery would, one after another: a
+	// delivery whose keys were all stored before, or taken by an earlier
+	// one of the call, is Duplicate. One result per delivery, in order.
+	ApplyDeliveries(ctx context.Context, account *Account, source string, deliveries []Delivery) ([]*RecordsResult, error)
 	// LinkRecord links a friend to a record by API or by hand, replacing
 	// the friend's and the record's other links of the source.
 	LinkRecord(ctx context.Context, account *Account, source, recordID, lineUserID, how string) error

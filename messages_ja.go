@@ -501,4 +501,6 @@ var messagesJA = map[string]string{
 	"integrations cannot be connected through this server": "このサーバーでは外部サービスを接続できません。",
 	"\"config\" must be an object of strings":              "\"config\" は文字列の値を持つオブジェクトにしてください。",
 	"\"secrets\" must be an object of strings":             "\"secrets\" は文字列の値を持つオブジェクトにしてください。",
+	// --- webhook batches ---
+	"1 to %d deliveries are applied at once": "一度に適用できる配信は1〜%d件です。",
 }

@@ -27,6 +27,7 @@ type WebhookStore interface {
 	Connection(ctx context.Context, account *kizuna.Account, source string) (*kizuna.Connection, error)
 	ConnectionSecrets(ctx context.Context, account *kizuna.Account, source string) (kizuna.ConnectionSecrets, error)
 	ApplyDelivery(ctx context.Context, account *kizuna.Account, source string, keys []string, records []kizuna.SourceRecord) (*kizuna.RecordsResult, error)
+	ApplyDeliveries(ctx context.Context, account *kizuna.Account, source string, deliveries []kizuna.Delivery) ([]*kizuna.RecordsResult, error)
 }
 
 // Defaults of Webhooks.
@@ -43,6 +44,10 @@ const (
 	// HubSpotPropertiesTTL is how long the receiver keeps an account's
 	// HubSpot property definitions before reading them again.
 	HubSpotPropertiesTTL = 5 * time.Minute
+	// WebhookGroupMax and WebhookGroupRecords bound the deliveries (and
+	// their records) written together in one transaction.
+	WebhookGroupMax     = 100
+	WebhookGroupRecords = 2000
 )
 
 // Webhooks receives Shopify's and HubSpot's webhooks:
@@ -85,21 +90,127 @@ type Webhooks struct {
 
 	mu      sync.Mutex
 	conns   map[string]*hookConn
-	writers map[int64]*sync.Mutex
+	writers map[int64]*writeQueue
 }
 
-// writer is the account's write turn: the store takes one write of an
+// writeQueue is an account's write turn: the store takes one write of an
 // account at a time anyway (SQLite's one writer, PostgreSQL's account
-// lock), and deliveries waiting here hold no database connection.
-func (h *Webhooks) writer(a *kizuna.Account) *sync.Mutex {
+// lock), and deliveries waiting here hold no database connection. The
+// delivery whose turn it is writes every delivery of its source waiting
+// behind it in one transaction (group commit, up to WebhookGroupMax).
+type writeQueue struct {
+	mu      sync.Mutex
+	busy    bool // a delivery is writing for the account
+	pending []*pendingWrite
+}
+
+// pendingWrite is a delivery waiting for its account's write turn.
+type pendingWrite struct {
+	source string
+	d      kizuna.Delivery
+	done   chan struct{} // closed when written, or when it leads
+	lead   bool          // it writes next, for itself and those behind it
+	res    *kizuna.RecordsResult
+	err    error
+}
+
+// writer returns the account's write queue.
+func (h *Webhooks) writer(a *kizuna.Account) *writeQueue {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	m := h.writers[a.ID]
-	if m == nil {
-		m = &sync.Mutex{}
-		h.writers[a.ID] = m
+	q := h.writers[a.ID]
+	if q == nil {
+		q = &writeQueue{}
+		h.writers[a.ID] = q
 	}
-	return m
+	return q
+}
+
+// write applies a delivery in the account's turn, with those waiting
+// behind it.
+func (h *Webhooks) write(ctx context.Context, a *kizuna.Account, source string, d kizuna.Delivery) (*kizuna.RecordsResult, error) {
+	q := h.writer(a)
+	w := &pendingWrite{source: source, d: d, done: make(chan struct{})}
+	q.mu.Lock()
+	q.pending = append(q.pending, w)
+	if q.busy {
+		q.mu.Unlock()
+		<-w.done
+		if !w.lead {
+			return w.res, w.err
+		}
+	} else {
+		q.busy = true
+		q.mu.Unlock()
+	}
+	// Its turn: write groups until its own is written, then hand the turn
+	// to the first delivery waiting.
+	for written := false; !written; {
+		group := q.take()
+		h.writeGroup(ctx, a, group)
+		for _, p := range group {
+			if p == w {
+				written = true
+			} else {
+				close(p.done)
+			}
+		}
+	}
+	q.mu.Lock()
+	if len(q.pending) > 0 {
+		q.pending[0].lead = true
+		close(q.pending[0].done)
+	} else {
+		q.busy = false
+	}
+	q.mu.Unlock()
+	return w.res, w.err
+}
+
+// take removes from the queue the first waiting delivery and those of its
+// source behind it, up to WebhookGroupMax deliveries and
+// WebhookGroupRecords records.
+func (q *writeQueue) take() []*pendingWrite {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var group, rest []*pendingWrite
+	records := 0
+	for i, p := range q.pending {
+		if i > 0 && (p.source != group[0].source || len(group) == WebhookGroupMax || records+len(p.d.Records) > WebhookGroupRecords) {
+			rest = append(rest, p)
+			continue
+		}
+		group = append(group, p)
+		records += len(p.d.Records)
+	}
+	q.pending = rest
+	return group
+}
+
+// writeGroup applies a group of deliveries in one transaction; when that
+// fails, each is applied alone, so that one delivery the store refuses
+// does not fail the others.
+func (h *Webhooks) writeGroup(ctx context.Context, a *kizuna.Account, group []*pendingWrite) {
+	// The write is the group's, not only this request's: a client gone
+	// away does not cancel it.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.Timeout)
+	defer cancel()
+	if len(group) > 1 {
+		ds := make([]kizuna.Delivery, len(group))
+		for i, p := range group {
+			ds[i] = p.d
+		}
+		res, err := h.Store.ApplyDeliveries(ctx, a, group[0].source, ds)
+		if err == nil && len(res) == len(group) {
+			for i, p := range group {
+				p.res = res[i]
+			}
+			return
+		}
+	}
+	for _, p := range group {
+		p.res, p.err = h.Store.ApplyDelivery(ctx, a, p.source, p.d.Keys, p.d.Records)
+	}
 }
 
 // hookConn is an account's vendor client, kept while its connection is
@@ -135,7 +246,7 @@ func (h *Webhooks) init() {
 		}
 		h.slots = make(chan struct{}, h.Workers)
 		h.conns = map[string]*hookConn{}
-		h.writers = map[int64]*sync.Mutex{}
+		h.writers = map[int64]*writeQueue{}
 	})
 }
 
@@ -320,10 +431,7 @@ func (h *Webhooks) lock(a *kizuna.Account, source string, ids []string) func() {
 
 // apply stores a delivery's records and answers it.
 func (k *hook) apply(ctx context.Context, a *kizuna.Account, keys []string, records []kizuna.SourceRecord) {
-	mu := k.h.writer(a)
-	mu.Lock()
-	res, err := k.h.Store.ApplyDelivery(ctx, a, k.source, keys, records)
-	mu.Unlock()
+	res, err := k.h.write(ctx, a, k.source, kizuna.Delivery{Keys: keys, Records: records})
 	switch code := kizuna.ErrorCode(err); {
 	case err == nil:
 	case code == kizuna.EINVALID || code == kizuna.ETOOLARGE:

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -78,6 +79,9 @@ type DB struct {
 	// Secrets seals the LINE channels' credentials at rest. Nil: no key is
 	// configured, and connecting a channel is refused.
 	Secrets *secretbox.Box
+	// deliveryPrunes holds, per account ID, when this process looks next
+	// for webhook delivery keys past retention (db.Now, microseconds).
+	deliveryPrunes sync.Map
 }
 
 // PasswordWait is how long a sign-in waits for a free hashing slot before
