@@ -119,6 +119,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, fmt.Errorf("open %s: %w", file, err)
 		}
 		db.read.SetMaxOpenConns(4)
+		db.read.SetMaxIdleConns(4)
 		// One writer connection: a second import would only wait for it.
 		db.imports = make(chan struct{}, 1)
 	case strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://"):
@@ -129,6 +130,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 				return nil, fmt.Errorf("open postgres: %w", redact(err, dsn))
 			}
 			(*p).SetMaxOpenConns(pgPoolConns)
+			// Keep them all open between bursts: database/sql keeps two
+			// idle by default, so a burst of requests (webhooks, previews)
+			// closed the rest after each use and opened them again, a new
+			// PostgreSQL backend process each time.
+			(*p).SetMaxIdleConns(pgPoolConns)
+			(*p).SetConnMaxIdleTime(10 * time.Minute)
 		}
 		db.imports = make(chan struct{}, pgImportWriters)
 	default:
