@@ -76,10 +76,6 @@ var sourcesMessages = map[string][2]string{
 	"sources.sync.queued":            {"The %s sync has started.", "%sの同期を開始しました。"},
 
 	// Time ago.
-	"ago.now":     {"just now", "たった今"},
-	"ago.minutes": {"%d min ago", "%d分前"},
-	"ago.hours":   {"%d h ago", "%d時間前"},
-	"ago.days":    {"%d days ago", "%d日前"},
 
 	// The friend page's links.
 	"link.title":          {"Linked records", "連携しているレコード"},

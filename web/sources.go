@@ -25,9 +25,6 @@ import (
 // sourceConflictsShown bounds the conflicts a card lists.
 const sourceConflictsShown = 5
 
-// sourceNames are the sources as people write them.
-var sourceNames = map[string]string{kizuna.SourceShopify: "Shopify", kizuna.SourceHubSpot: "HubSpot", kizuna.SourceKlaviyo: "Klaviyo"}
-
 // sourceField is a field of a source's connect form.
 type sourceField struct {
 	Name  string // the form's and, for settings, the connection config's key
@@ -163,7 +160,7 @@ func (s *Server) fillSourcesSettings(r *http.Request, a *kizuna.Account, p *page
 	}
 	ss.Cards = nil
 	for _, src := range kizuna.Sources {
-		c := &sourceCard{Source: src, Name: sourceNames[src], Progress: progress[src], ProgressURL: sourceProgressURL(a, src), Fields: sourceForm(src)}
+		c := &sourceCard{Source: src, Name: sourceName(src), Progress: progress[src], ProgressURL: sourceProgressURL(a, src), Fields: sourceForm(src)}
 		for i := range conns {
 			if conns[i].Source == src {
 				conn := conns[i]
@@ -240,10 +237,10 @@ func (s *Server) sourceProgress(r *http.Request, a *kizuna.Account, lang string)
 			}
 		}
 		if st.LastSuccessAt != nil {
-			v.LastSuccess = fmt.Sprintf(t(lang, "sources.when"), st.LastSuccessAt.In(a.Location()).Format("2006-01-02 15:04"), ago(lang, now.Sub(*st.LastSuccessAt)))
+			v.LastSuccess = fmt.Sprintf(t(lang, "sources.when"), st.LastSuccessAt.In(a.Location()).Format("2006-01-02 15:04"), agoText(lang, int64(now.Sub(*st.LastSuccessAt)/time.Second)))
 		}
 		if st.LastDeliveryAt != nil {
-			v.LastDelivery = fmt.Sprintf(t(lang, "sources.when"), st.LastDeliveryAt.In(a.Location()).Format("2006-01-02 15:04"), ago(lang, now.Sub(*st.LastDeliveryAt)))
+			v.LastDelivery = fmt.Sprintf(t(lang, "sources.when"), st.LastDeliveryAt.In(a.Location()).Format("2006-01-02 15:04"), agoText(lang, int64(now.Sub(*st.LastDeliveryAt)/time.Second)))
 		}
 		if st.LastError != "" {
 			at := ""
@@ -269,18 +266,13 @@ func (s *Server) sourceProgress(r *http.Request, a *kizuna.Account, lang string)
 	return out, nil
 }
 
-// ago says how long ago, roughly: minutes within the hour, hours within
-// two days, then days.
-func ago(lang string, d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return t(lang, "ago.now")
-	case d < time.Hour:
-		return fmt.Sprintf(t(lang, "ago.minutes"), int(d/time.Minute))
-	case d < 48*time.Hour:
-		return fmt.Sprintf(t(lang, "ago.hours"), int(d/time.Hour))
+// ownerSource is the path's source for a form only owners may send: a
+// member gets the settings page with 403, an unknown source not found.
+func (s *Server) ownerSource(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) (string, bool) {
+	if !s.isOwner(w, r, ss, a) {
+		return "", false
 	}
-	return fmt.Sprintf(t(lang, "ago.days"), int(d/(24*time.Hour)))
+	return s.pathSource(w, r, ss)
 }
 
 // pathSource is the path's source; anything else is not found.
@@ -298,10 +290,7 @@ func (s *Server) pathSource(w http.ResponseWriter, r *http.Request, ss *session)
 // refusal shows the settings page again at the source's card, with the
 // typed settings kept but never the secrets. Then the backfill is queued.
 func (s *Server) connectSource(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
-	if !s.isOwner(w, r, ss, a) {
-		return
-	}
-	src, ok := s.pathSource(w, r, ss)
+	src, ok := s.ownerSource(w, r, ss, a)
 	if !ok {
 		return
 	}
@@ -348,14 +337,14 @@ func (s *Server) connectSource(w http.ResponseWriter, r *http.Request, ss *sessi
 		// Not the source's answer: the address did not answer, say. The
 		// error names the address, never a credential.
 		s.Logger.Warn("web: connecting a source failed", "account", a.Name, "source", src, "err", err)
-		refused(http.StatusBadGateway, fmt.Sprintf(t(lang, "sources.unreachable"), sourceNames[src]))
+		refused(http.StatusBadGateway, fmt.Sprintf(t(lang, "sources.unreachable"), sourceName(src)))
 		return
 	}
 	if err != nil { // connected; the backfill could not be queued
 		s.Logger.Warn("web: queueing a backfill failed", "account", a.Name, "source", src, "err", err)
-		s.refuse(w, r, ss, "source-"+src, fmt.Sprintf(t(lang, "sources.connected.nosync"), sourceNames[src]))
+		s.refuse(w, r, ss, "source-"+src, fmt.Sprintf(t(lang, "sources.connected.nosync"), sourceName(src)))
 	} else {
-		s.notice(w, r, ss, fmt.Sprintf(t(lang, "sources.connected"), sourceNames[src]))
+		s.notice(w, r, ss, fmt.Sprintf(t(lang, "sources.connected"), sourceName(src)))
 	}
 	http.Redirect(w, r, sourcesSettingsURL(a, src), http.StatusSeeOther)
 }
@@ -363,10 +352,7 @@ func (s *Server) connectSource(w http.ResponseWriter, r *http.Request, ss *sessi
 // disconnectSource forgets a source's connection and its secrets; its
 // data stays, but its conditions no longer count as connected.
 func (s *Server) disconnectSource(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
-	if !s.isOwner(w, r, ss, a) {
-		return
-	}
-	src, ok := s.pathSource(w, r, ss)
+	src, ok := s.ownerSource(w, r, ss, a)
 	if !ok {
 		return
 	}
@@ -380,17 +366,14 @@ func (s *Server) disconnectSource(w http.ResponseWriter, r *http.Request, ss *se
 		s.fail(w, r, err)
 		return
 	}
-	s.notice(w, r, ss, fmt.Sprintf(t(lang, "sources.disconnected"), sourceNames[src]))
+	s.notice(w, r, ss, fmt.Sprintf(t(lang, "sources.disconnected"), sourceName(src)))
 	http.Redirect(w, r, sourcesSettingsURL(a, src), http.StatusSeeOther)
 }
 
 // syncSource queues a sync of a connected source (the form's kind, a
 // backfill by default); the card shows its progress.
 func (s *Server) syncSource(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
-	if !s.isOwner(w, r, ss, a) {
-		return
-	}
-	src, ok := s.pathSource(w, r, ss)
+	src, ok := s.ownerSource(w, r, ss, a)
 	if !ok {
 		return
 	}
@@ -408,7 +391,7 @@ func (s *Server) syncSource(w http.ResponseWriter, r *http.Request, ss *session,
 		}
 		s.refuse(w, r, ss, "source-"+src, s.refusal(r, ss, err))
 	} else {
-		s.notice(w, r, ss, fmt.Sprintf(t(lang, "sources.sync.queued"), sourceNames[src]))
+		s.notice(w, r, ss, fmt.Sprintf(t(lang, "sources.sync.queued"), sourceName(src)))
 	}
 	http.Redirect(w, r, sourcesSettingsURL(a, src), http.StatusSeeOther)
 }
@@ -457,7 +440,7 @@ func (s *Server) friendLinks(r *http.Request, a *kizuna.Account, lineUserID, lan
 	}
 	var out []friendLinkView
 	for _, src := range kizuna.Sources {
-		v := friendLinkView{Source: src, Name: sourceNames[src]}
+		v := friendLinkView{Source: src, Name: sourceName(src)}
 		for _, l := range links {
 			if l.Source == src {
 				v.RecordID, v.How, v.LinkedAt = l.RecordID, t(lang, "link.how."+l.How), l.LinkedAt.In(a.Location()).Format("2006-01-02 15:04")
@@ -488,12 +471,12 @@ func (s *Server) friendLink(w http.ResponseWriter, r *http.Request, ss *session,
 	var err error
 	if r.PostFormValue("unlink") != "" {
 		if err = s.Store.UnlinkRecord(r.Context(), a, src, fr.LineUserID); err == nil {
-			s.notice(w, r, ss, fmt.Sprintf(t(lang, "link.unlinked"), sourceNames[src]))
+			s.notice(w, r, ss, fmt.Sprintf(t(lang, "link.unlinked"), sourceName(src)))
 		}
 	} else {
 		record := strings.TrimSpace(r.PostFormValue("record_id"))
 		if err = s.Store.LinkRecord(r.Context(), a, src, record, fr.LineUserID, kizuna.LinkManual); err == nil {
-			s.notice(w, r, ss, fmt.Sprintf(t(lang, "link.linked"), sourceNames[src], record))
+			s.notice(w, r, ss, fmt.Sprintf(t(lang, "link.linked"), sourceName(src), record))
 		}
 	}
 	if err != nil {
