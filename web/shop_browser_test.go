@@ -61,6 +61,7 @@ func TestShopLivesInBrowser(t *testing.T) {
 	if !strings.Contains(before, "30 minutes ago") {
 		t.Errorf("the editor's freshness before the order: %q", before)
 	}
+	waitText(t, ctx, `#preview-count`, "0")
 	screenshot(t, ctx, "shop-editor-before-en")
 
 	// Aiko orders again in the shop; Shopify's webhooks bring it.
