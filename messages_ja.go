@@ -503,4 +503,16 @@ var messagesJA = map[string]string{
 	"\"secrets\" must be an object of strings":             "\"secrets\" は文字列の値を持つオブジェクトにしてください。",
 	// --- webhook batches ---
 	"1 to %d deliveries are applied at once": "一度に適用できる配信は1〜%d件です。",
+	// --- agent ---
+	"mode must be auto or consult, not %q":                                 "モードは auto か consult にしてください（「%s」ではありません）。",
+	"lang must be en or ja, not %q":                                        "言語は en か ja にしてください（「%s」ではありません）。",
+	"the goal is %d characters long; at most %d":                           "目的が%d文字あります。%d文字以内にしてください。",
+	"the goal is not valid UTF-8":                                          "目的の文字コードがUTF-8として正しくありません。",
+	"the conversation has %d turns already; start a new one":               "この会話はすでに%d回やりとりしています。新しい会話を始めてください。",
+	"say what the broadcast is for: the goal is empty":                     "配信の目的を入力してください。目的が空です。",
+	"a choice is longer than 64 bytes":                                     "選択肢が64バイトを超えています。",
+	"at most 20 choices":                                                   "選択は20個までです。",
+	"the filter cannot be written: %v":                                     "条件を書き出せません：%v",
+	"the filter tests %s, which is not connected":                          "条件が連携されていない%sを使っています。",
+	"proposal %d has no segment to create yet: answer its questions first": "提案%dにはまだ作成するセグメントがありません。先に質問に答えてください。",
 }

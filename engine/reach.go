@@ -89,3 +89,30 @@ func (idx *Index) membersIn(f *kizuna.Filter, now time.Time, universe *roaring.B
 	out.And(universe)
 	return out
 }
+
+// BlockedMatching counts the blocked friends whose data matches the filter
+// at now: the friends a broadcast to it loses to blocking (the waterfall's
+// first step less its second). It needs the account's index, like Reach.
+func (e *Engine) BlockedMatching(ctx context.Context, a *kizuna.Account, filter json.RawMessage, now time.Time) (int64, error) {
+	f, err := kizuna.ParseFilter(filter)
+	if err != nil {
+		return 0, err
+	}
+	idx, err := e.index(ctx, a)
+	if err != nil {
+		return 0, err
+	}
+	if idx == nil {
+		return 0, kizuna.Errorf(kizuna.EUNAVAILABLE, "the account's friends are still being loaded; try again in a moment")
+	}
+	if err := f.CheckTags(idx.HasTag); err != nil {
+		return 0, err
+	}
+	if now.IsZero() {
+		now = e.Now()
+	}
+	now = now.UTC().Truncate(time.Microsecond)
+	idx.mu.RLock()
+	defer idx.mu.RUnlock()
+	return int64(idx.membersIn(f, now, idx.blocked).GetCardinality()), nil
+}
