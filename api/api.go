@@ -42,6 +42,7 @@ import (
 
 	"github.com/kizuna-line/kizuna"
 	"github.com/kizuna-line/kizuna/internal/statusrec"
+	"github.com/kizuna-line/kizuna/agent"
 	"github.com/kizuna-line/kizuna/lineops"
 	"github.com/kizuna-line/kizuna/sources"
 )
@@ -67,6 +68,8 @@ type Server struct {
 	// Sources connects and syncs Shopify, HubSpot and Klaviyo; nil: PUT
 	// connections and their syncs answer 503.
 	Sources *sources.Service
+	// Agent answers the agent's proposals; nil: its routes answer 503.
+	Agent *agent.Service
 	// MaxImportBytes is the largest import body accepted; a larger one is
 	// answered 413 and imports nothing.
 	MaxImportBytes int64

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/kizuna-line/kizuna"
+	"github.com/kizuna-line/kizuna/agent"
 	"github.com/kizuna-line/kizuna/lineops"
 	"github.com/kizuna-line/kizuna/sources"
 )
@@ -71,6 +72,9 @@ type Server struct {
 	// Integrations, the friend page's links); nil: Settings says they
 	// cannot be connected in this process.
 	Sources *sources.Service
+	// Agent answers "Ask the agent"; nil: the panel says the agent is not
+	// available in this process.
+	Agent *agent.Service
 
 	pages   map[string]*template.Template
 	limiter *limiter
