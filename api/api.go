@@ -41,8 +41,8 @@ import (
 	"time"
 
 	"github.com/kizuna-line/kizuna"
-	"github.com/kizuna-line/kizuna/internal/statusrec"
 	"github.com/kizuna-line/kizuna/agent"
+	"github.com/kizuna-line/kizuna/internal/statusrec"
 	"github.com/kizuna-line/kizuna/lineops"
 	"github.com/kizuna-line/kizuna/sources"
 )
