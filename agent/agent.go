@@ -39,11 +39,13 @@ const (
 // Input is what a planner reads: the conversation so far and what the
 // account offers. Planners never read the store.
 type Input struct {
-	// Goals are the conversation's turns: the goal, then refinements
-	// ("make it 60 days", 「VIPも除外して」).
-	Goals []string
-	// Choices are the assumptions and questions answered so far:
-	// Slot.Key → Option.Value.
+	// Turns are the conversation in order: the goal, then refinements
+	// ("make it 60 days", 「VIPも除外して」) and answers (a question's or
+	// an assumption's choice), each turn one or the other.
+	Turns []Turn
+	// Goals are the turns' texts, and Choices their choices merged in
+	// order (Slot.Key → Option.Value, the latest winning).
+	Goals   []string
 	Choices map[string]string
 	Mode    string
 	Lang    string
@@ -57,6 +59,12 @@ type Input struct {
 	Tags        []string
 	ShopifyTags []string
 	Catalog     *kizuna.Catalog
+}
+
+// Turn is one step of a conversation: a text, or choices.
+type Turn struct {
+	Goal   string            `json:"goal,omitempty"`
+	Choose map[string]string `json:"choose,omitempty"`
 }
 
 // Plan is a planner's answer: a filter (nil when the goal gave nothing to
@@ -111,9 +119,11 @@ type Proposal struct {
 	// Fallback says why the model's answer was not used (empty when it
 	// was, or when no model is configured).
 	Fallback string `json:"fallback,omitempty"`
-	// Goals is the conversation so far; Choices the answers given.
+	// Goals are the conversation's texts so far; Choices the answers
+	// given (the latest per key); Turns both, in order.
 	Goals   []string          `json:"goals"`
 	Choices map[string]string `json:"choices,omitempty"`
+	Turns   []Turn            `json:"turns"`
 	// Questions, in Consult mode, ask before proposing: the proposal then
 	// has no filter yet.
 	Questions   []Assumption           `json:"questions,omitempty"`

@@ -82,7 +82,7 @@ func (s *Service) Propose(ctx context.Context, a *kizuna.Account, req Request) (
 	if err != nil {
 		return nil, err
 	}
-	p := &Proposal{Mode: in.Mode, Lang: in.Lang, Goals: in.Goals, Choices: in.Choices, Sample: []kizuna.PreviewFriend{}, Assumptions: []Assumption{}, Warnings: []Warning{}, EvaluatedAt: in.Now}
+	p := &Proposal{Mode: in.Mode, Lang: in.Lang, Goals: in.Goals, Choices: in.Choices, Turns: in.Turns, Sample: []kizuna.PreviewFriend{}, Assumptions: []Assumption{}, Warnings: []Warning{}, EvaluatedAt: in.Now}
 	plan, err := s.plan(ctx, in, p)
 	if err != nil {
 		return nil, err
@@ -111,8 +111,7 @@ func (s *Service) input(ctx context.Context, a *kizuna.Account, req Request) (*I
 		if err != nil {
 			return nil, err
 		}
-		in.Goals = slices.Clone(prev.Goals)
-		maps.Copy(in.Choices, prev.Choices)
+		in.Turns = slices.Clone(prev.Turns)
 		if in.Mode == "" {
 			in.Mode = prev.Mode
 		}
@@ -146,23 +145,28 @@ func (s *Service) input(ctx context.Context, a *kizuna.Account, req Request) (*I
 	if !utf8.ValidString(goal) {
 		return nil, kizuna.ErrorAt(kizuna.EINVALID, "goal", "the goal is not valid UTF-8")
 	}
-	if goal != "" {
-		if len(in.Goals) >= MaxTurns {
+	if len(req.Choose) > 20 {
+		return nil, kizuna.ErrorAt(kizuna.EINVALID, "choose", "at most 20 choices")
+	}
+	for k, v := range req.Choose {
+		if len(k) > 64 || len(v) > 64 {
+			return nil, kizuna.ErrorAt(kizuna.EINVALID, "choose", "a choice is longer than 64 bytes")
+		}
+	}
+	if goal != "" || len(req.Choose) > 0 {
+		if len(in.Turns) >= MaxTurns {
 			return nil, kizuna.ErrorAt(kizuna.EINVALID, "goal", "the conversation has %d turns already; start a new one", MaxTurns)
 		}
-		in.Goals = append(in.Goals, goal)
+		in.Turns = append(in.Turns, Turn{Goal: goal, Choose: maps.Clone(req.Choose)})
+	}
+	for _, t := range in.Turns {
+		if t.Goal != "" {
+			in.Goals = append(in.Goals, t.Goal)
+		}
+		maps.Copy(in.Choices, t.Choose)
 	}
 	if len(in.Goals) == 0 {
 		return nil, kizuna.ErrorAt(kizuna.EINVALID, "goal", "say what the broadcast is for: the goal is empty")
-	}
-	for _, k := range slices.Sorted(maps.Keys(req.Choose)) {
-		if len(k) > 64 || len(req.Choose[k]) > 64 {
-			return nil, kizuna.ErrorAt(kizuna.EINVALID, "choose", "a choice is longer than 64 bytes")
-		}
-		in.Choices[k] = req.Choose[k]
-	}
-	if len(in.Choices) > 20 {
-		return nil, kizuna.ErrorAt(kizuna.EINVALID, "choose", "at most 20 choices")
 	}
 	var err error
 	if in.Connected, err = s.Store.Integrations(ctx, a); err != nil {
