@@ -62,7 +62,6 @@ var englishNumbers = regexp.MustCompile(`\b(one|two|three|four|five|six|seven|ei
 
 var numberWords = map[string]string{"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "a": "1", "an": "1"}
 
-
 // --- linked ---
 
 var linkedRe = regexp.MustCompile(`(not |un|non-?|aren't |isn't |without (a |an )?)?(?:linked|connected|synced|tied)\s*(?:to|with)\s*(?:their |a |an )?(shopify|hubspot|klaviyo)|(shopify|hubspot|klaviyo)\s*(?:id\s*)?(?:linked|connected)|(shopify|hubspot|klaviyo)\s*(?:の\s*)?(?:id|アカウント|顧客|コンタクト|プロフィール)?\s*(?:と|に|が|で|を)?\s*(連携|紐づ|紐付|ひもづ|リンク)(済み|している|された|されている|がある|あり)?(していない|されていない|していません|なし|がない|ない)?|(shopify|hubspot|klaviyo)\s*(?:と|に|が|を|で)?\s*未連携|(?:has|have|with) (?:a |an )?(shopify|hubspot|klaviyo) (?:account|id|profile|contact|record)`)

@@ -26,8 +26,8 @@ func testInput(lang string, goals ...string) *Input {
 		panic(err)
 	}
 	in := &Input{Lang: lang, Mode: ModeAuto, Now: time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC), Account: a,
-		Connected: map[string]bool{"shopify": true, "hubspot": true, "klaviyo": true},
-		Tags:      []string{"VIP", "Seminar Attendee", "セミナー参加者", "休眠", "新規", "Wholesale"},
+		Connected:   map[string]bool{"shopify": true, "hubspot": true, "klaviyo": true},
+		Tags:        []string{"VIP", "Seminar Attendee", "セミナー参加者", "休眠", "新規", "Wholesale"},
 		ShopifyTags: []string{"vip", "wholesale", "リピーター", "subscriber"}, Catalog: cat}
 	for _, g := range goals {
 		in.Turns = append(in.Turns, Turn{Goal: g})

@@ -23,7 +23,7 @@ var (
 	knownPre  = regexp.MustCompile(`(?:has|have|with) (?:an? |their )?$`)
 	unknowPre = regexp.MustCompile(`(?:no|without|missing|lacking|don't have|doesn't have|no known) (?:an? |their )?$`)
 
-	numCmpRe = regexp.MustCompile(`(over|above|more than|greater than|at least|>=|>|≥|under|below|less than|fewer than|at most|up to|<=|<|≤|exactly|=|is|of|between)?\s*(-?\d+(?:\.\d+)?)\s*(?:points?|pts?|pt|ポイント|点|円|yen)?\s*(以上|超|より多い|より大きい|を超える|以下|未満|より少ない|より小さい|ちょうど|or more|or above|\+|or less|or fewer|and (?:up|above)|and below)?(?:\s*(?:and|to|-|~|〜|から)\s*(\d+(?:\.\d+)?)\s*(?:points?|pts?|ポイント|点)?\s*(?:まで)?)?`)
+	numCmpRe   = regexp.MustCompile(`(over|above|more than|greater than|at least|>=|>|≥|under|below|less than|fewer than|at most|up to|<=|<|≤|exactly|=|is|of|between)?\s*(-?\d+(?:\.\d+)?)\s*(?:points?|pts?|pt|ポイント|点|円|yen)?\s*(以上|超|より多い|より大きい|を超える|以下|未満|より少ない|より小さい|ちょうど|or more|or above|\+|or less|or fewer|and (?:up|above)|and below)?(?:\s*(?:and|to|-|~|〜|から)\s*(\d+(?:\.\d+)?)\s*(?:points?|pts?|ポイント|点)?\s*(?:まで)?)?`)
 	containsRe = regexp.MustCompile(`(?:contains?|including|includes)\s+"?([^"\s,]+(?:\s[^"\s,]+)?)"?|に?「([^」]+)」を?(?:含む|が入っている|が入る)|に\s*(\S+?)\s*を?含む`)
 	startsRe   = regexp.MustCompile(`(?:starts?|starting|begins?|beginning) with\s+"?([^"\s,]+)"?|「([^」]+)」で始まる`)
 	equalsRe   = regexp.MustCompile(`^\s*(?:is|=|:|equals|of|in)\s+"?([^"\s,]+(?:\s[^"\s,]+)?)"?|^\s*(?:が|は|=|:)\s*「?([^」、。\s]+?)」?(?:の人|の方|の友だち|な人|$|\s|、|。|で)`)
