@@ -31,7 +31,7 @@ var detectors = []detector{
 }
 
 // dur is a duration in a text: "90 days", 「3ヶ月」, "half a year".
-const durPat = `(\d+(?:\.\d+)?)\s*(days?|weeks?|months?|years?|日間|日|週間|週|か月|ヶ月|ヵ月|カ月|ケ月|箇月|年)|(半年|half a year|a year|a month|a week)`
+const durPat = `(?:(\d+(?:\.\d+)?)\s*(days?|weeks?|months?|years?|日間|日|週間|週|か月|ヶ月|ヵ月|カ月|ケ月|箇月|年)|(半年|half a year|a year|a month|a week))`
 
 var durRe = regexp.MustCompile(durPat)
 
@@ -84,7 +84,10 @@ func detectLinked(r *reader, cl *clause) {
 
 // --- abandoned carts ---
 
-var cartRe = regexp.MustCompile(`abandon\w*\s+(?:shopping\s+)?(?:carts?|checkouts?|baskets?)|(?:carts?|checkouts?|baskets?)\s+abandon\w*|(?:left|leave|leaving)\s+(?:\w+\s+){0,3}(?:in|in their|in the)\s+(?:their |the )?(?:carts?|baskets?)|(?:didn't|did not|never|haven't|have not|not)\s+(?:complete|completed|finish|finished)\s+(?:the |their )?(?:checkout|purchase|order)|cart abandoners?|カゴ落ち|かご落ち|カゴおち|カート落ち|カート放棄|カゴ放棄|かご放棄|カートに[^、。]{0,10}?(?:入れた|残|入れっぱなし|入れたまま)|(?:購入|決済|チェックアウト)手続き[^、。]{0,6}?(?:完了していない|完了してない|中断|途中)|チェックアウト[^、。]{0,4}?放棄`)
+var cartRe = regexp.MustCompile(`abandon\w*\s+(?:their |a |the |an |his |her )?(?:shopping\s+)?(?:carts?|checkouts?|baskets?)|(?:carts?|checkouts?|baskets?)\s+abandon\w*|(?:left|leave|leaving)\s+(?:\w+\s+){0,3}(?:in|in their|in the)\s+(?:their |the )?(?:carts?|baskets?)|(?:didn't|did not|never|haven't|have not|not)\s+(?:complete|completed|finish|finished)\s+(?:the |their )?(?:checkout|purchase|order)|cart abandoners?|カゴ落ち|かご落ち|カゴおち|カート落ち|カート放棄|カゴ放棄|かご放棄|カートに[^、。]{0,10}?(?:入れた|残|入れっぱなし|入れたまま)|(?:購入|決済|チェックアウト)手続き[^、。]{0,6}?(?:完了していない|完了してない|中断|途中)|チェックアウト[^、。]{0,4}?放棄`)
+
+// agoRe: "more than 3 days ago", 「24時間以上前」.
+var agoRe = regexp.MustCompile(`(?:over|more than|at least|longer than)\s+(\d+)\s*(hours?|days?|weeks?)\s+ago|(\d+)\s*(時間|日|週間)\s*以上(?:前|経過|たった|経った)`)
 
 var withinHoursRe = regexp.MustCompile(`(?:in|within|during)\s+(?:the\s+)?(?:last|past)?\s*(\d+)\s*(hours?|days?|weeks?)|(?:直近|過去|ここ)?\s*(\d+)\s*(時間|日|週間)\s*(?:以内|のうち|の間|以内に)|(?:in|within) the (?:last|past) (day|week)|(?:last|past) (24|48|72) hours|昨日|今日|today|yesterday`)
 
@@ -94,6 +97,13 @@ func detectCart(r *reader, cl *clause) {
 		around := window(cl.text, m[0], m[1], 40)
 		if h, ok := withinHours(around); ok {
 			p.value, p.explicit = h, true
+		} else if m := agoRe.FindStringSubmatch(around); m != nil {
+			d, _ := durationDays(m[0])
+			if strings.Contains(m[0], "時間") || strings.Contains(m[0], "hour") {
+				v, _ := strconv.ParseFloat(m[1]+m[3], 64)
+				d = v / 24
+			}
+			p.op, p.value, p.explicit = kizuna.OpGte, d*24, true
 		}
 		match := cl.text[m[0]:m[1]]
 		cl.add(m[0], m[1], p, strings.Contains(match, "didn't") || strings.Contains(match, "not ") || strings.Contains(match, "never"))
@@ -193,7 +203,7 @@ func (r *reader) tagCalled(text string, start, end int) bool {
 
 // --- never bought ---
 
-var neverBoughtRe = regexp.MustCompile(`never\s+(?:\w+\s+)?(?:purchased|bought|ordered|made a purchase|placed an order)|(?:haven't|have not|hasn't|has not|not)\s+(?:\w+\s+)?(?:purchased|bought|ordered)(?:\s+anything)?(?:\s+(?:yet|ever|before))|(?:haven't|have not|hasn't|has not)\s+(?:yet\s+)?(?:purchased|bought|ordered|made a purchase)(?:\s+anything)?|not (?:yet )?(?:a |our )?(?:customers?|buyers?)(?: yet)?|non-?(?:buyers|customers|purchasers)|no (?:orders|purchases) (?:yet|at all)|zero orders|without (?:any )?(?:orders|purchases)|未購入|購入(?:した)?(?:こと|経験|履歴)が(?:ない|ありません|無い)|買った(?:こと|経験)が(?:ない|ありません)|(?:まだ|一度も)[^、。]{0,6}?(?:購入|買|注文)[^、。]{0,4}?(?:していない|してない|っていない|ってない|ていない)|(?:顧客|購入者|お客様)(?:では|じゃ|で)(?:ない|ありません)|(?:まだ)?顧客になっていない|注文(?:が|は)?(?:ない|なし|0件)|購入(?:が|は)?(?:ない|なし|0回)|0回`)
+var neverBoughtRe = regexp.MustCompile(`never\s+(?:\w+\s+)?(?:purchased|bought|ordered|made a purchase|placed an order)|(?:haven't|have not|hasn't|has not|not)\s+(?:\w+\s+)?(?:purchased|bought|ordered)(?:\s+anything)?(?:\s+(?:yet|ever|before))|(?:haven't|have not|hasn't|has not)\s+(?:yet\s+)?(?:purchased|bought|ordered|made a purchase)(?:\s+anything)?|not (?:yet )?(?:a |our )?(?:customers?|buyers?)(?: yet)?|non-?(?:buyers|customers|purchasers)|no (?:orders|purchases) (?:yet|at all)|zero orders|without (?:any )?(?:orders|purchases)|未購入|購入(?:した)?(?:こと|経験|履歴)が(?:ない|ありません|無い)|買った(?:こと|経験)が(?:ない|ありません)|(?:まだ|一度も)[^、。]{0,6}?(?:購入|買|注文)[^、。]{0,4}?(?:していない|してない|っていない|ってない|ていない)|(?:顧客|購入者|お客様)(?:では|じゃ|で)(?:ない|ありません)|(?:まだ)?顧客になっていない|注文(?:が|は)?(?:ない|なし|0件)|購入(?:が|は)?(?:ない|なし|0回)|(?:^|[^\d])0回`)
 
 func detectNeverBought(r *reader, cl *clause) {
 	for _, m := range findAll(neverBoughtRe, cl.text) {

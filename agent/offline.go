@@ -144,7 +144,7 @@ func (p *part) slotKey() string {
 			return "orders"
 		}
 	case kCart:
-		if !p.neg {
+		if !p.neg && p.op != kizuna.OpGte {
 			return "cart_hours"
 		}
 	}
@@ -344,7 +344,11 @@ func (r *reader) conditions(p *part, key, value string) [][]kizuna.Condition {
 		}
 		c := kizuna.Condition{Field: kizuna.FieldShopifyAbandoned, Op: kizuna.OpExists}
 		if v > 0 {
-			c.HoursSince = &kizuna.NumericTest{Op: kizuna.OpLt, Nums: [2]float64{v}}
+			op := kizuna.OpLt
+			if p.op == kizuna.OpGte {
+				op = kizuna.OpGte
+			}
+			c.HoursSince = &kizuna.NumericTest{Op: op, Nums: [2]float64{v}}
 		}
 		return one(c)
 	case kTag, kShopifyTag:

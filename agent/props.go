@@ -249,7 +249,15 @@ func (r *reader) readProperty(cl *clause, cp catProp, s, e int) {
 		// 「東京の人」: a value before the property's name is rare; a
 		// quoted or known value near it is read as equal.
 	case "number":
-		if p, end, ok := readNumber(after); ok {
+		p, end, ok := readNumber(after)
+		if !ok {
+			// "between 100 and 500 points": the number before the name.
+			if q, _, ok2 := readNumber(before); ok2 {
+				p, end, ok = q, 0, true
+				s = max(0, s-len(before))
+			}
+		}
+		if ok {
 			q := base
 			q.op, q.nums = p.op, p.nums
 			q.label = label + " " + opWord(p.op, r.in.Lang) + " " + fmtNum(p.nums[0])

@@ -231,6 +231,12 @@ func (r *reader) parts(cl *clause) []*part {
 		}
 		out = append(out, s.p)
 	}
+	// "customers who ordered 5 or more times": the count says it all.
+	if slices.ContainsFunc(out, func(p *part) bool {
+		return p.kind == kOrders || p.kind == kLapsed || p.kind == kRecentBuyer || p.kind == kNeverBought
+	}) {
+		out = slices.DeleteFunc(out, func(p *part) bool { return p.kind == kEverBought && !p.neg })
+	}
 	return out
 }
 

@@ -101,7 +101,9 @@ var synonyms = map[string][]string{
 	"誕生日":         {"birthday"},
 	"visit":       {"来店", "訪問"},
 	"来店":          {"visit", "visits"},
-	"company":     {"会社", "会社名", "企業", "企業名"},
+	"company":     {"会社名", "企業名", "会社", "企業"},
+	"name":        {"名前", "名"},
+	"last":        {"最終", "最後", "前回"},
 	"会社":          {"company"},
 	"会社名":         {"company"},
 	"企業":          {"company"},
@@ -296,7 +298,7 @@ func mentions(goal, word string) (start, end int, ok bool) {
 					continue
 				}
 			}
-			if best < 0 || i < best {
+			if best < 0 || i < best || (i == best && j > end) {
 				best, start, end = i, i, j
 			}
 			break
