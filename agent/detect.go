@@ -31,7 +31,7 @@ var detectors = []detector{
 }
 
 // dur is a duration in a text: "90 days", 「3ヶ月」, "half a year".
-const durPat = `(?:(\d+(?:\.\d+)?)\s*(days?|weeks?|months?|years?|日間|日|週間|週|か月|ヶ月|ヵ月|カ月|ケ月|箇月|年)|(半年|half a year|a year|a month|a week))`
+const durPat = `(?:(\d+(?:\.\d+)?)\+?\s*(days?|weeks?|months?|years?|日間|日|週間|週|か月|ヶ月|ヵ月|カ月|ケ月|箇月|年)|(半年|half a year|a year|a month|a week))`
 
 var durRe = regexp.MustCompile(durPat)
 
@@ -105,10 +105,22 @@ func detectCart(r *reader, cl *clause) {
 			}
 			p.op, p.value, p.explicit = kizuna.OpGte, d*24, true
 		}
+		// "no abandoned cart", 「カゴ落ちしていない」: the negation is read
+		// here, since 「カートに入れたまま購入していない」 is a cart, not
+		// its absence.
 		match := cl.text[m[0]:m[1]]
-		cl.add(m[0], m[1], p, strings.Contains(match, "didn't") || strings.Contains(match, "not ") || strings.Contains(match, "never"))
+		p.neg = negatedBefore(cl.text[clauseStart(cl.text, 0, m[0]):m[0]])
+		if cartNounRe.MatchString(match) && cartNegAfterRe.MatchString(cl.text[m[1]:]) {
+			p.neg = !p.neg
+		}
+		cl.add(m[0], m[1], p, true)
 	}
 }
+
+var (
+	cartNounRe     = regexp.MustCompile(`^(?:カゴ落ち|かご落ち|カゴおち|カート落ち|カート放棄|カゴ放棄|かご放棄|abandon\w*\s+\S*\s*(?:carts?|checkouts?|baskets?)|(?:carts?|checkouts?|baskets?)\s+abandon\w*|cart abandoners?)$`)
+	cartNegAfterRe = regexp.MustCompile(`^(?:し|を|が|は)?\s*(?:していない|してない|ていない|ない|なし|以外|を?除|がない|のない)`)
+)
 
 // withinHours reads "in the last 24 hours", 「3日以内」 in hours.
 func withinHours(s string) (float64, bool) {
@@ -263,7 +275,7 @@ func detectNewFriends(r *reader, cl *clause) {
 
 // --- long-time friends ---
 
-var oldFriendsRe = regexp.MustCompile(`(?:friends?|followers?|added|followed|joined)[^,.]{0,20}?(?:for\s+)?(?:over|more than|at least|longer than)\s+(?:` + durPat + `)(?:\s+ago)?|(?:long-?time|longtime|old|loyal long-term) (?:friends|followers)|友だち(?:追加|になって)(?:して|から)?\s*(?:` + durPat + `)\s*(?:以上|超)|(?:` + durPat + `)\s*以上前に\s*友だち(?:追加|になった)|古くからの友だち|長く友だち`)
+var oldFriendsRe = regexp.MustCompile(`(?:friends?|followers?|added|followed|joined)[^,.]{0,20}?(?:for\s+)?(?:over|more than|at least|longer than)\s+(?:` + durPat + `)(?:\s+ago)?|(?:long-?time|longtime|old|loyal long-term) (?:friends|followers)|友だち(?:追加|登録|になって|になってから)(?:して|から|後)?\s*(?:` + durPat + `)\s*(?:以上|超)|(?:` + durPat + `)\s*以上前に\s*友だち(?:追加|になった)|古くからの友だち|長く友だち`)
 
 func detectOldFriends(r *reader, cl *clause) {
 	for _, m := range findAll(oldFriendsRe, cl.text) {
@@ -430,8 +442,29 @@ func detectQuotedNames(r *reader, cl *clause) {
 }
 
 func detectNames(r *reader, cl *clause) {
-	// Whole names, longest first.
+	// Lists and segments first, whole then in other words; then tags.
+	r.wholeNames(cl, func(n named) bool { return n.kind == kList || n.kind == kSegment })
+	r.fuzzyNames(cl)
+	r.wholeNames(cl, func(n named) bool { return n.kind == kTag || n.kind == kShopifyTag })
+}
+
+// memberWordsRe are the words after a list's name that say "in it"
+// ("newsletter subscribers", 「メルマガ会員」): part of the name's span.
+var memberWordsRe = regexp.MustCompile(`^\s*(?:subscribers?|members?|readers?|recipients?|list|segment|会員|登録者|購読者|読者|リスト|セグメント)`)
+
+func (r *reader) addList(cl *clause, start, end int, n named) {
+	if m := memberWordsRe.FindStringIndex(cl.text[end:]); m != nil && cl.free(end, end+m[1]) {
+		end += m[1]
+	}
+	r.addName(cl, start, end, n)
+}
+
+// wholeNames finds names written whole, longest first.
+func (r *reader) wholeNames(cl *clause, kinds func(named) bool) {
 	for _, n := range r.names {
+		if !kinds(n) {
+			continue
+		}
 		from := 0
 		for {
 			i := indexWord(cl.text[from:], n.norm)
@@ -444,13 +477,20 @@ func detectNames(r *reader, cl *clause) {
 				end++
 			}
 			if cl.free(i, end) {
-				r.addName(cl, i, end, n)
+				if n.kind == kList || n.kind == kSegment {
+					r.addList(cl, i, end, n)
+				} else {
+					r.addName(cl, i, end, n)
+				}
 			}
 			from = end
 		}
 	}
-	// Lists and segments named in other words: each word of the name,
-	// or its synonym, mentioned close together.
+}
+
+// fuzzyNames finds lists and segments named in other words: each word of
+// the name, or its synonym, mentioned close together.
+func (r *reader) fuzzyNames(cl *clause) {
 	type cand struct {
 		n          named
 		start, end int
@@ -494,7 +534,7 @@ func detectNames(r *reader, cl *clause) {
 		c := best[bi]
 		best = append(best[:bi], best[bi+1:]...)
 		if cl.free(c.start, c.end) {
-			r.addName(cl, c.start, c.end, c.n)
+			r.addList(cl, c.start, c.end, c.n)
 		}
 	}
 }
@@ -594,7 +634,7 @@ const monthPat = `january|february|march|april|may|june|july|august|september|oc
 
 // dateRe finds a date or a month: 2026-10-01, 2026/10/1, 2026年10月1日,
 // 10月1日, 2026年10月, october 1 2026, october 2026, october.
-var dateRe = regexp.MustCompile(`(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})|(\d{4})年\s*(\d{1,2})月\s*(\d{1,2})日|(\d{1,2})月\s*(\d{1,2})日|(\d{4})年\s*(\d{1,2})月|(\d{4})[-/](\d{1,2})\b|\b(` + monthPat + `)\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s*(\d{4}))?\b|\b(\d{1,2})(?:st|nd|rd|th)?\s+(` + monthPat + `)(?:,?\s*(\d{4}))?\b|\b(` + monthPat + `)(?:\s+(\d{4}))?\b|(\d{1,2})月|(\d{4})年|\b(?:in|during)\s+(\d{4})\b|(this|last|previous|past) (month|year|week)|(今月|先月|今年|去年|昨年|先週|今週)`)
+var dateRe = regexp.MustCompile(`(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})|(\d{4})年\s*(\d{1,2})月\s*(\d{1,2})日|(\d{1,2})月\s*(\d{1,2})日|(\d{4})年\s*(\d{1,2})月|(\d{4})[-/](\d{1,2})\b|\b(` + monthPat + `)\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s*(\d{4}))?\b|\b(\d{1,2})(?:st|nd|rd|th)?\s+(` + monthPat + `)(?:,?\s*(\d{4}))?\b|\b(` + monthPat + `)(?:\s+(\d{4}))?\b|(\d{1,2})月|(\d{4})年|\b(?:in|during)\s+(\d{4})\b|(this|last|previous) (month|year|week)|(今月|先月|今年|去年|昨年|先週|今週)`)
 
 // dateRange is what a date expression names: one day (a == b) or a range.
 func (r *reader) dateAt(text string, m []int) (a, b kizuna.Day, ok bool) {
