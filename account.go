@@ -277,6 +277,7 @@ type Store interface {
 	ConnectionStore
 	SourceSyncStore
 	SourceRecordStore
+	AgentStore
 	Close() error
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/kizuna-line/kizuna"
 	"github.com/kizuna-line/kizuna/agent"
 	"github.com/kizuna-line/kizuna/internal/testdb"
+	"github.com/kizuna-line/kizuna/sqlstore"
 )
 
 var serviceNow = time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)
@@ -18,7 +19,7 @@ var serviceNow = time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)
 // smallShop is an account of 40 friends: every fourth a VIP, Shopify
 // customers whose last order is i*5 days ago with i%6 orders, every fifth
 // blocked.
-func smallShop(t *testing.T) (*memProposals, *kizuna.Account) {
+func smallShop(t *testing.T) (*sqlstore.DB, *kizuna.Account) {
 	t.Helper()
 	ctx := context.Background()
 	db := testdb.Open(t, "sqlite")
@@ -44,13 +45,13 @@ func smallShop(t *testing.T) (*memProposals, *kizuna.Account) {
 	if _, err := db.ImportFriends(ctx, a, strings.NewReader(b.String()), kizuna.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	return newMemProposals(db), a
+	return db, a
 }
 
 func TestProposeApproveCancel(t *testing.T) {
 	ctx := context.Background()
 	st, a := smallShop(t)
-	svc := &agent.Service{Store: st, Counts: st.DB, Now: func() time.Time { return serviceNow }}
+	svc := &agent.Service{Store: st, Counts: st, Now: func() time.Time { return serviceNow }}
 
 	// Consult asks first, with the choices' counts.
 	q, err := svc.Propose(ctx, a, agent.Request{Mode: agent.ModeConsult, Lang: "ja", Goal: "最近購入していない人に再来店キャンペーンを送りたい", Actor: "a@example.com"})
@@ -136,7 +137,7 @@ func TestProposeApproveCancel(t *testing.T) {
 func TestProposeRefusals(t *testing.T) {
 	ctx := context.Background()
 	st, a := smallShop(t)
-	svc := &agent.Service{Store: st, Counts: st.DB}
+	svc := &agent.Service{Store: st, Counts: st}
 	for _, tc := range []struct {
 		req  agent.Request
 		path string

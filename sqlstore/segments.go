@@ -185,33 +185,38 @@ func (db *DB) CreateSegment(ctx context.Context, a *kizuna.Account, actor, name 
 	}
 	var s *kizuna.Segment
 	err = db.segmentWrite(ctx, a, "create segment", func(tx *sql.Tx) error {
-		canon, err := db.canonicalFilter(ctx, tx, a, filter)
-		if err != nil {
-			return err
-		}
-		if err := db.checkSegmentName(ctx, tx, a, name, 0); err != nil {
-			return err
-		}
-		var folder any
-		if folderID != 0 {
-			if err := db.checkFolder(ctx, tx, a, folderID); err != nil {
-				return err
-			}
-			folder = folderID
-		}
-		now := db.Now().UnixMicro()
-		var id int64
-		if err := tx.QueryRowContext(ctx, db.q(`INSERT INTO segments (account_id, folder_id, name, filter, created_at_us, updated_at_us) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
-			a.ID, folder, name, canon, now, now).Scan(&id); err != nil {
-			return err
-		}
-		if err := db.recordChange(ctx, tx, id, kizuna.SegmentChange{Actor: actor, Action: "create", NameAfter: name, FilterAfter: json.RawMessage(canon)}); err != nil {
-			return err
-		}
-		s, err = db.segment(ctx, tx, a, id)
+		s, err = db.createSegment(ctx, tx, a, actor, "create", name, folderID, filter)
 		return err
 	})
 	return s, err
+}
+
+// createSegment creates a segment in tx, recording action by actor.
+func (db *DB) createSegment(ctx context.Context, tx *sql.Tx, a *kizuna.Account, actor, action, name string, folderID int64, filter json.RawMessage) (*kizuna.Segment, error) {
+	canon, err := db.canonicalFilter(ctx, tx, a, filter)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.checkSegmentName(ctx, tx, a, name, 0); err != nil {
+		return nil, err
+	}
+	var folder any
+	if folderID != 0 {
+		if err := db.checkFolder(ctx, tx, a, folderID); err != nil {
+			return nil, err
+		}
+		folder = folderID
+	}
+	now := db.Now().UnixMicro()
+	var id int64
+	if err := tx.QueryRowContext(ctx, db.q(`INSERT INTO segments (account_id, folder_id, name, filter, created_at_us, updated_at_us) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
+		a.ID, folder, name, canon, now, now).Scan(&id); err != nil {
+		return nil, err
+	}
+	if err := db.recordChange(ctx, tx, id, kizuna.SegmentChange{Actor: actor, Action: action, NameAfter: name, FilterAfter: json.RawMessage(canon)}); err != nil {
+		return nil, err
+	}
+	return db.segment(ctx, tx, a, id)
 }
 
 // EditSegment renames, re-filters or moves a live segment, recording each.
