@@ -516,5 +516,6 @@ var messagesJA = map[string]string{
 	"the filter tests %s, which is not connected":                          "条件が連携されていない%sを使っています。",
 	"proposal %d has no segment to create yet: answer its questions first": "提案%dにはまだ作成するセグメントがありません。先に質問に答えてください。",
 	"no proposal %d in account %q":                                         "アカウント「%[2]s」に提案%[1]dはありません。",
-	"proposal %d is already %s by %s":                                      "提案%dはすでに%sによって%sされています。",
+	"proposal %d was already approved by %s":                               "提案%dはすでに%sが承認しています。",
+	"proposal %d was already cancelled by %s":                              "提案%dはすでに%sがキャンセルしています。",
 }
