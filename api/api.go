@@ -112,6 +112,7 @@ func (s *Server) Handler() http.Handler {
 	s.broadcastRoutes(mux)
 	s.lineRoutes(mux)
 	s.integrationRoutes(mux)
+	s.agentRoutes(mux)
 	return s.middleware(s.fallback(mux))
 }
 

@@ -144,6 +144,16 @@ func (s *Service) Estimate(ctx context.Context, a *kizuna.Account, segmentID int
 	return w, nil
 }
 
+// Quota reads the month's remaining messages from LINE (nil: no limit).
+// An account without a LINE channel is ECONFLICT.
+func (s *Service) Quota(ctx context.Context, a *kizuna.Account) (*int64, error) {
+	api, err := s.api(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	return api.Quota(ctx)
+}
+
 // MaxTestRecipients bounds a test send.
 const MaxTestRecipients = 10
 

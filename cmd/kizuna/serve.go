@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/kizuna-line/kizuna/agent"
 	"github.com/kizuna-line/kizuna/api"
 	"github.com/kizuna-line/kizuna/engine"
 	"github.com/kizuna-line/kizuna/internal/metrics"
@@ -179,7 +180,9 @@ func (c *cmd) serveWith(ctx context.Context, ln net.Listener, store *sqlstore.DB
 	}()
 
 	srcs := &sources.Service{Store: store, Syncs: work}
+	ag := &agent.Service{Store: eng, Counts: eng, Blocked: eng, Quota: line.Quota}
 	apiServer := api.New(eng, logger)
+	apiServer.Agent = ag
 	apiServer.Line = line
 	apiServer.Sources = srcs
 	if sc.API != nil {
@@ -188,6 +191,7 @@ func (c *cmd) serveWith(ctx context.Context, ln net.Listener, store *sqlstore.DB
 	webServer := web.New(eng, store, logger)
 	webServer.Line = line
 	webServer.Sources = srcs
+	webServer.Agent = ag
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.Handle("GET /readyz", readyz(eng))
