@@ -29,6 +29,9 @@ Usage:
   kizuna import --account NAME [--skip-invalid] FILE|-
   kizuna catalog import --account NAME FILE|-
   kizuna preview --account NAME --filter FILE|- [--now RFC3339] [--lang en|ja] [--json]
+  kizuna agent propose --account NAME [--mode auto|consult] [--lang en|ja] [--now RFC3339] [--after ID] [--choose KEY=VALUE]... [--json] GOAL
+  kizuna agent approve --account NAME [--name NAME] [--json] ID
+  kizuna agent cancel --account NAME [--json] ID
   kizuna token create --account NAME
   kizuna user create --email EMAIL [--account NAME] [--role owner|member] [--lang en|ja]   (password on stdin)
   kizuna line connect --account NAME --channel-secret-file FILE --access-token-file FILE [--api-base URL] [--public-url URL]
@@ -144,6 +147,8 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		return c.sub(ctx, "line", rest, map[string]func(context.Context, []string) error{"connect": c.lineConnect, "sync": c.lineSync})
 	case "broadcast":
 		return c.sub(ctx, "broadcast", rest, map[string]func(context.Context, []string) error{"send": c.broadcastSend, "show": c.broadcastShow, "list": c.broadcastList})
+	case "agent":
+		return c.sub(ctx, "agent", rest, map[string]func(context.Context, []string) error{"propose": c.agentPropose, "approve": c.agentDecide(true), "cancel": c.agentDecide(false)})
 	case "import":
 		return c.importFriends(ctx, rest)
 	case "preview":
