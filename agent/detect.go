@@ -446,6 +446,26 @@ func detectNames(r *reader, cl *clause) {
 	r.wholeNames(cl, func(n named) bool { return n.kind == kList || n.kind == kSegment })
 	r.fuzzyNames(cl)
 	r.wholeNames(cl, func(n named) bool { return n.kind == kTag || n.kind == kShopifyTag })
+	r.taggedInOtherWords(cl)
+}
+
+// taggedInOtherWords finds a friend tag named in the other language and
+// called a tag: 「スタッフタグ」 for the tag "Staff".
+func (r *reader) taggedInOtherWords(cl *clause) {
+	for _, n := range r.names {
+		if n.kind != kTag {
+			continue
+		}
+		s, e, ok := mentionAll(cl, splitJa(n.words))
+		if !ok {
+			continue
+		}
+		after := strings.TrimLeft(cl.text[e:], "」\" ")
+		before := strings.TrimRight(cl.text[:s], "「\" ")
+		if strings.HasPrefix(after, "タグ") || strings.HasPrefix(after, "tag") || strings.HasSuffix(before, "tag") || strings.HasSuffix(before, "tagged") || strings.HasSuffix(before, "タグ") {
+			r.addName(cl, s, e, n)
+		}
+	}
 }
 
 // memberWordsRe are the words after a list's name that say "in it"

@@ -252,9 +252,9 @@ func clauseStart(text string, from, at int) int {
 	return best
 }
 
-var negBeforeRe = regexp.MustCompile(`(^|[^a-z])(not|n't|never|without|except|excluding|exclude|excludes|minus|but not|no|non|remove|drop|other than|aren't|isn't|don't|doesn't)([^a-z]|$)|非|除外|除く`)
+var negBeforeRe = regexp.MustCompile(`(^|[^a-z])(not|n't|never|without|except|excluding|exclude|excludes|minus|but not|no|non|remove|drop|other than|aren't|isn't|don't|doesn't|neither|nor)([^a-z]|$)|非|除外|除く`)
 
-var negAfterRe = regexp.MustCompile(`^[^、。,]{0,12}?(以外|を?除く|を?除いて|を?除外|は?除き|ではない|じゃない|でない|ない|なし|無し|未)|^\s*(excluded|not included)`)
+var negAfterRe = regexp.MustCompile(`^[^、。,]{0,12}?(以外|を?除く|を?除いて|を?除いた|を?除外|は?除き|ではない|じゃない|でない|ない|なし|無し|未)|^\s*(excluded|not included)`)
 
 func negatedBefore(s string) bool { return negBeforeRe.MatchString(s) }
 
@@ -433,6 +433,9 @@ func samePart(a, b *part) bool {
 	switch a.kind {
 	case kTag, kShopifyTag, kSegment, kList, kProperty:
 		return a.name == b.name && a.source == b.source
+	case kOrders:
+		// 「5回以上10回以下」 is two bounds, not one said twice.
+		return a.op == b.op
 	case kLinked:
 		return a.source == b.source
 	}
