@@ -290,8 +290,7 @@ func (r *reader) readProperty(cl *clause, cp catProp, s, e int) {
 		if len(tail) > 24 {
 			tail = window(tail, 0, 0, 24)
 		}
-		if regexp.MustCompile(`^\s*(?:is |=\s*)?(?:false|no|off)|^\s*(?:が|を|は)?\s*(?:false|いいえ|オフ|無効|していない|しない|しない人|許可していない|拒否)`).MatchString(tail) ||
-			regexp.MustCompile(`(?:don't|doesn't|do not|does not|not|never)\s+(?:\w+\s+)?$`).MatchString(before) {
+		if boolFalseAfter.MatchString(tail) || boolFalseBefore.MatchString(before) {
 			p.b = false
 		}
 		cl.add(s, e, &p, true)
@@ -325,7 +324,7 @@ func (r *reader) readProperty(cl *clause, cp catProp, s, e int) {
 		win := cl.text[max(0, s-40):min(len(cl.text), e+50)]
 		if d, ok := durationDays(win); ok {
 			p := base
-			if regexp.MustCompile(`within|in the (last|past)|以内|未満|直近|ここ`).MatchString(win) {
+			if withinRe.MatchString(win) {
 				p.op, p.nums[0] = kizuna.OpLt, d
 				p.label = say(r.in.Lang, "%s within %s", "%sが%s以内", label, valueLabel("", d, r.in.Lang))
 			} else {
@@ -360,6 +359,12 @@ func firstGroup(s string, m []int, groups ...int) string {
 // canonicalValue writes a known place or word in the catalog's language
 // (東京 → tokyo is not done: values are compared as stored).
 func canonicalValue(v string) string { return strings.Trim(v, "「」\"'") }
+
+var (
+	boolFalseAfter  = regexp.MustCompile(`^\s*(?:is |=\s*)?(?:false|no|off)|^\s*(?:が|を|は)?\s*(?:false|いいえ|オフ|無効|していない|しない|しない人|許可していない|拒否)`)
+	boolFalseBefore = regexp.MustCompile(`(?:don't|doesn't|do not|does not|not|never)\s+(?:\w+\s+)?$`)
+	withinRe        = regexp.MustCompile(`within|in the (last|past)|以内|未満|直近|ここ`)
+)
 
 // readNumber reads a comparison: "over 1000", 「1000以上」, "between 100
 // and 500".

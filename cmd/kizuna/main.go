@@ -51,6 +51,7 @@ Usage:
   kizuna fake klaviyo --api-key-file FILE [--addr ADDR] [--records N [--seed N] | --import FILE] [--rate BURST/STEADY|off] [--webhook-url URL --webhook-secret-file FILE]
   kizuna fake hubspot --access-token-file FILE --client-secret-file FILE [--addr ADDR] [--records N [--seed N] | --import FILE] [--rate N] [--search-rate N] [--daily N] [--index-lag DUR] [--webhook-url URL]
   kizuna bench [--friends N] [--runs R] [--seed N] [--now RFC3339] [--account NAME] [--also-db DSN [--also-account NAME]]
+  kizuna bench agent [--friends N] [--runs R] [--seed N] [--now RFC3339] [--account NAME]
   kizuna bench sync [--records N] [--sources shopify,hubspot] [--shopify-restore P] [--shopify-bulk] [--hubspot-rate N] [--linked PCT] [--seed N]
 
 Every command takes --db DSN (default: $KIZUNA_DB, else sqlite:./kizuna.db);
@@ -165,6 +166,9 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		}
 		if len(rest) > 0 && rest[0] == "sync" {
 			return c.benchSync(ctx, rest[1:])
+		}
+		if len(rest) > 0 && rest[0] == "agent" {
+			return c.benchAgent(ctx, rest[1:])
 		}
 		return c.bench(ctx, rest)
 	case "fake":
