@@ -25,6 +25,8 @@ func norm(s string) string {
 	s = friendWords.Replace(s)
 	// "90 or more days" reads as "90 days or more".
 	s = orMoreUnit.ReplaceAllString(s, "$1 $2 or more")
+	// "5 times or more" reads as "5 or more times".
+	s = countOrMore.ReplaceAllString(s, "$1 or more $2")
 	s = englishNumbers.ReplaceAllStringFunc(s, func(m string) string {
 		f := strings.Fields(m)
 		return numberWords[f[0]] + " " + f[1]
@@ -38,6 +40,8 @@ var friendWords = strings.NewReplacer("お友だち", "友だち", "お友達", 
 	"’", "'", "‘", "'", "“", "\"", "”", "\"", "〜", "~", "～", "~")
 
 var orMoreUnit = regexp.MustCompile(`(\d+)\s*(?:or more|or longer|\+)\s+(days?|weeks?|months?|years?|hours?)\b`)
+
+var countOrMore = regexp.MustCompile(`(\d+)\s*(times|orders|purchases)\s+or more`)
 
 var kanjiDigits = map[rune]int{'一': 1, '二': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9, '十': 10}
 
@@ -316,9 +320,17 @@ func mentions(goal, word string) (start, end int, ok bool) {
 			i += from
 			j := i + len(c)
 			if isLatin(c) {
-				// Whole Latin words only, allowing a plural.
+				// Whole Latin words only, allowing a plural and, for
+				// longer words, -ing and -ed ("churning" for "churn").
 				if j < len(goal) && goal[j] == 's' {
 					j++
+				} else if len(c) >= 4 {
+					for _, suf := range []string{"ing", "ed"} {
+						if strings.HasPrefix(goal[j:], suf) {
+							j += len(suf)
+							break
+						}
+					}
 				}
 				if (i > 0 && isWordByte(goal[i-1])) || (j < len(goal) && isWordByte(goal[j])) {
 					from = i + 1
