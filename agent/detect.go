@@ -15,6 +15,7 @@ type detector func(r *reader, cl *clause)
 
 var detectors = []detector{
 	detectQuotedNames,
+	detectWholeLists,
 	detectLinked,
 	detectProperties,
 	detectAddedDates,
@@ -64,7 +65,7 @@ var numberWords = map[string]string{"one": "1", "two": "2", "three": "3", "four"
 
 // --- linked ---
 
-var linkedRe = regexp.MustCompile(`(not |un|non-?|aren't |isn't |without (a |an )?)?(?:linked|connected|synced|tied)\s*(?:to|with)\s*(?:their |a |an )?(shopify|hubspot|klaviyo)|(shopify|hubspot|klaviyo)\s*(?:id\s*)?(?:linked|connected)|(shopify|hubspot|klaviyo)\s*(?:の\s*)?(?:id|アカウント|顧客|コンタクト|プロフィール)?\s*(?:と|に|が|で|を)?\s*(連携|紐づ|紐付|ひもづ|リンク)(済み|している|された|されている|がある|あり)?(していない|されていない|していません|なし|がない|ない)?|(shopify|hubspot|klaviyo)\s*(?:と|に|が|を|で)?\s*未連携|(?:has|have|with) (?:a |an )?(shopify|hubspot|klaviyo) (?:account|id|profile|contact|record)`)
+var linkedRe = regexp.MustCompile(`(not |un|non-?|aren't |isn't |without (a |an )?)?(?:linked|connected|synced|tied)\s*(?:to|with)\s*(?:their |a |an )?(shopify|hubspot|klaviyo)|(shopify|hubspot|klaviyo)\s*(?:id\s*)?(?:linked|connected)|(shopify|hubspot|klaviyo)\s*(?:の\s*)?(?:id|アカウント|顧客|コンタクト|プロフィール)?\s*(?:と|に|が|で|を)?\s*(連携|紐づ|紐付|ひもづ|リンク)(済み|している|された|されている|がある|あり)?(していない|されていない|していません|なし|がない|ない)?|(shopify|hubspot|klaviyo)\s*(?:と|に|が|を|で)?\s*未連携|(?:has|have|with) (?:a |an )?(shopify|hubspot|klaviyo) (?:account|id|profile|contact|record)|(shopify)\s*(?:の)?\s*(?:customers?|members?|会員|顧客|お客さん|お客様|お客)|(hubspot)\s*(?:の)?\s*(?:contacts?|コンタクト)|(hubspot|klaviyo|shopify)\s*(?:に|で)\s*(?:登録され|登録済|登録して)|(klaviyo)\s*(?:の)?\s*(?:profiles?|プロフィール)|(hubspot|klaviyo|shopify)\s*(?:と|に)\s*(?:つなが|繋が)|(?:not|aren't|isn't|never been)\s+(?:in|on)\s+(hubspot|klaviyo|shopify)`)
 
 func detectLinked(r *reader, cl *clause) {
 	for _, m := range findAll(linkedRe, cl.text) {
@@ -75,7 +76,7 @@ func detectLinked(r *reader, cl *clause) {
 				src = s
 			}
 		}
-		neg := m[2] >= 0 || strings.Contains(text, "未連携") || strings.Contains(text, "ていない") || strings.Contains(text, "なし") || strings.Contains(text, "がない") || strings.HasSuffix(text, "ない")
+		neg := m[2] >= 0 || strings.HasPrefix(text, "not") || strings.HasPrefix(text, "aren't") || strings.HasPrefix(text, "isn't") || strings.HasPrefix(text, "never") || strings.Contains(text, "未連携") || strings.Contains(text, "ていない") || strings.Contains(text, "なし") || strings.Contains(text, "がない") || strings.HasSuffix(text, "ない")
 		if cl.add(m[0], m[1], &part{kind: kLinked, source: src, neg: neg}, neg) {
 			continue
 		}
@@ -247,7 +248,7 @@ func detectRecentBuyer(r *reader, cl *clause) {
 
 // --- new friends ---
 
-var newFriendsRe = regexp.MustCompile(`(?:just|recently|newly)\s+(?:became|become|added|followed|joined|friended|signed up)|new(?:ly added)?\s+(?:line\s+)?(?:friends|followers|subscribers|members)|new (?:line )?friend|(?:added|followed|friended|joined|became (?:our )?friends?|added us|added the account)[^,.]{0,25}?(?:(?:in|within|during)\s+(?:the\s+)?(?:last|past|first)\s+(?:` + durPat + `|week|month|day)|this (?:past )?(?:week|month)|today|yesterday|recently)|onboard\w*|welcome|(?:友だち|フォロー|登録)に?(?:なった|なって|なってくれた)ばかり|新しく友だち|新規(?:の)?友だち|新しい友だち|新規(?:の)?フォロワー|(?:最近|直近|この|ここ)[^、。]{0,8}?友だち(?:追加|になった|になって|登録)|友だち追加(?:して|から|後)?\s*(?:` + durPat + `)\s*(?:以内|未満)|(?:` + durPat + `)\s*(?:以内|未満)に\s*友だち(?:追加|になった|登録)|(?:今週|今月|今日|昨日)\s*友だち(?:追加|になった)|オンボーディング|ウェルカム|はじめまして`)
+var newFriendsRe = regexp.MustCompile(`(?:just|recently|newly)\s+(?:became|become|added|followed|joined|friended|signed up)|new(?:ly added)?\s+(?:line\s+)?(?:friends|followers|subscribers|members)|new (?:line )?friend|(?:added|followed|friended|joined|became (?:our )?friends?|added us|added the account)[^,.]{0,25}?(?:(?:in|within|during)\s+(?:the\s+)?(?:last|past|first)\s+(?:` + durPat + `|week|month|day)|this (?:past )?(?:week|month)|today|yesterday|recently)|onboard\w*|welcome|(?:友だち|フォロー|登録)に?(?:なった|なって|なってくれた)ばかり|新しく友だち|新規(?:の)?友だち|新しい友だち|新規(?:の)?フォロワー|(?:最近|直近|この|ここ)[^、。]{0,8}?友だち(?:追加|になった|になって|登録)|友だち追加(?:して|から|後)?\s*(?:` + durPat + `)\s*(?:以内|未満)|(?:追加|登録|フォロー)(?:して|から|後)\s*(?:` + durPat + `)\s*(?:以内|未満)|(?:` + durPat + `)\s*(?:以内|未満)に\s*友だち(?:追加|になった|登録)|(?:今週|今月|今日|昨日)\s*友だち(?:追加|になった)|オンボーディング|ウェルカム|はじめまして`)
 
 func detectNewFriends(r *reader, cl *clause) {
 	for _, m := range findAll(newFriendsRe, cl.text) {
@@ -275,7 +276,7 @@ func detectNewFriends(r *reader, cl *clause) {
 
 // --- long-time friends ---
 
-var oldFriendsRe = regexp.MustCompile(`(?:friends?|followers?|added|followed|joined)[^,.]{0,20}?(?:for\s+)?(?:over|more than|at least|longer than)\s+(?:` + durPat + `)(?:\s+ago)?|(?:long-?time|longtime|old|loyal long-term) (?:friends|followers)|友だち(?:追加|登録|になって|になってから)(?:して|から|後)?\s*(?:` + durPat + `)\s*(?:以上|超)|(?:` + durPat + `)\s*以上前に\s*友だち(?:追加|になった)|古くからの友だち|長く友だち`)
+var oldFriendsRe = regexp.MustCompile(`(?:friends?|followers?|added|followed|joined)[^,.]{0,20}?(?:for\s+)?(?:over|more than|at least|longer than)\s+(?:` + durPat + `)(?:\s+ago)?|(?:long-?time|longtime|old|loyal long-term) (?:friends|followers)|友だち(?:追加|登録|になって|になってから)(?:して|から|後)?\s*(?:` + durPat + `)\s*(?:以上|超)|友だち歴\s*(?:` + durPat + `)\s*(?:以上|超)|(?:` + durPat + `)\s*以上前に\s*友だち(?:追加|になった)|古くからの友だち|長く友だち`)
 
 func detectOldFriends(r *reader, cl *clause) {
 	for _, m := range findAll(oldFriendsRe, cl.text) {
@@ -442,6 +443,12 @@ func detectQuotedNames(r *reader, cl *clause) {
 	}
 }
 
+// detectWholeLists finds HubSpot segments and Klaviyo lists named whole
+// before any concept reads their words ("the 既存顧客フォロー segment").
+func detectWholeLists(r *reader, cl *clause) {
+	r.wholeNames(cl, func(n named) bool { return n.kind == kList || n.kind == kSegment })
+}
+
 func detectNames(r *reader, cl *clause) {
 	// Lists and segments first, whole then in other words; then tags.
 	r.wholeNames(cl, func(n named) bool { return n.kind == kList || n.kind == kSegment })
@@ -449,6 +456,8 @@ func detectNames(r *reader, cl *clause) {
 	r.wholeNames(cl, func(n named) bool { return n.kind == kTag || n.kind == kShopifyTag })
 	r.taggedInOtherWords(cl)
 }
+
+var excludedBefore = regexp.MustCompile(`(?:exclude|except|without|leave out|minus|not)(?: the| our| all)?$`)
 
 // taggedInOtherWords finds a friend tag named in the other language and
 // called a tag: 「スタッフタグ」 for the tag "Staff".
@@ -463,7 +472,11 @@ func (r *reader) taggedInOtherWords(cl *clause) {
 		}
 		after := strings.TrimLeft(cl.text[e:], "」\" ")
 		before := strings.TrimRight(cl.text[:s], "「\" ")
-		if strings.HasPrefix(after, "タグ") || strings.HasPrefix(after, "tag") || strings.HasSuffix(before, "tag") || strings.HasSuffix(before, "tagged") || strings.HasSuffix(before, "タグ") {
+		// Called a tag, excluded by name ("exclude staff"), or named by
+		// two words or more ("the Osaka store" for 大阪店).
+		called := strings.HasPrefix(after, "タグ") || strings.HasPrefix(after, "tag") || strings.HasSuffix(before, "tag") || strings.HasSuffix(before, "tagged") || strings.HasSuffix(before, "タグ")
+		excluded := excludedBefore.MatchString(before)
+		if called || excluded || len(splitJa(n.words)) >= 2 {
 			r.addName(cl, s, e, n)
 		}
 	}
@@ -540,7 +553,7 @@ func (r *reader) fuzzyNames(cl *clause) {
 			continue
 		}
 		score := float64(matched) / float64(total)
-		if score < 0.66 || (total >= 3 && matched < 2) || end-start > 12*total+30 {
+		if score < 0.75 || end-start > 12*total+30 {
 			continue
 		}
 		best = append(best, cand{n, start, end, score + float64(matched)/100})
@@ -612,7 +625,7 @@ func (r *reader) addName(cl *clause, start, end int, n named) {
 			}
 		}
 		near := window(cl.text, start, end, 24)
-		saysShopify := strings.Contains(near, "shopify")
+		saysShopify := strings.Contains(near, "shopify") || (strings.Contains(cl.text, "shopify") && tagWordRe.MatchString(cl.text))
 		if both && r.in.Connected["shopify"] {
 			p.kind = kTag
 			p.readings = []string{"tag", "shopify"}
@@ -633,6 +646,8 @@ func (r *reader) addName(cl *clause, start, end int, n named) {
 	}
 	cl.add(start, end, p, false)
 }
+
+var tagWordRe = regexp.MustCompile(`\btag|タグ`)
 
 // --- everyone ---
 
@@ -655,7 +670,7 @@ const monthPat = `january|february|march|april|may|june|july|august|september|oc
 
 // dateRe finds a date or a month: 2026-10-01, 2026/10/1, 2026年10月1日,
 // 10月1日, 2026年10月, october 1 2026, october 2026, october.
-var dateRe = regexp.MustCompile(`(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})|(\d{4})年\s*(\d{1,2})月\s*(\d{1,2})日|(\d{1,2})月\s*(\d{1,2})日|(\d{4})年\s*(\d{1,2})月|(\d{4})[-/](\d{1,2})\b|\b(` + monthPat + `)\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s*(\d{4}))?\b|\b(\d{1,2})(?:st|nd|rd|th)?\s+(` + monthPat + `)(?:,?\s*(\d{4}))?\b|\b(` + monthPat + `)(?:\s+(\d{4}))?\b|(\d{1,2})月|(\d{4})年|\b(?:in|during)\s+(\d{4})\b|(this|last|previous) (month|year|week)|(今月|先月|今年|去年|昨年|先週|今週)`)
+var dateRe = regexp.MustCompile(`(?:(去年|昨年|今年|last year|this year)の?\s*(\d{1,2})月|(\d{1,2})月\s*(?:of )?(last year|this year))|(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})|(\d{4})年\s*(\d{1,2})月\s*(\d{1,2})日|(\d{1,2})月\s*(\d{1,2})日|(\d{4})年\s*(\d{1,2})月|(\d{4})[-/](\d{1,2})\b|\b(` + monthPat + `)\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s*(\d{4}))?\b|\b(\d{1,2})(?:st|nd|rd|th)?\s+(` + monthPat + `)(?:,?\s*(\d{4}))?\b|\b(` + monthPat + `)(?:\s+(\d{4}))?\b|(\d{1,2})月|(\d{4})年|\b(?:in|during)\s+(\d{4})\b|(this|last|previous) (month|year|week)|(今月|先月|今年|去年|昨年|先週|今週)|\b(?:before|after|since|until)\s+((?:19|20)\d{2})\b`)
 
 // dateRange is what a date expression names: one day (a == b) or a range.
 func (r *reader) dateAt(text string, m []int) (a, b kizuna.Day, ok bool) {
@@ -690,53 +705,66 @@ func (r *reader) dateAt(text string, m []int) (a, b kizuna.Day, ok bool) {
 		}
 		return y0
 	}
+	rel := func(w string) int {
+		if w == "去年" || w == "昨年" || w == "last year" {
+			return y0 - 1
+		}
+		return y0
+	}
 	switch {
 	case g(1) != "":
-		d, ok := day(atoi(g(1)), atoi(g(2)), atoi(g(3)))
+		return month(rel(g(1)), time.Month(atoi(g(2))))
+	case g(3) != "":
+		return month(rel(g(4)), time.Month(atoi(g(3))))
+	case g(31) != "":
+		y := atoi(g(31))
+		return kizuna.DayFromDate(y, 1, 1), kizuna.DayFromDate(y, 12, 31), true
+	case g(5) != "":
+		d, ok := day(atoi(g(5)), atoi(g(6)), atoi(g(7)))
 		return d, d, ok
-	case g(4) != "":
-		d, ok := day(atoi(g(4)), atoi(g(5)), atoi(g(6)))
+	case g(8) != "":
+		d, ok := day(atoi(g(8)), atoi(g(9)), atoi(g(10)))
 		return d, d, ok
-	case g(7) != "":
-		mo, dd := atoi(g(7)), atoi(g(8))
+	case g(11) != "":
+		mo, dd := atoi(g(11)), atoi(g(12))
 		d, ok := day(pastYear(mo, dd), mo, dd)
 		return d, d, ok
-	case g(9) != "":
-		return month(atoi(g(9)), time.Month(atoi(g(10))))
-	case g(11) != "":
-		return month(atoi(g(11)), time.Month(atoi(g(12))))
 	case g(13) != "":
-		mo, dd := int(monthNames[g(13)]), atoi(g(14))
-		y := pastYear(mo, dd)
-		if g(15) != "" {
-			y = atoi(g(15))
-		}
-		d, ok := day(y, mo, dd)
-		return d, d, ok
+		return month(atoi(g(13)), time.Month(atoi(g(14))))
+	case g(15) != "":
+		return month(atoi(g(15)), time.Month(atoi(g(16))))
 	case g(17) != "":
-		mo, dd := int(monthNames[g(17)]), atoi(g(16))
+		mo, dd := int(monthNames[g(17)]), atoi(g(18))
 		y := pastYear(mo, dd)
-		if g(18) != "" {
-			y = atoi(g(18))
+		if g(19) != "" {
+			y = atoi(g(19))
 		}
 		d, ok := day(y, mo, dd)
 		return d, d, ok
-	case g(19) != "":
-		mo := monthNames[g(19)]
+	case g(21) != "":
+		mo, dd := int(monthNames[g(21)]), atoi(g(20))
+		y := pastYear(mo, dd)
+		if g(22) != "" {
+			y = atoi(g(22))
+		}
+		d, ok := day(y, mo, dd)
+		return d, d, ok
+	case g(23) != "":
+		mo := monthNames[g(23)]
 		y := pastYear(int(mo), 1)
-		if g(20) != "" {
-			y = atoi(g(20))
+		if g(24) != "" {
+			y = atoi(g(24))
 		}
 		return month(y, mo)
-	case g(21) != "":
-		mo := atoi(g(21))
+	case g(25) != "":
+		mo := atoi(g(25))
 		return month(pastYear(mo, 1), time.Month(mo))
-	case g(22) != "" || g(23) != "":
-		y := atoi(g(22) + g(23))
+	case g(26) != "" || g(27) != "":
+		y := atoi(g(26) + g(27))
 		return kizuna.DayFromDate(y, 1, 1), kizuna.DayFromDate(y, 12, 31), true
 	}
-	which := g(24) + g(26)
-	unit := g(25)
+	which := g(28) + g(30)
+	unit := g(29)
 	switch which {
 	case "this", "今月", "今年", "今週":
 		switch {
@@ -786,6 +814,10 @@ func detectAddedDates(r *reader, cl *clause) {
 		}
 		start, end := m[0], m[1]
 		before := strings.TrimSpace(cl.text[max(0, m[0]-16):m[0]])
+		if w := strings.Fields(cl.text[m[0]:m[1]]); len(w) == 2 && (w[0] == "before" || w[0] == "after" || w[0] == "since" || w[0] == "until") {
+			// "before 2025": the word is inside the match.
+			before += " " + w[0]
+		}
 		after := cl.text[m[1]:min(len(cl.text), m[1]+24)]
 		p := &part{kind: kAddedDate, op: kizuna.OpBetween, days: [2]kizuna.Day{a, b}}
 		// A range: "between X and Y", "X to Y", 「X〜Y」「XからYまで」.

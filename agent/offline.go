@@ -359,10 +359,8 @@ func (r *reader) conditions(p *part, key, value string) [][]kizuna.Condition {
 			}
 			return one(kizuna.Condition{Field: kizuna.FieldShopifyTag, Op: op, Strings: []string{p.name}})
 		}
-		tag := p.name
-		if p.kind == kShopifyTag {
-			tag = r.friendTag(p.name)
-		}
+		// The friend tag of that name, as the account writes it.
+		tag := r.friendTag(p.name)
 		op := kizuna.OpHas
 		if p.neg {
 			op = kizuna.OpNotHas

@@ -23,9 +23,9 @@ var (
 	knownPre  = regexp.MustCompile(`(?:has|have|with) (?:an? |their )?$`)
 	unknowPre = regexp.MustCompile(`(?:no|without|missing|lacking|don't have|doesn't have|no known) (?:an? |their )?$`)
 
-	numCmpRe   = regexp.MustCompile(`(over|above|more than|greater than|at least|>=|>|≥|under|below|less than|fewer than|at most|up to|<=|<|≤|exactly|=|is|of|between)?\s*(-?\d+(?:\.\d+)?)\s*(?:points?|pts?|pt|ポイント|点|円|yen)?\s*(以上|超|より多い|より大きい|を超える|以下|未満|より少ない|より小さい|ちょうど|or more|or above|\+|or less|or fewer|and (?:up|above)|and below)?(?:\s*(?:and|to|-|~|〜|から)\s*(\d+(?:\.\d+)?)\s*(?:points?|pts?|ポイント|点)?\s*(?:まで)?)?`)
-	containsRe = regexp.MustCompile(`(?:contains?|including|includes)\s+"?([^"\s,]+(?:\s[^"\s,]+)?)"?|に?「([^」]+)」を?(?:含む|が入っている|が入る)|に\s*(\S+?)\s*を?含む`)
-	startsRe   = regexp.MustCompile(`(?:starts?|starting|begins?|beginning) with\s+"?([^"\s,]+)"?|「([^」]+)」で始まる`)
+	numCmpRe   = regexp.MustCompile(`(over|above|more than|greater than|at least|>=|>|≥|under|below|less than|fewer than|at most|up to|<=|<|≤|exactly|=|is|of|between)?\s*(-?\d+(?:\.\d+)?)\s*(?:points?|pts?|pt|ポイント|点|円|yen|人|名|件|社|employees)?\s*(以上|超|より多い|より大きい|を超える|以下|未満|より少ない|より小さい|ちょうど|or more|or above|\+|or less|or fewer|and (?:up|above)|and below)?(?:\s*(?:and|to|-|~|〜|から)\s*(\d+(?:\.\d+)?)\s*(?:points?|pts?|ポイント|点)?\s*(?:まで)?)?`)
+	containsRe = regexp.MustCompile(`(?:contains?|including|includes)\s+"?([^"\s,]+(?:\s[^"\s,]+)?)"?|with\s+"?([^"\s,]+)"?\s+in\s+(?:the|their|its)\s+name|に?「([^」]+)」を?(?:含む|が入っている|が入る)|に\s*(\S+?)\s*を?含む`)
+	startsRe   = regexp.MustCompile(`(?:starts?|starting|begins?|beginning) with\s+"?([^"\s,]+)"?|「([^」]+)」で始まる|(?:が|は)\s*([^\s、。「」]+?)\s*で始まる`)
 	equalsRe   = regexp.MustCompile(`^\s*(?:is|=|:|equals|of|in)\s+"?([^"\s,]+(?:\s[^"\s,]+)?)"?|^\s*(?:が|は|=|:)\s*「?([^」、。\s]+?)」?(?:の人|の方|の友だち|な人|$|\s|、|。|で)`)
 )
 
@@ -67,15 +67,22 @@ func (r *reader) labelMention(cl *clause, cp catProp) (int, int, bool) {
 		}
 		s, e, ok := mentions(cl.text, w)
 		if !ok || !cl.free(s, e) {
+			if optionalLabelWords[w] {
+				continue
+			}
 			return 0, 0, false
 		}
 		start, end = min(start, s), max(end, e)
 	}
-	if end-start > 14*len(cp.words)+10 {
+	if end == 0 || end-start > 14*len(cp.words)+10 {
 		return 0, 0, false
 	}
 	return start, end, true
 }
+
+// optionalLabelWords may be left out when a property is named: "store
+// visit" names "Last store visit", "stage" names "Lifecycle stage".
+var optionalLabelWords = map[string]bool{"last": true, "lifecycle": true, "date": true}
 
 // readOptions reads option labels of an enumerated string property:
 // near the property's mention [ms, me) when there is one, else only the
@@ -89,6 +96,16 @@ func (r *reader) readOptions(cl *clause, cp catProp, ms, me int) bool {
 	if ms < 0 {
 		start, end = len(cl.text), 0
 	}
+	view := cl
+	if ms >= 0 {
+		// The options said of this property, not of the next one named
+		// after a comma ("stage opportunity, lead status open deal").
+		cut := len(cl.text)
+		if i := strings.IndexAny(cl.text[me:], ",、。"); i >= 0 {
+			cut = me + i
+		}
+		view = &clause{text: cl.text[:cut], spans: cl.spans}
+	}
 	for _, o := range cp.p.Options {
 		label := o.Label
 		if label == "" {
@@ -100,9 +117,9 @@ func (r *reader) readOptions(cl *clause, cp catProp, ms, me int) bool {
 				continue
 			}
 		}
-		s, e, ok := mentionAll(cl, words)
+		s, e, ok := mentionAll(view, words)
 		if !ok {
-			if i := indexWord(cl.text, norm(o.Value)); i >= 0 && len(o.Value) > 2 && cl.free(i, i+len(o.Value)) && (ms >= 0 || !genericOptions[norm(o.Value)]) {
+			if i := indexWord(view.text, norm(o.Value)); i >= 0 && len(o.Value) > 2 && cl.free(i, i+len(o.Value)) && (ms >= 0 || !genericOptions[norm(o.Value)]) {
 				s, e, ok = i, i+len(o.Value), true
 			}
 		}
@@ -233,7 +250,7 @@ func (r *reader) readProperty(cl *clause, cp catProp, s, e int) {
 			return
 		}
 		if m := containsRe.FindStringSubmatchIndex(cl.text[s:]); m != nil {
-			v := firstGroup(cl.text[s:], m, 1, 2, 3)
+			v := firstGroup(cl.text[s:], m, 1, 2, 3, 4)
 			if v != "" {
 				p := base
 				p.op, p.strs = kizuna.OpContains, []string{v}
@@ -243,11 +260,18 @@ func (r *reader) readProperty(cl *clause, cp catProp, s, e int) {
 			}
 		}
 		if m := startsRe.FindStringSubmatchIndex(cl.text[s:]); m != nil {
-			v := firstGroup(cl.text[s:], m, 1, 2)
+			v := firstGroup(cl.text[s:], m, 1, 2, 3)
 			p := base
 			p.op, p.strs = kizuna.OpStartsWith, []string{v}
 			p.label = say(r.in.Lang, "%s starts with %q", "%sが「%s」で始まる", label, v)
 			add(s+m[1], p)
+			return
+		}
+		if m := knownRe.FindStringIndex(after); m != nil {
+			p := base
+			p.op = kizuna.OpIsKnown
+			p.label = say(r.in.Lang, "%s known", "%s登録あり", label)
+			add(e+m[1], p)
 			return
 		}
 		if m := equalsRe.FindStringSubmatchIndex(after); m != nil {
@@ -266,10 +290,12 @@ func (r *reader) readProperty(cl *clause, cp catProp, s, e int) {
 	case "number":
 		p, end, ok := readNumber(after)
 		if !ok {
-			// "between 100 and 500 points": the number before the name.
-			if q, end2, ok2 := readNumber(lastNumber(before)); ok2 && end2 > 0 {
-				p, end, ok = q, 0, true
-				s = max(0, s-len(before))
+			// "between 100 and 500 points", "1000 points or more": the
+			// number before the name, its qualifier maybe after it.
+			rest := lastNumber(before)
+			if q, end2, ok2 := readNumber(rest + strings.TrimSpace(tailQualifier.FindString(after))); ok2 && end2 > 0 {
+				p, end, ok = q, len(tailQualifier.FindString(after)), true
+				s = max(0, s-len(rest))
 			}
 		}
 		if ok {
@@ -331,7 +357,8 @@ func (r *reader) readProperty(cl *clause, cp catProp, s, e int) {
 				p.op, p.nums[0] = kizuna.OpGte, d
 				p.label = say(r.in.Lang, "%s %s or more ago", "%sから%s以上", label, valueLabel("", d, r.in.Lang))
 			}
-			cl.add(s, e, &p, false)
+			// 「30日以上来店していない」 says its own negation.
+			cl.add(s, e, &p, true)
 			return
 		}
 	}
@@ -375,7 +402,7 @@ func readNumber(s string) (part, int, bool) {
 	}
 	// The number must follow the property's name: "points over 500",
 	// 「ポイントが500以上」, not a number further on.
-	if lead := strings.TrimSpace(s[:m[0]]); lead != "" && lead != "が" && lead != "は" && lead != "is" && lead != "are" && lead != "of" && lead != "=" && lead != ":" && lead != "with" {
+	if lead := strings.TrimSpace(s[:m[0]]); lead != "" && lead != "が" && lead != "は" && lead != "数" && lead != "数が" && lead != "is" && lead != "are" && lead != "of" && lead != "=" && lead != ":" && lead != "with" {
 		return part{}, 0, false
 	}
 	g := func(i int) string {
@@ -420,6 +447,8 @@ func lastNumber(before string) string {
 	}
 	return rest
 }
+
+var tailQualifier = regexp.MustCompile(`^\s*(?:or more|or above|or less|or fewer|以上|以下|未満|超)`)
 
 var (
 	numStartRe = regexp.MustCompile(`(?:over|above|more than|at least|under|below|less than|fewer than|at most|up to|exactly|between)?\s*-?\d`)

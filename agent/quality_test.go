@@ -20,6 +20,12 @@ import (
 // a right member set (issue 12's target).
 const qualityBar = 0.95
 
+// independentBar is a floor on the goal set the planner was not written
+// against (testdata/agent/independent): it stood at 63.9% when that set
+// arrived and 86.5% after general fixes; the issue's 95% is not reached
+// there (docs/agent.md).
+const independentBar = 0.85
+
 // The fixture account: the demo shop's generator with a fixed seed, so
 // that its tags, Shopify, HubSpot and Klaviyo data and catalog are those
 // a newcomer sees in `kizuna demo`, at a fixed instant.
@@ -39,9 +45,11 @@ type goal struct {
 	Note   string            `json:"note"`
 }
 
-func loadGoals(t testing.TB) []goal {
+func loadGoals(t testing.TB) []goal { return loadGoalsFrom(t, "../testdata/agent/goals.json") }
+
+func loadGoalsFrom(t testing.TB, path string) []goal {
 	t.Helper()
-	data, err := os.ReadFile("../testdata/agent/goals.json")
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,11 +131,16 @@ func fixture(t testing.TB, connected bool) (*sqlstore.DB, *kizuna.Account, []*ki
 // members is the set of friends a filter matches at the fixture's instant.
 func members(t testing.TB, raw json.RawMessage, a *kizuna.Account, friends []*kizuna.Friend) map[string]bool {
 	t.Helper()
+	return membersAt(t, raw, a, friends, fixtureNow)
+}
+
+func membersAt(t testing.TB, raw json.RawMessage, a *kizuna.Account, friends []*kizuna.Friend, now time.Time) map[string]bool {
+	t.Helper()
 	f, err := kizuna.ParseFilter(raw)
 	if err != nil {
 		t.Fatalf("filter %s: %v", raw, err)
 	}
-	m := kizuna.Matcher{Loc: a.Location(), Now: fixtureNow}
+	m := kizuna.Matcher{Loc: a.Location(), Now: now}
 	out := map[string]bool{}
 	for _, fr := range friends {
 		if m.Match(f, fr) {
@@ -152,6 +165,11 @@ func sameSet(a, b map[string]bool) bool {
 // converse runs a goal's conversation in Auto mode: the goal, then each
 // refinement after the proposal before it.
 func converse(t testing.TB, svc *agent.Service, a *kizuna.Account, g goal) *agent.Proposal {
+	t.Helper()
+	return converseAt(t, svc, a, g, fixtureNow)
+}
+
+func converseAt(t testing.TB, svc *agent.Service, a *kizuna.Account, g goal, fixtureNow time.Time) *agent.Proposal {
 	t.Helper()
 	ctx := context.Background()
 	p, err := svc.Propose(ctx, a, agent.Request{Mode: agent.ModeAuto, Lang: g.Lang, Now: fixtureNow, Goal: g.Goal, Actor: "test"})
@@ -268,5 +286,94 @@ func TestGoalSetNotConnected(t *testing.T) {
 		if !warned {
 			t.Errorf("%s %q: needs a source, but no %s warning: %+v", g.ID, g.Goal, agent.WarnNotConnected, p.Warnings)
 		}
+	}
+}
+
+// independentFixture loads testdata/agent/independent: a goal set and its
+// fixture account written by another engineer than the planner's, to
+// measure the planner on goals it was not shaped on.
+func independentFixture(t testing.TB) (*sqlstore.DB, *kizuna.Account, []*kizuna.Friend, time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	dir := "../testdata/agent/independent/"
+	var info struct {
+		Account  string    `json:"account"`
+		Now      time.Time `json:"now"`
+		TimeZone string    `json:"time_zone"`
+	}
+	data, err := os.ReadFile(dir + "fixture.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &info); err != nil {
+		t.Fatal(err)
+	}
+	db := testdb.Open(t, "sqlite")
+	a, err := db.CreateAccount(ctx, info.Account, info.TimeZone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := os.ReadFile(dir + "friends.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var friends []*kizuna.Friend
+	for _, line := range bytes.Split(lines, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		fr, err := kizuna.ParseFriendLine(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		friends = append(friends, fr)
+	}
+	if _, err := db.ImportFriends(ctx, a, bytes.NewReader(lines), kizuna.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	catData, err := os.ReadFile(dir + "catalog.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := kizuna.ParseCatalog(catData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutCatalog(ctx, a, cat); err != nil {
+		t.Fatal(err)
+	}
+	return db, a, friends, info.Now
+}
+
+// TestIndependentGoalSet runs the independent goal set like
+// TestGoalSetQuality.
+func TestIndependentGoalSet(t *testing.T) {
+	goals := loadGoalsFrom(t, "../testdata/agent/independent/goals.json")
+	db, a, friends, now := independentFixture(t)
+	svc := &agent.Service{Store: db, Counts: db}
+	hits := 0
+	for _, g := range goals {
+		p := converseAt(t, svc, a, g, now)
+		var got map[string]bool
+		if len(p.Filter) > 0 {
+			got = membersAt(t, p.Filter, a, friends, now)
+		}
+		right := false
+		for _, r := range g.Right {
+			if got != nil && sameSet(got, membersAt(t, r, a, friends, now)) {
+				right = true
+				break
+			}
+		}
+		if right {
+			hits++
+			continue
+		}
+		t.Logf("MISS %s %q %v\n  proposed %s (%d)\n  summary  %s", g.ID, g.Goal, g.Then, p.Filter, p.Count, p.Summary)
+	}
+	share := float64(hits) / float64(len(goals))
+	t.Logf("independent goal set: %d of %d goals mapped to a right member set: %.1f%%", hits, len(goals), 100*share)
+	if share < independentBar {
+		t.Errorf("%.1f%% of the independent goal set is right; the bar is %.0f%%", 100*share, 100*independentBar)
 	}
 }

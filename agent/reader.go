@@ -149,7 +149,7 @@ func (c *clause) add(start, end int, p *part, fixed bool) bool {
 
 // readGoal reads the first turn.
 func (r *reader) readGoal(it *intent, goal string) {
-	text := norm(goal)
+	text := r.orBetweenNames(norm(goal))
 	it.purpose = purposeOf(text)
 	for _, cl := range r.clauses(text) {
 		if g := r.parts(cl); len(g) > 0 {
@@ -161,6 +161,40 @@ func (r *reader) readGoal(it *intent, goal string) {
 	if it.purpose == "" {
 		it.purpose = purposeOfParts(it.groups)
 	}
+}
+
+// orBetweenNames writes 「AかB」 between two of the account's names (or a
+// property's options) as 「AまたはB」.
+func (r *reader) orBetweenNames(text string) string {
+	if !strings.Contains(text, "か") {
+		return text
+	}
+	var names []string
+	for _, n := range r.names {
+		names = append(names, n.norm)
+	}
+	for _, cp := range r.props {
+		for _, o := range cp.p.Options {
+			names = append(names, norm(o.Label), norm(o.Value))
+			for _, w := range splitJa(nameWords(o.Label)) {
+				names = append(names, synonyms[w]...)
+			}
+		}
+	}
+	for _, n := range names {
+		if n == "" || !strings.Contains(text, n+"か") {
+			continue
+		}
+		i := strings.Index(text, n+"か") + len(n)
+		rest := text[i+len("か"):]
+		for _, m := range names {
+			if m != "" && strings.HasPrefix(rest, m) {
+				text = text[:i] + "または" + rest
+				break
+			}
+		}
+	}
+	return text
 }
 
 // orRe splits a text into OR-alternatives.
@@ -231,6 +265,14 @@ func (r *reader) parts(cl *clause) []*part {
 		}
 		out = append(out, s.p)
 	}
+	// 「スタッフとテストのタグが付いてない」: a negation after the last of
+	// names joined by と/や/・ covers them all.
+	for i := len(cl.spans) - 2; i >= 0; i-- {
+		a, b := cl.spans[i], cl.spans[i+1]
+		if a.p.kind == b.p.kind && b.p.neg && !a.p.neg && !a.fixed && andJoin.MatchString(cl.text[a.end:b.start]) {
+			a.p.neg = true
+		}
+	}
 	// "customers who ordered 5 or more times": the count says it all.
 	if slices.ContainsFunc(out, func(p *part) bool {
 		return p.kind == kOrders || p.kind == kLapsed || p.kind == kRecentBuyer || p.kind == kNeverBought
@@ -239,6 +281,8 @@ func (r *reader) parts(cl *clause) []*part {
 	}
 	return out
 }
+
+var andJoin = regexp.MustCompile(`^\s*(?:と|や|・|、|,)\s*$`)
 
 // clauseStart is where the English clause holding position at starts
 // (after a comma or "and"), not before from.
@@ -397,7 +441,8 @@ func (r *reader) refine(it *intent, text string) {
 		r.noteHints(it, text)
 		return
 	}
-	if alsoRe.MatchString(text) && len(it.groups) > 0 {
+	also := alsoRe.MatchString(text) || (strings.HasSuffix(text, " too") && !strings.Contains(text, "only"))
+	if also && len(it.groups) > 0 {
 		it.groups = append(it.groups, parts)
 		return
 	}

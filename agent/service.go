@@ -272,6 +272,13 @@ func (s *Service) fill(ctx context.Context, a *kizuna.Account, in *Input, plan *
 			"目的から条件を作れませんでした。誰に送りたいか（タグ、購入回数、友だち追加日、リストなど）を書いてみてください。")})
 		return nil
 	}
+	if err := Check(plan.Filter, in); err != nil {
+		// A planner's mistake must not reach the user as a filter.
+		p.Warnings = append(p.Warnings, Warning{Code: WarnNotUnderstood, Text: say(lang,
+			"The conditions read from the goal could not be used (%s). Say it another way.",
+			"目的から読み取った条件を使えませんでした（%s）。言い換えてください。", localError(err, lang))})
+		return nil
+	}
 	p.Name = plan.Name
 	p.Draft = plan.Draft
 	if in.Mode == ModeConsult {
@@ -321,6 +328,9 @@ func (s *Service) assumption(ctx context.Context, a *kizuna.Account, in *Input, 
 	as := Assumption{Key: sl.Key, Text: text, Value: sl.Value, Alternatives: []Alternative{}}
 	for _, o := range sl.Options {
 		alt := Alternative{Value: o.Value, Label: o.Label, Chosen: o.Value == sl.Value}
+		if Check(o.Filter, in) != nil {
+			continue
+		}
 		if o.Filter != nil {
 			raw, err := json.Marshal(o.Filter)
 			if err != nil {

@@ -25,6 +25,9 @@ func norm(s string) string {
 	s = friendWords.Replace(s)
 	// "90 or more days" reads as "90 days or more".
 	s = orMoreUnit.ReplaceAllString(s, "$1 $2 or more")
+	// 1,000 reads as 1000; MQL and SQL as HubSpot's stage labels.
+	s = thousands.ReplaceAllString(s, "$1$2")
+	s = abbreviations.Replace(s)
 	// "5 times or more" reads as "5 or more times".
 	s = countOrMore.ReplaceAllString(s, "$1 or more $2")
 	s = englishNumbers.ReplaceAllStringFunc(s, func(m string) string {
@@ -40,6 +43,10 @@ var friendWords = strings.NewReplacer("お友だち", "友だち", "お友達", 
 	"’", "'", "‘", "'", "“", "\"", "”", "\"", "〜", "~", "～", "~")
 
 var orMoreUnit = regexp.MustCompile(`(\d+)\s*(?:or more|or longer|\+)\s+(days?|weeks?|months?|years?|hours?)\b`)
+
+var thousands = regexp.MustCompile(`(\d),(\d{3})\b`)
+
+var abbreviations = strings.NewReplacer("mql", "marketing qualified lead", "sql", "sales qualified lead")
 
 var countOrMore = regexp.MustCompile(`(\d+)\s*(times|orders|purchases)\s+or more`)
 
@@ -105,12 +112,28 @@ var synonyms = map[string][]string{
 	"plan":        {"プラン", "会員ランク", "ランク"},
 	"プラン":         {"plan"},
 	"ランク":         {"plan", "rank", "tier"},
-	"birthday":    {"誕生日", "birth"},
+	"birthday":    {"誕生日", "birth", "born", "生まれ", "生年月日"},
 	"誕生日":         {"birthday"},
 	"visit":       {"来店", "訪問"},
 	"来店":          {"visit", "visits"},
 	"company":     {"会社名", "企業名", "会社", "企業"},
 	"name":        {"名前", "名"},
+	"premium":     {"プレミアム"},
+	"プレミアム":       {"premium"},
+	"standard":    {"スタンダード", "標準"},
+	"スタンダード":      {"standard"},
+	"basic":       {"ベーシック"},
+	"free":        {"無料", "フリー"},
+	"無料":          {"free"},
+	"contract":    {"契約"},
+	"契約":          {"contract"},
+	"renewal":     {"更新", "renews", "renew"},
+	"更新":          {"renewal", "renews"},
+	"meeting":     {"商談", "打ち合わせ", "ミーティング", "面談"},
+	"ミーティング":      {"meeting"},
+	"店":           {"store", "shop"},
+	"test":        {"テスト"},
+	"テスト":         {"test"},
 	"enterprise":  {"エンタープライズ", "大企業", "法人"},
 	"エンタープライズ":    {"enterprise"},
 	"prospects":   {"見込み客", "見込み", "prospect"},
@@ -265,7 +288,7 @@ var synonyms = map[string][]string{
 	"ライン":         {"line"},
 	"app":         {"アプリ"},
 	"アプリ":         {"app"},
-	"store":       {"店舗", "ストア"},
+	"store":       {"店舗", "ストア", "店"},
 	"店舗":          {"store"},
 	"online":      {"オンライン"},
 	"オンライン":       {"online"},
