@@ -521,4 +521,13 @@ var messagesJA = map[string]string{
 	"the agent is not available through this server":                                    "このサーバーではエージェントを使えません。",
 	"\"after\" must be the ID of the proposal this turn follows":                        "\"after\" には、この発言が続く提案のIDを指定してください。",
 	"\"choose\" must be an object of strings: an assumption's key and the value chosen": "\"choose\" は文字列の値を持つオブジェクト（前提のキーと選んだ値）にしてください。",
+	// --- agent: the model ---
+	"KIZUNA_LLM_BASE_URL is set but KIZUNA_LLM_MODEL is not: name the model to ask": "KIZUNA_LLM_BASE_URL が設定されていますが KIZUNA_LLM_MODEL がありません。使うモデルを指定してください。",
+	"the model's endpoint answered %d":                                              "モデルのエンドポイントが %d を返しました",
+	"the model did not answer in time":                                              "モデルが時間内に応答しませんでした",
+	"the model's endpoint could not be reached":                                     "モデルのエンドポイントに接続できませんでした",
+	"the model gave no answer":                                                      "モデルから回答がありませんでした",
+	"the model's answer is over %d bytes":                                           "モデルの回答が%dバイトを超えています",
+	"the model's answer is not the JSON asked for":                                  "モデルの回答が指定したJSONの形ではありません",
+	"the model's filter is not valid: %s":                                           "モデルの条件が正しくありません：%s",
 }

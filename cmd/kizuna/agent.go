@@ -30,8 +30,12 @@ func (c choices) Set(v string) error {
 
 // agentService is the agent over the store: counts by SQL (no server
 // needed), the model when KIZUNA_LLM_BASE_URL says one.
-func (c *cmd) agentService(store *sqlstore.DB) *agent.Service {
-	return &agent.Service{Store: store, Counts: store}
+func (c *cmd) agentService(store *sqlstore.DB) (*agent.Service, error) {
+	model, err := agent.ModelFromEnv(c.getenv, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &agent.Service{Store: store, Counts: store, Model: model}, nil
 }
 
 // agentPropose: kizuna agent propose --account NAME [--mode auto|consult]
@@ -81,7 +85,11 @@ func (c *cmd) agentPropose(ctx context.Context, args []string) error {
 		return fail(err)
 	}
 	defer store.Close()
-	p, err := c.agentService(store).Propose(ctx, a, req)
+	svc, err := c.agentService(store)
+	if err != nil {
+		return fail(err)
+	}
+	p, err := svc.Propose(ctx, a, req)
 	if err != nil {
 		return fail(err)
 	}
@@ -117,7 +125,10 @@ func (c *cmd) agentDecide(approve bool) func(ctx context.Context, args []string)
 			return fail(err)
 		}
 		defer store.Close()
-		svc := c.agentService(store)
+		svc, err := c.agentService(store)
+		if err != nil {
+			return fail(err)
+		}
 		if !approve {
 			p, err := svc.Cancel(ctx, a, "command line", id)
 			if err != nil {

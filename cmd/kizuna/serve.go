@@ -181,6 +181,9 @@ func (c *cmd) serveWith(ctx context.Context, ln net.Listener, store *sqlstore.DB
 
 	srcs := &sources.Service{Store: store, Syncs: work}
 	ag := &agent.Service{Store: eng, Counts: eng, Blocked: eng, Quota: line.Quota}
+	if ag.Model, err = agent.ModelFromEnv(c.getenv, nil); err != nil {
+		return err
+	}
 	apiServer := api.New(eng, logger)
 	apiServer.Agent = ag
 	apiServer.Line = line
