@@ -321,6 +321,7 @@ func (s *Server) approveProposal(w http.ResponseWriter, r *http.Request, ss *ses
 	name := r.PostFormValue("name")
 	seg, _, err := s.Agent.Approve(r.Context(), a, ss.user.Email, id, name)
 	if err == nil {
+		s.notice(w, r, ss, fmt.Sprintf(t(s.lang(r, ss.user), "agent.done.approved"), short(seg.Name, 80)))
 		http.Redirect(w, r, fmt.Sprintf("/a/%s/broadcasts/new?segment=%d&proposal=%d", url.PathEscape(a.Name), seg.ID, id), http.StatusSeeOther)
 		return
 	}

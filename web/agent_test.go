@@ -23,8 +23,9 @@ import (
 )
 
 // agentNow is the agent fixture's clock: the friends' last orders are days
-// before it.
-var agentNow = time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)
+// before it. It is the clock's time (the segment list counts by the
+// store's clock), to the second; no threshold is near a friend's date.
+var agentNow = time.Now().UTC().Truncate(time.Second)
 
 // agentFixture is a server with the agent over two accounts: shop-a, with
 // Shopify customers whose last orders are 10, 40, 70, 100 and 200 days
@@ -40,15 +41,31 @@ type agentFixture struct {
 	svc            *agent.Service
 	ownerEmail     string
 	newClient      func() *client
+	url            string
 	lastOrderDays  []int
 	comebackGoalJA string
 }
 
 func agentSetup(t *testing.T, backend string) *agentFixture {
 	t.Helper()
+	f := &agentFixture{lastOrderDays: []int{10, 40, 70, 100, 200}}
+	var lines []string
+	for i, d := range f.lastOrderDays {
+		tags := `[]`
+		if i%2 == 0 {
+			tags = `["VIP"]`
+		}
+		lines = append(lines, fmt.Sprintf(`{"line_user_id": "U%032x", "display_name": "Friend %d", "added_at": %q, "tags": %s, "shopify": {"customer_id": "c%d", "orders_count": %d, "last_order_at": %q}}`,
+			i+1, i+1, agentNow.AddDate(0, 0, -300-i).Format(time.RFC3339), tags, i+1, i+1, agentNow.AddDate(0, 0, -d).Format(time.RFC3339)))
+	}
+	return agentSetupWith(t, backend, f, lines)
+}
+
+// agentSetupWith builds the fixture with shop-a's friends as NDJSON lines.
+func agentSetupWith(t *testing.T, backend string, f *agentFixture, lines []string) *agentFixture {
+	t.Helper()
 	ctx := context.Background()
-	f := &agentFixture{db: testdb.Open(t, backend), ownerEmail: "owner@example.com", lastOrderDays: []int{10, 40, 70, 100, 200},
-		comebackGoalJA: "最近購入していない人に再来店キャンペーンを送りたい"}
+	f.db, f.ownerEmail, f.comebackGoalJA = testdb.Open(t, backend), "owner@example.com", "最近購入していない人に再来店キャンペーンを送りたい"
 	db := f.db
 	must := func(err error) {
 		t.Helper()
@@ -61,15 +78,6 @@ func agentSetup(t *testing.T, backend string) *agentFixture {
 	must(err)
 	f.b, err = db.CreateAccount(ctx, "shop-b", "Asia/Tokyo")
 	must(err)
-	var lines []string
-	for i, d := range f.lastOrderDays {
-		tags := `[]`
-		if i%2 == 0 {
-			tags = `["VIP"]`
-		}
-		lines = append(lines, fmt.Sprintf(`{"line_user_id": "U%032x", "display_name": "Friend %d", "added_at": %q, "tags": %s, "shopify": {"customer_id": "c%d", "orders_count": %d, "last_order_at": %q}}`,
-			i+1, i+1, agentNow.AddDate(0, 0, -300-i).Format(time.RFC3339), tags, i+1, i+1, agentNow.AddDate(0, 0, -d).Format(time.RFC3339)))
-	}
 	_, err = db.ImportFriends(ctx, f.a, strings.NewReader(strings.Join(lines, "\n")), kizuna.ImportOptions{})
 	must(err)
 	_, err = db.ImportFriends(ctx, f.b, strings.NewReader(`{"line_user_id": "U0000000000000000000000000000000b", "display_name": "Bea", "added_at": "2026-01-20T10:00:00+09:00", "tags": ["VIP"]}`), kizuna.ImportOptions{})
@@ -85,7 +93,13 @@ func agentSetup(t *testing.T, backend string) *agentFixture {
 	}
 	eng := engine.New(db, db, nil)
 	t.Cleanup(eng.Stop)
-	f.svc = &agent.Service{Store: eng, Counts: eng, Now: func() time.Time { return agentNow }}
+	eng.Load(f.a) // the blocked friends' warning needs the account's index
+	for deadline := time.Now().Add(10 * time.Second); !eng.Ready(f.a); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the engine has not loaded shop-a")
+		}
+	}
+	f.svc = &agent.Service{Store: eng, Counts: eng, Blocked: eng, Now: func() time.Time { return agentNow }}
 	bp, err := f.svc.Propose(ctx, f.b, agent.Request{Lang: "en", Goal: "VIPs", Actor: "b@example.com"})
 	must(err)
 	f.bProposal = bp.ID
@@ -94,6 +108,7 @@ func agentSetup(t *testing.T, backend string) *agentFixture {
 	w.Now = func() time.Time { return agentNow }
 	srv := httptest.NewServer(w.Handler())
 	t.Cleanup(srv.Close)
+	f.url = srv.URL
 	f.newClient = func() *client {
 		jar, _ := cookiejar.New(nil)
 		return &client{t: t, url: srv.URL, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
@@ -264,6 +279,9 @@ func TestAgentConsultApprove(t *testing.T) {
 			}
 			if !strings.Contains(body, ">"+html.UnescapeString(draft[1])+"</textarea>") {
 				t.Errorf("the composer's first message is not the draft %q", draft[1])
+			}
+			if !strings.Contains(body, `id="flash">エージェントの提案からセグメント「再来店キャンペーン」を作成しました。`) {
+				t.Error("the composer does not say the segment was created")
 			}
 			if !strings.Contains(body, `value="再来店キャンペーン"`) {
 				t.Error("the broadcast is not named after the segment")

@@ -62,6 +62,7 @@ var agentMessages = map[string][2]string{
 	"agent.refine.hint":      {"e.g. make it 60 days, or leave out VIPs", "例：60日にして、VIPも除外して"},
 	"agent.refine.send":      {"Send", "送信"},
 	"agent.nothing":          {"The agent could not build a segment from this yet. Say it another way below, or start a new conversation.", "この内容からはまだセグメントを作れませんでした。下で言い直すか、新しく相談してください。"},
+	"agent.done.approved":    {"Created the segment “%s” from the agent's proposal. Prepare its broadcast below.", "エージェントの提案からセグメント「%s」を作成しました。続けて配信を準備してください。"},
 	"agent.approved":         {"Approved: the segment was created.", "承認済み：セグメントを作成しました。"},
 	"agent.approved.open":    {"Open the segment", "セグメントを開く"},
 	"agent.cancelled.page":   {"Cancelled: nothing was created.", "キャンセル済み：何も作成されていません。"},
