@@ -423,3 +423,18 @@ func TestAgentOtherAccountAndCSRF(t *testing.T) {
 		t.Fatal("the viewer created a segment")
 	}
 }
+
+// TestAgentOff: without an agent in the process, the panel says so and the
+// routes answer 503, creating nothing.
+func TestAgentOff(t *testing.T) {
+	c, _ := setup(t)
+	manageSignIn(t, c, "owner@example.com")
+	body := agentGet(c, "/a/shop-a/segments")
+	if !strings.Contains(body, `id="agent-off"`) || strings.Contains(body, `id="agent-form"`) {
+		t.Fatalf("the panel without an agent:\n%s", body)
+	}
+	if code, _, _ := submit(c, "/a/shop-a/agent", withCSRF(c, url.Values{"goal": {"VIPs"}})); code != http.StatusServiceUnavailable {
+		t.Errorf("asking without an agent: %d, want 503", code)
+	}
+	get(c, "/a/shop-a/agent/1", http.StatusServiceUnavailable)
+}
