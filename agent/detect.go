@@ -87,7 +87,7 @@ func detectLinked(r *reader, cl *clause) {
 var cartRe = regexp.MustCompile(`abandon\w*\s+(?:their |a |the |an |his |her )?(?:shopping\s+)?(?:carts?|checkouts?|baskets?)|(?:carts?|checkouts?|baskets?)\s+abandon\w*|(?:left|leave|leaving)\s+(?:\w+\s+){0,3}(?:in|in their|in the)\s+(?:their |the )?(?:carts?|baskets?)|(?:didn't|did not|never|haven't|have not|not)\s+(?:complete|completed|finish|finished)\s+(?:the |their )?(?:checkout|purchase|order)|cart abandoners?|カゴ落ち|かご落ち|カゴおち|カート落ち|カート放棄|カゴ放棄|かご放棄|カートに[^、。]{0,10}?(?:入れた|残|入れっぱなし|入れたまま)|(?:購入|決済|チェックアウト)手続き[^、。]{0,6}?(?:完了していない|完了してない|中断|途中)|チェックアウト[^、。]{0,4}?放棄`)
 
 // agoRe: "more than 3 days ago", 「24時間以上前」.
-var agoRe = regexp.MustCompile(`(?:over|more than|at least|longer than)\s+(\d+)\s*(hours?|days?|weeks?)\s+ago|(\d+)\s*(時間|日|週間)\s*以上(?:前|経過|たった|経った)`)
+var agoRe = regexp.MustCompile(`(?:over|more than|at least|longer than)\s+(\d+)\s*(hours?|days?|weeks?)\s+ago|(\d+)\s*(時間|日|週間)\s*以上(?:前|経過|たっ|経っ)`)
 
 var withinHoursRe = regexp.MustCompile(`(?:in|within|during)\s+(?:the\s+)?(?:last|past)?\s*(\d+)\s*(hours?|days?|weeks?)|(?:直近|過去|ここ)?\s*(\d+)\s*(時間|日|週間)\s*(?:以内|のうち|の間|以内に)|(?:in|within) the (?:last|past) (day|week)|(?:last|past) (24|48|72) hours|昨日|今日|today|yesterday`)
 
@@ -304,7 +304,8 @@ var ordersRe = regexp.MustCompile(
 func detectOrders(r *reader, cl *clause) {
 	for _, m := range findAll(ordersRe, cl.text) {
 		match := cl.text[m[0]:m[1]]
-		if r.tagCalled(cl.text, m[0], m[1]) || r.shopifyTagCalled(cl.text, m[0], m[1]) {
+		if r.tagCalled(cl.text, m[0], m[1]) || r.shopifyTagCalled(cl.text, m[0], m[1]) || strings.HasPrefix(cl.text[m[1]:], "目") {
+			// 「2回目の購入」 is not a count of orders.
 			continue
 		}
 		g := func(i int) string {
@@ -446,6 +447,26 @@ func detectNames(r *reader, cl *clause) {
 	r.wholeNames(cl, func(n named) bool { return n.kind == kList || n.kind == kSegment })
 	r.fuzzyNames(cl)
 	r.wholeNames(cl, func(n named) bool { return n.kind == kTag || n.kind == kShopifyTag })
+	r.taggedInOtherWords(cl)
+}
+
+// taggedInOtherWords finds a friend tag named in the other language and
+// called a tag: 「スタッフタグ」 for the tag "Staff".
+func (r *reader) taggedInOtherWords(cl *clause) {
+	for _, n := range r.names {
+		if n.kind != kTag {
+			continue
+		}
+		s, e, ok := mentionAll(cl, splitJa(n.words))
+		if !ok {
+			continue
+		}
+		after := strings.TrimLeft(cl.text[e:], "」\" ")
+		before := strings.TrimRight(cl.text[:s], "「\" ")
+		if strings.HasPrefix(after, "タグ") || strings.HasPrefix(after, "tag") || strings.HasSuffix(before, "tag") || strings.HasSuffix(before, "tagged") || strings.HasSuffix(before, "タグ") {
+			r.addName(cl, s, e, n)
+		}
+	}
 }
 
 // memberWordsRe are the words after a list's name that say "in it"

@@ -46,9 +46,17 @@ func detectProperties(r *reader, cl *clause) {
 // propMention finds where a property is named: all the words of its
 // label, close together, or its internal name.
 func (r *reader) propMention(cl *clause, cp catProp) (int, int, bool) {
+	if s, e, ok := r.labelMention(cl, cp); ok {
+		return s, e, true
+	}
 	if i := indexWord(cl.text, norm(cp.p.Name)); i >= 0 && len(cp.p.Name) > 2 && cl.free(i, i+len(cp.p.Name)) {
 		return i, i + len(cp.p.Name), true
 	}
+	return 0, 0, false
+}
+
+// labelMention finds all the words of a property's label, close together.
+func (r *reader) labelMention(cl *clause, cp catProp) (int, int, bool) {
 	if len(cp.words) == 0 {
 		return 0, 0, false
 	}
@@ -114,7 +122,14 @@ func (r *reader) readOptions(cl *clause, cp catProp, ms, me int) bool {
 	if len(vals) > 1 {
 		p.op, p.strs = kizuna.OpIn, vals
 	}
-	return cl.add(start, end, p, false)
+	if ms < 0 {
+		return cl.add(start, end, p, false)
+	}
+	// "lifecycle stage is not customer", 「顧客以外」: the negation is
+	// inside the span or right after it.
+	inner := cl.text[me:max(me, end)]
+	p.neg = negatedBefore(inner) || negatedBefore(cl.text[clauseStart(cl.text, 0, start):start]) || negatedAfter(cl.text[end:])
+	return cl.add(start, end, p, true)
 }
 
 // longestOptions drops options whose label is within a longer matched
@@ -252,7 +267,7 @@ func (r *reader) readProperty(cl *clause, cp catProp, s, e int) {
 		p, end, ok := readNumber(after)
 		if !ok {
 			// "between 100 and 500 points": the number before the name.
-			if q, _, ok2 := readNumber(before); ok2 {
+			if q, end2, ok2 := readNumber(lastNumber(before)); ok2 && end2 > 0 {
 				p, end, ok = q, 0, true
 				s = max(0, s-len(before))
 			}
@@ -275,8 +290,7 @@ func (r *reader) readProperty(cl *clause, cp catProp, s, e int) {
 		if len(tail) > 24 {
 			tail = window(tail, 0, 0, 24)
 		}
-		if regexp.MustCompile(`^\s*(?:is |=\s*)?(?:false|no|off)|^\s*(?:が|を|は)?\s*(?:false|いいえ|オフ|無効|していない|しない|しない人|許可していない|拒否)`).MatchString(tail) ||
-			regexp.MustCompile(`(?:don't|doesn't|do not|does not|not|never)\s+(?:\w+\s+)?$`).MatchString(before) {
+		if boolFalseAfter.MatchString(tail) || boolFalseBefore.MatchString(before) {
 			p.b = false
 		}
 		cl.add(s, e, &p, true)
@@ -310,7 +324,7 @@ func (r *reader) readProperty(cl *clause, cp catProp, s, e int) {
 		win := cl.text[max(0, s-40):min(len(cl.text), e+50)]
 		if d, ok := durationDays(win); ok {
 			p := base
-			if regexp.MustCompile(`within|in the (last|past)|以内|未満|直近|ここ`).MatchString(win) {
+			if withinRe.MatchString(win) {
 				p.op, p.nums[0] = kizuna.OpLt, d
 				p.label = say(r.in.Lang, "%s within %s", "%sが%s以内", label, valueLabel("", d, r.in.Lang))
 			} else {
@@ -346,11 +360,22 @@ func firstGroup(s string, m []int, groups ...int) string {
 // (東京 → tokyo is not done: values are compared as stored).
 func canonicalValue(v string) string { return strings.Trim(v, "「」\"'") }
 
+var (
+	boolFalseAfter  = regexp.MustCompile(`^\s*(?:is |=\s*)?(?:false|no|off)|^\s*(?:が|を|は)?\s*(?:false|いいえ|オフ|無効|していない|しない|しない人|許可していない|拒否)`)
+	boolFalseBefore = regexp.MustCompile(`(?:don't|doesn't|do not|does not|not|never)\s+(?:\w+\s+)?$`)
+	withinRe        = regexp.MustCompile(`within|in the (last|past)|以内|未満|直近|ここ`)
+)
+
 // readNumber reads a comparison: "over 1000", 「1000以上」, "between 100
 // and 500".
 func readNumber(s string) (part, int, bool) {
 	m := numCmpRe.FindStringSubmatchIndex(s)
 	if m == nil || m[4] < 0 {
+		return part{}, 0, false
+	}
+	// The number must follow the property's name: "points over 500",
+	// 「ポイントが500以上」, not a number further on.
+	if lead := strings.TrimSpace(s[:m[0]]); lead != "" && lead != "が" && lead != "は" && lead != "is" && lead != "are" && lead != "of" && lead != "=" && lead != ":" && lead != "with" {
 		return part{}, 0, false
 	}
 	g := func(i int) string {
@@ -380,3 +405,23 @@ func readNumber(s string) (part, int, bool) {
 	}
 	return p, m[1], true
 }
+
+// lastNumber is the end of before from its last comparison on ("between
+// 100 and 500" of "friends with between 100 and 500 "), so that
+// readNumber reads it from its start.
+func lastNumber(before string) string {
+	locs := numStartRe.FindAllStringIndex(before, -1)
+	if len(locs) == 0 {
+		return ""
+	}
+	rest := before[locs[0][0]:]
+	if strings.TrimSpace(numTailRe.ReplaceAllString(rest, "")) != "" {
+		return ""
+	}
+	return rest
+}
+
+var (
+	numStartRe = regexp.MustCompile(`(?:over|above|more than|at least|under|below|less than|fewer than|at most|up to|exactly|between)?\s*-?\d`)
+	numTailRe  = regexp.MustCompile(`(?:over|above|more than|greater than|at least|under|below|less than|fewer than|at most|up to|exactly|between|and|to|or more|or less|-?\d+(?:\.\d+)?|\s|~|〜)+`)
+)

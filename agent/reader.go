@@ -252,9 +252,9 @@ func clauseStart(text string, from, at int) int {
 	return best
 }
 
-var negBeforeRe = regexp.MustCompile(`(^|[^a-z])(not|n't|never|without|except|excluding|exclude|excludes|minus|but not|no|non|remove|drop|other than|aren't|isn't|don't|doesn't)([^a-z]|$)|非|除外|除く`)
+var negBeforeRe = regexp.MustCompile(`(^|[^a-z])(not|n't|never|without|except|excluding|exclude|excludes|minus|but not|no|non|remove|drop|other than|aren't|isn't|don't|doesn't|neither|nor)([^a-z]|$)|非|除外|除く`)
 
-var negAfterRe = regexp.MustCompile(`^[^、。,]{0,12}?(以外|を?除く|を?除いて|を?除外|は?除き|ではない|じゃない|でない|ない|なし|無し|未)|^\s*(excluded|not included)`)
+var negAfterRe = regexp.MustCompile(`^[^、。,]{0,12}?(以外|を?除く|を?除いて|を?除いた|を?除外|は?除き|ではない|じゃない|でない|ない|なし|無し|未)|^\s*(excluded|not included)`)
 
 func negatedBefore(s string) bool { return negBeforeRe.MatchString(s) }
 
@@ -268,24 +268,26 @@ func negatedAfter(s string) bool {
 
 // purposeOf guesses what the broadcast is for from words of the goal.
 func purposeOf(text string) string {
-	for _, p := range []struct {
-		purpose string
-		re      *regexp.Regexp
-	}{
-		{pCart, regexp.MustCompile(`cart|checkout|basket|カゴ|かご|カート`)},
-		{pComeback, regexp.MustCompile(`comeback|come back|win.?back|re-?engag|dormant|lapsed|miss you|休眠|再来店|カムバック|掘り起こ|呼び戻|ご無沙汰|久しぶり|離反|haven't (purchased|bought|ordered)|not (purchased|bought|ordered) (recently|lately|in)|最近(購入|買|注文)(して|っ)(い)?ない`)},
-		{pOnboarding, regexp.MustCompile(`onboard|welcome|tutorial|guide|just (became|become|added|joined)|new (friends|followers)|オンボーディング|ウェルカム|使い方|チュートリアル|なったばかり|新しく友だち|新規友だち|新しい友だち`)},
-		{pBirthday, regexp.MustCompile(`birthday|誕生日|バースデー`)},
-		{pRepeat, regexp.MustCompile(`repeat|loyal (?:customers|buyers|shoppers)|regular (?:customers|buyers)|returning|リピーター|リピート|常連|お得意`)},
-		{pVIP, regexp.MustCompile(`\bvips?\b`)},
-		{pFollowUp, regexp.MustCompile(`follow.?up|sales|lead|フォロー|営業|リード|商談`)},
-		{pNewsletter, regexp.MustCompile(`newsletter|メルマガ|ニュースレター`)},
-	} {
+	for _, p := range purposes {
 		if p.re.MatchString(text) {
 			return p.purpose
 		}
 	}
 	return ""
+}
+
+var purposes = []struct {
+	purpose string
+	re      *regexp.Regexp
+}{
+	{pCart, regexp.MustCompile(`cart|checkout|basket|カゴ|かご|カート`)},
+	{pComeback, regexp.MustCompile(`comeback|come back|win.?back|re-?engag|dormant|lapsed|miss you|休眠|再来店|カムバック|掘り起こ|呼び戻|ご無沙汰|久しぶり|離反|haven't (purchased|bought|ordered)|not (purchased|bought|ordered) (recently|lately|in)|最近(購入|買|注文)(して|っ)(い)?ない`)},
+	{pOnboarding, regexp.MustCompile(`onboard|welcome|tutorial|guide|just (became|become|added|joined)|new (friends|followers)|オンボーディング|ウェルカム|使い方|チュートリアル|なったばかり|新しく友だち|新規友だち|新しい友だち`)},
+	{pBirthday, regexp.MustCompile(`birthday|誕生日|バースデー`)},
+	{pRepeat, regexp.MustCompile(`repeat|loyal (?:customers|buyers|shoppers)|regular (?:customers|buyers)|returning|リピーター|リピート|常連|お得意`)},
+	{pVIP, regexp.MustCompile(`\bvips?\b`)},
+	{pFollowUp, regexp.MustCompile(`follow.?up|sales|lead|フォロー|営業|リード|商談`)},
+	{pNewsletter, regexp.MustCompile(`newsletter|メルマガ|ニュースレター`)},
 }
 
 func purposeOfParts(groups [][]*part) string {
@@ -433,6 +435,9 @@ func samePart(a, b *part) bool {
 	switch a.kind {
 	case kTag, kShopifyTag, kSegment, kList, kProperty:
 		return a.name == b.name && a.source == b.source
+	case kOrders:
+		// 「5回以上10回以下」 is two bounds, not one said twice.
+		return a.op == b.op
 	case kLinked:
 		return a.source == b.source
 	}

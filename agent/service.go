@@ -19,7 +19,7 @@ import (
 type Store interface {
 	kizuna.SourceStatusReader
 	kizuna.AgentStore
-	Tags(ctx context.Context, account *kizuna.Account) ([]kizuna.Tag, error)
+	TagNames(ctx context.Context, account *kizuna.Account) ([]string, error)
 	ShopifyTags(ctx context.Context, account *kizuna.Account) ([]string, error)
 	Catalog(ctx context.Context, account *kizuna.Account) (*kizuna.Catalog, error)
 	Segments(ctx context.Context, account *kizuna.Account) ([]*kizuna.Segment, error)
@@ -172,15 +172,19 @@ func (s *Service) input(ctx context.Context, a *kizuna.Account, req Request) (*I
 	if in.Connected, err = s.Store.Integrations(ctx, a); err != nil {
 		return nil, err
 	}
-	tags, err := s.Store.Tags(ctx, a)
-	if err != nil {
+	if in.Tags, err = s.Store.TagNames(ctx, a); err != nil {
 		return nil, err
 	}
-	for _, t := range tags {
-		in.Tags = append(in.Tags, t.Name)
-	}
 	if in.Connected["shopify"] {
-		if in.ShopifyTags, err = s.Store.ShopifyTags(ctx, a); err != nil {
+		// The engine lists them from its index; a store reads them.
+		if n, ok := s.Store.(interface {
+			ShopifyTagNames(context.Context, *kizuna.Account) ([]string, error)
+		}); ok {
+			in.ShopifyTags, err = n.ShopifyTagNames(ctx, a)
+		} else {
+			in.ShopifyTags, err = s.Store.ShopifyTags(ctx, a)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}

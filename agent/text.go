@@ -23,6 +23,10 @@ func norm(s string) string {
 		return strconv.Itoa(n) + string(r[1:])
 	})
 	s = friendWords.Replace(s)
+	// "90 or more days" reads as "90 days or more".
+	s = orMoreUnit.ReplaceAllString(s, "$1 $2 or more")
+	// "5 times or more" reads as "5 or more times".
+	s = countOrMore.ReplaceAllString(s, "$1 or more $2")
 	s = englishNumbers.ReplaceAllStringFunc(s, func(m string) string {
 		f := strings.Fields(m)
 		return numberWords[f[0]] + " " + f[1]
@@ -34,6 +38,10 @@ func norm(s string) string {
 // friendWords writes the ways of saying "friend" one way.
 var friendWords = strings.NewReplacer("お友だち", "友だち", "お友達", "友だち", "友達", "友だち", "ともだち", "友だち", "トモダチ", "友だち",
 	"’", "'", "‘", "'", "“", "\"", "”", "\"", "〜", "~", "～", "~")
+
+var orMoreUnit = regexp.MustCompile(`(\d+)\s*(?:or more|or longer|\+)\s+(days?|weeks?|months?|years?|hours?)\b`)
+
+var countOrMore = regexp.MustCompile(`(\d+)\s*(times|orders|purchases)\s+or more`)
 
 var kanjiDigits = map[rune]int{'一': 1, '二': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9, '十': 10}
 
@@ -103,6 +111,29 @@ var synonyms = map[string][]string{
 	"来店":          {"visit", "visits"},
 	"company":     {"会社名", "企業名", "会社", "企業"},
 	"name":        {"名前", "名"},
+	"enterprise":  {"エンタープライズ", "大企業", "法人"},
+	"エンタープライズ":    {"enterprise"},
+	"prospects":   {"見込み客", "見込み", "prospect"},
+	"create":      {"作成", "created", "creation"},
+	"作成":          {"create", "created"},
+	"date":        {"日付", "日"},
+	"開封":          {"open", "opened"},
+	"employees":   {"従業員", "社員", "employee"},
+	"従業員":         {"employees"},
+	"category":    {"カテゴリ", "カテゴリー", "ジャンル"},
+	"カテゴリ":        {"category"},
+	"favorite":    {"好きな", "お気に入り", "favourite"},
+	"好きな":         {"favorite"},
+	"お気に入り":       {"favorite"},
+	"contacted":   {"連絡", "コンタクト"},
+	"stock":       {"在庫", "入荷"},
+	"入荷":          {"stock", "back"},
+	"back":        {"再入荷"},
+	"club":        {"クラブ", "倶楽部"},
+	"クラブ":         {"club"},
+	"churn":       {"解約", "離脱"},
+	"risk":        {"リスク"},
+	"リスク":         {"risk"},
 	"last":        {"最終", "最後", "前回"},
 	"会社":          {"company"},
 	"会社名":         {"company"},
@@ -142,7 +173,7 @@ var synonyms = map[string][]string{
 	"progress":    {"進行中", "対応中"},
 	"進行中":         {"in", "progress"},
 	"対応中":         {"in", "progress"},
-	"open":        {"オープン", "未対応"},
+	"open":        {"オープン", "未対応", "opened", "opens", "開封"},
 	"オープン":        {"open"},
 	"未対応":         {"open"},
 	"marketing":   {"マーケティング"},
@@ -253,7 +284,7 @@ var stopWords = map[string]bool{
 	"segments": true, "in": true, "on": true, "our": true, "to": true, "for": true, "and": true,
 	"people": true, "friends": true, "who": true, "are": true, "is": true, "リスト": true,
 	"セグメント": true, "の": true, "hubspot": true, "klaviyo": true, "shopify": true, "property": true,
-	"プロパティ": true, "with": true, "at": true, "&": true,
+	"プロパティ": true, "with": true, "at": true, "&": true, "number": true,
 }
 
 // nameWords splits a catalog name or label into the words a goal must
@@ -289,9 +320,17 @@ func mentions(goal, word string) (start, end int, ok bool) {
 			i += from
 			j := i + len(c)
 			if isLatin(c) {
-				// Whole Latin words only, allowing a plural.
+				// Whole Latin words only, allowing a plural and, for
+				// longer words, -ing and -ed ("churning" for "churn").
 				if j < len(goal) && goal[j] == 's' {
 					j++
+				} else if len(c) >= 4 {
+					for _, suf := range []string{"ing", "ed"} {
+						if strings.HasPrefix(goal[j:], suf) {
+							j += len(suf)
+							break
+						}
+					}
 				}
 				if (i > 0 && isWordByte(goal[i-1])) || (j < len(goal) && isWordByte(goal[j])) {
 					from = i + 1

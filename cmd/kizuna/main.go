@@ -29,6 +29,9 @@ Usage:
   kizuna import --account NAME [--skip-invalid] FILE|-
   kizuna catalog import --account NAME FILE|-
   kizuna preview --account NAME --filter FILE|- [--now RFC3339] [--lang en|ja] [--json]
+  kizuna agent propose --account NAME [--mode auto|consult] [--lang en|ja] [--now RFC3339] [--after ID] [--choose KEY=VALUE]... [--json] GOAL
+  kizuna agent approve --account NAME [--name NAME] [--json] ID
+  kizuna agent cancel --account NAME [--json] ID
   kizuna token create --account NAME
   kizuna user create --email EMAIL [--account NAME] [--role owner|member] [--lang en|ja]   (password on stdin)
   kizuna line connect --account NAME --channel-secret-file FILE --access-token-file FILE [--api-base URL] [--public-url URL]
@@ -48,6 +51,7 @@ Usage:
   kizuna fake klaviyo --api-key-file FILE [--addr ADDR] [--records N [--seed N] | --import FILE] [--rate BURST/STEADY|off] [--webhook-url URL --webhook-secret-file FILE]
   kizuna fake hubspot --access-token-file FILE --client-secret-file FILE [--addr ADDR] [--records N [--seed N] | --import FILE] [--rate N] [--search-rate N] [--daily N] [--index-lag DUR] [--webhook-url URL]
   kizuna bench [--friends N] [--runs R] [--seed N] [--now RFC3339] [--account NAME] [--also-db DSN [--also-account NAME]]
+  kizuna bench agent [--friends N] [--runs R] [--seed N] [--now RFC3339] [--account NAME]
   kizuna bench sync [--records N] [--sources shopify,hubspot] [--shopify-restore P] [--shopify-bulk] [--hubspot-rate N] [--linked PCT] [--seed N]
 
 Every command takes --db DSN (default: $KIZUNA_DB, else sqlite:./kizuna.db);
@@ -144,6 +148,8 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		return c.sub(ctx, "line", rest, map[string]func(context.Context, []string) error{"connect": c.lineConnect, "sync": c.lineSync})
 	case "broadcast":
 		return c.sub(ctx, "broadcast", rest, map[string]func(context.Context, []string) error{"send": c.broadcastSend, "show": c.broadcastShow, "list": c.broadcastList})
+	case "agent":
+		return c.sub(ctx, "agent", rest, map[string]func(context.Context, []string) error{"propose": c.agentPropose, "approve": c.agentDecide(true), "cancel": c.agentDecide(false)})
 	case "import":
 		return c.importFriends(ctx, rest)
 	case "preview":
@@ -160,6 +166,9 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		}
 		if len(rest) > 0 && rest[0] == "sync" {
 			return c.benchSync(ctx, rest[1:])
+		}
+		if len(rest) > 0 && rest[0] == "agent" {
+			return c.benchAgent(ctx, rest[1:])
 		}
 		return c.bench(ctx, rest)
 	case "fake":
