@@ -235,6 +235,11 @@ func TestAgentConsultApprove(t *testing.T) {
 			if !strings.Contains(body, `<strong id="agent-count">2</strong>`) {
 				t.Fatalf("90 days: not 2 friends:\n%s", body)
 			}
+			// The refine box adds a turn: VIPs left out, 1 of the 2 (the 100 days one).
+			p3 := f.ask(t, c, url.Values{"after": {fmt.Sprint(p2)}, "goal": {"VIPも除外して"}})
+			if refined := agentGet(c, fmt.Sprintf("/a/shop-a/agent/%d", p3)); !strings.Contains(refined, `<strong id="agent-count">1</strong>`) || !strings.Contains(refined, "<p>VIPも除外して</p>") {
+				t.Errorf("the refinement does not leave VIPs out, or is not in the conversation:\n%s", refined)
+			}
 			draft := regexp.MustCompile(`id="agent-draft">([^<]+)<`).FindStringSubmatch(body)
 			if draft == nil {
 				t.Fatal("no draft message on the card")

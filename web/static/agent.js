@@ -22,4 +22,10 @@
     form.setAttribute('data-sent', '1');
     document.body.classList.add('agent-busy');
   });
+  // A page the browser's Back button brings from its cache can be sent again.
+  window.addEventListener('pageshow', function (e) {
+    if (!e.persisted) return;
+    document.querySelectorAll('form[data-sent]').forEach(function (f) { f.removeAttribute('data-sent'); });
+    document.body.classList.remove('agent-busy');
+  });
 })();
