@@ -533,13 +533,17 @@ func (s *Server) refuseViewer(w http.ResponseWriter, r *http.Request, ss *sessio
 }
 
 // newBroadcast shows the composer for a new broadcast, to the segment of
-// ?segment= when given.
+// ?segment= when given; with ?proposal=, the agent's proposal that created
+// that segment, its draft is the first message and the segment's name the
+// broadcast's.
 func (s *Server) newBroadcast(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
 	if !s.refuseViewer(w, r, ss, a) {
 		return
 	}
 	seg, _ := strconv.ParseInt(r.URL.Query().Get("segment"), 10, 64)
-	s.renderComposer(w, r, ss, a, http.StatusOK, newDraftForm(seg, s.now(), a.Location()), nil)
+	f := newDraftForm(seg, s.now(), a.Location())
+	s.fromProposal(r, a, f) // the agent's approved proposal (agent.go)
+	s.renderComposer(w, r, ss, a, http.StatusOK, f, nil)
 }
 
 // editBroadcast shows the composer for a broadcast no run of which has

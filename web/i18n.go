@@ -97,7 +97,7 @@ var messages = map[string][2]string{
 // catalogs are the message maps t reads, each kept in its own file by the
 // part of the application it serves. A key is defined in one of them only
 // (TestMessagesOnce).
-var catalogs = []map[string][2]string{messages, manageMessages, testsMessages, i18nMessages, editorMessages, authMessages, pagesMessages, chatMessages, broadcastsMessages, freshMessages, sourcesMessages}
+var catalogs = []map[string][2]string{messages, manageMessages, testsMessages, i18nMessages, editorMessages, authMessages, pagesMessages, chatMessages, broadcastsMessages, freshMessages, sourcesMessages, agentMessages}
 
 // lookup returns the English and Japanese text of key.
 func lookup(key string) ([2]string, bool) {

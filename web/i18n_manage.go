@@ -53,6 +53,7 @@ var manageMessages = map[string][2]string{
 	"action.duplicate": {"Duplicated", "複製"},
 	"action.delete":    {"Deleted", "削除"},
 	"action.restore":   {"Restored", "復元"},
+	"action.agent":     {"Created from the agent's proposal", "エージェントの提案から作成"},
 
 	// Tags.
 	"tags.name":          {"Tag", "タグ名"},

@@ -132,6 +132,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /a/{account}/friends/{id}", s.inAccount(s.friend))
 	mux.HandleFunc("POST /a/{account}/friends/{id}/tags", s.inAccount(s.friendTags))
 	mux.HandleFunc("GET /a/{account}/friends/{id}/why", s.inAccount(s.why))
+	// "Ask the agent" (agent.go).
+	mux.HandleFunc("POST /a/{account}/agent", s.inAccount(s.askAgent))
+	mux.HandleFunc("GET /a/{account}/agent/{id}", s.inAccount(s.agentPage))
+	mux.HandleFunc("POST /a/{account}/agent/{id}/approve", s.inAccount(s.approveProposal))
+	mux.HandleFunc("POST /a/{account}/agent/{id}/cancel", s.inAccount(s.cancelProposal))
 	// Broadcasts (broadcasts.go).
 	mux.HandleFunc("GET /a/{account}/broadcasts", s.inAccount(s.broadcastList))
 	mux.HandleFunc("GET /a/{account}/broadcasts/new", s.inAccount(s.newBroadcast))
@@ -271,6 +276,10 @@ type page struct {
 	// The integration sources' freshness and flags (fresh.go): the
 	// editor's words and notes, the broadcast screens' warnings.
 	Fresh *freshView
+	// "Ask the agent" (agent.go): the segment list's panel (nil: not for
+	// this role), and a conversation's page.
+	AgentPanel *agentPanel
+	AgentView  *agentView
 }
 
 // session is a signed-in request's user, CSRF token and accounts.
@@ -651,11 +660,24 @@ type segmentRow struct {
 // segments is the segment list: folders, then segments, each with its
 // current number of friends.
 func (s *Server) segments(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account) {
+	s.segmentList(w, r, ss, a, http.StatusOK, nil)
+}
+
+// segmentList shows the segment list with the "Ask the agent" panel: panel
+// when given (a refused goal), else a new one (with a cancelled
+// proposal's goal when ?agent= names one).
+func (s *Server) segmentList(w http.ResponseWriter, r *http.Request, ss *session, a *kizuna.Account, status int, panel *agentPanel) {
 	lang := s.lang(r, ss.user)
 	segs, err := s.Store.Segments(r.Context(), a)
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if panel == nil {
+		panel = s.newAgentPanel(ss, a, lang, len(segs) == 0)
+		s.restatePanel(r, a, panel)
+	} else {
+		panel.First = len(segs) == 0
 	}
 	folders, err := s.Store.Folders(r.Context(), a)
 	if err != nil {
@@ -732,8 +754,12 @@ func (s *Server) segments(w http.ResponseWriter, r *http.Request, ss *session, a
 	for i := range groups {
 		groups[i].CountText = fmt.Sprintf(plural(lang, int64(len(groups[i].Rows)), "folder.count"), len(groups[i].Rows))
 	}
-	s.render(w, r, http.StatusOK, "segments", &page{Lang: lang, Title: t(lang, "segments"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
-		AccountName: a.Name, Query: q, Sort: sortBy, Groups: groups, Broadcasts: &broadcastPage{CanSend: canBroadcast(ss, a)}})
+	p := &page{Lang: lang, Title: t(lang, "segments"), User: ss.user, CSRF: ss.csrf, Accounts: ss.accounts,
+		AccountName: a.Name, Query: q, Sort: sortBy, Groups: groups, Broadcasts: &broadcastPage{CanSend: canBroadcast(ss, a)}, AgentPanel: panel}
+	if status != http.StatusOK {
+		p.Path = listURL(a) // the language switch comes back to the list, not the POST's target
+	}
+	s.render(w, r, status, "segments", p)
 }
 
 func (s *Server) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
