@@ -37,12 +37,18 @@ func NewLLM(baseURL, model, apiKey string, hc *http.Client) *LLM {
 	}
 	limited := *hc
 	limited.Transport = limitBody{next: hc.Transport}
-	return &LLM{Model: model, Client: openai.NewClient(
+	opts := []option.RequestOption{
 		option.WithBaseURL(baseURL),
-		option.WithAPIKey(apiKey),
 		option.WithHTTPClient(&limited),
 		option.WithMaxRetries(0), // the service falls back at once
-	)}
+	}
+	if apiKey != "" {
+		opts = append(opts, option.WithAPIKey(apiKey))
+	}
+	// Not openai.NewClient: it adds OPENAI_API_KEY, OPENAI_ORG_ID and the
+	// like from the process's environment, and would send them to this
+	// base URL, which may be anyone's.
+	return &LLM{Model: model, Client: openai.Client{Options: opts, Chat: openai.NewChatService(opts...)}}
 }
 
 // ModelFromEnv is the model that KIZUNA_LLM_BASE_URL, KIZUNA_LLM_MODEL and
@@ -135,7 +141,14 @@ func (l *LLM) Plan(ctx context.Context, in *Input) (*Plan, error) {
 	if len(res.Choices) == 0 {
 		return nil, kizuna.Errorf(kizuna.EUPSTREAM, "the model gave no answer")
 	}
-	content := res.Choices[0].Message.Content
+	ch := res.Choices[0]
+	if ch.Message.Refusal != "" {
+		return nil, kizuna.Errorf(kizuna.EUPSTREAM, "the model refused to answer")
+	}
+	if ch.FinishReason != "" && ch.FinishReason != "stop" {
+		return nil, kizuna.Errorf(kizuna.EUPSTREAM, "the model's answer is incomplete (%s)", ch.FinishReason)
+	}
+	content := ch.Message.Content
 	if len(content) > MaxModelAnswer {
 		return nil, kizuna.Errorf(kizuna.EUPSTREAM, "the model's answer is over %d bytes", MaxModelAnswer)
 	}

@@ -110,6 +110,7 @@ func TestLLMPlanner(t *testing.T) {
 		{"contract", openaifake.Reply{Content: modelAnswer(map[string]string{"field": "shopify.orders_count", "op": "between", "value_json": "[5, 2]"})}},
 		{"unknown tag", openaifake.Reply{Content: modelAnswer(map[string]string{"field": "tag", "op": "has", "value_json": `"Gold"`})}},
 		{"not connected", openaifake.Reply{Content: modelAnswer(map[string]string{"field": "klaviyo.linked", "op": "is", "value_json": "true"})}},
+		{"cut off", openaifake.Reply{Content: good, FinishReason: "length"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake.Reply = func(openaifake.Request) openaifake.Reply { return tc.reply }
@@ -143,6 +144,27 @@ func TestLLMPlanner(t *testing.T) {
 	_, err = bad.Plan(ctx, &agent.Input{Lang: "en", Now: serviceNow, Account: a, Turns: []agent.Turn{{Goal: "VIPs"}}, Connected: map[string]bool{}})
 	if err == nil || !strings.Contains(err.Error(), "401") || strings.Contains(err.Error(), "sk-wrong") {
 		t.Fatalf("wrong key: %v", err)
+	}
+}
+
+// TestModelKeyFromEnvOnly: the process's OPENAI_API_KEY is never sent to
+// the configured endpoint; without KIZUNA_LLM_API_KEY no key is sent.
+func TestModelKeyFromEnvOnly(t *testing.T) {
+	t.Setenv("OPENAI_API_KEY", "sk-process-env-secret")
+	t.Setenv("OPENAI_ORG_ID", "org-secret")
+	fake := &openaifake.Server{}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	model, err := agent.ModelFromEnv(func(k string) string {
+		return map[string]string{"KIZUNA_LLM_BASE_URL": srv.URL + "/v1", "KIZUNA_LLM_MODEL": "m"}[k]
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model.Plan(context.Background(), &agent.Input{Lang: "en", Now: serviceNow, Turns: []agent.Turn{{Goal: "VIPs"}}, Connected: map[string]bool{}})
+	reqs := fake.Requests()
+	if len(reqs) != 1 || strings.Contains(reqs[0].Authorization, "secret") || strings.Contains(string(reqs[0].Raw), "secret") {
+		t.Fatalf("requests %+v", reqs)
 	}
 }
 

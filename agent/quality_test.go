@@ -189,6 +189,7 @@ func converseAt(t testing.TB, svc *agent.Service, a *kizuna.Account, g goal, fix
 // reports the share and every miss, and fails below qualityBar. Every
 // proposal must also pass Check and carry assumptions with alternatives.
 func TestGoalSetQuality(t *testing.T) {
+	t.Parallel()
 	goals := loadGoals(t)
 	ja := 0
 	for _, g := range goals {
@@ -238,6 +239,7 @@ func TestGoalSetQuality(t *testing.T) {
 // filter parses, and each goal's readings are told apart by the fixture
 // (a reading that matches nobody would let an empty proposal pass).
 func TestGoalSetRightReadingsDiffer(t *testing.T) {
+	t.Parallel()
 	goals := loadGoals(t)
 	_, a, friends := fixture(t, true)
 	for _, g := range goals {
@@ -253,6 +255,7 @@ func TestGoalSetRightReadingsDiffer(t *testing.T) {
 // data: no proposal tests a source (nothing is connected), every filter is
 // valid, and a goal whose right readings all need a source says so.
 func TestGoalSetNotConnected(t *testing.T) {
+	t.Parallel()
 	goals := loadGoals(t)
 	db, a, _ := fixture(t, false)
 	svc := &agent.Service{Store: db, Counts: db}
@@ -348,6 +351,7 @@ func independentFixture(t testing.TB) (*sqlstore.DB, *kizuna.Account, []*kizuna.
 // TestIndependentGoalSet runs the independent goal set like
 // TestGoalSetQuality.
 func TestIndependentGoalSet(t *testing.T) {
+	t.Parallel()
 	goals := loadGoalsFrom(t, "../testdata/agent/independent/goals.json")
 	db, a, friends, now := independentFixture(t)
 	svc := &agent.Service{Store: db, Counts: db}

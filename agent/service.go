@@ -454,7 +454,7 @@ func (s *Service) Approve(ctx context.Context, a *kizuna.Account, actor string, 
 		return nil, nil, err
 	}
 	if len(p.Filter) == 0 {
-		return nil, nil, kizuna.ErrorAt(kizuna.ECONFLICT, "proposal", "proposal %d has no segment to create yet: answer its questions first", id)
+		return nil, nil, kizuna.ErrorAt(kizuna.ECONFLICT, "proposal", "proposal %d has no segment to create: answer its questions, or say the goal another way", id)
 	}
 	if strings.TrimSpace(name) == "" {
 		name = p.Name

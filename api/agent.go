@@ -36,7 +36,11 @@ func (s *Server) propose(w http.ResponseWriter, r *http.Request, a *kizuna.Accou
 		return err
 	}
 	req := agent.Request{Actor: apiActor}
-	for key, dst := range map[string]*string{"goal": &req.Goal, "mode": &req.Mode, "lang": &req.Lang} {
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{"goal", &req.Goal}, {"mode", &req.Mode}, {"lang", &req.Lang}} {
+		key, dst := f.key, f.dst
 		v, err := stringField(obj, key)
 		if err != nil {
 			return err

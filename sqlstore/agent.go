@@ -98,19 +98,19 @@ func (db *DB) openProposal(ctx context.Context, tx *sql.Tx, a *kizuna.Account, i
 // proposal in one transaction (the account's write lock orders concurrent
 // approvals: the second finds it approved).
 func (db *DB) ApproveAgentProposal(ctx context.Context, a *kizuna.Account, actor string, id int64, name string, filter json.RawMessage) (*kizuna.Segment, error) {
-	name, err := kizuna.CleanName("name", name)
-	if err != nil {
-		return nil, err
-	}
 	var s *kizuna.Segment
-	err = db.segmentWrite(ctx, a, "approve agent proposal", func(tx *sql.Tx) error {
+	err := db.segmentWrite(ctx, a, "approve agent proposal", func(tx *sql.Tx) error {
 		if err := db.openProposal(ctx, tx, a, id); err != nil {
+			return err
+		}
+		name, err := kizuna.CleanName("name", name)
+		if err != nil {
 			return err
 		}
 		if s, err = db.createSegment(ctx, tx, a, actor, kizuna.SegmentActionAgent, name, 0, filter); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, db.q(`UPDATE agent_proposals SET status = ?, segment_id = ?, decided_by = ?, decided_at_us = ? WHERE account_id = ? AND id = ?`),
+		_, err = tx.ExecContext(ctx, db.q(`UPDATE agent_proposals SET status = ?, segment_id = ?, decided_by = ?, decided_at_us = ? WHERE account_id = ? AND id = ?`),
 			kizuna.ProposalApproved, s.ID, actor, db.Now().UnixMicro(), a.ID, id)
 		return err
 	})

@@ -20,6 +20,8 @@ type Request struct {
 	Messages       []Message        `json:"messages"`
 	ResponseFormat *json.RawMessage `json:"response_format,omitempty"`
 	Raw            json.RawMessage  `json:"-"`
+	// Authorization is the request's Authorization header.
+	Authorization string `json:"-"`
 }
 
 // Message is one message of a request.
@@ -31,9 +33,10 @@ type Message struct {
 // Reply is how the fake answers one request: Content as the assistant's
 // message, or Status with an error, after Delay.
 type Reply struct {
-	Content string
-	Status  int // 0: 200
-	Delay   time.Duration
+	Content      string
+	FinishReason string // "" is "stop"
+	Status       int    // 0: 200
+	Delay        time.Duration
 }
 
 // Server is the fake. Key, when set, is the bearer key it requires.
@@ -73,6 +76,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Raw = body
+	req.Authorization = r.Header.Get("Authorization")
 	s.mu.Lock()
 	s.requests = append(s.requests, req)
 	s.mu.Unlock()
@@ -96,6 +100,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, reply.Status, "server_error", "", "The server had an error while processing your request.")
 		return
 	}
+	finish := reply.FinishReason
+	if finish == "" {
+		finish = "stop"
+	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{
 		"id":      fmt.Sprintf("chatcmpl-fake%d", len(s.Requests())),
@@ -106,7 +114,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"index":         0,
 			"message":       map[string]any{"role": "assistant", "content": reply.Content, "refusal": nil},
 			"logprobs":      nil,
-			"finish_reason": "stop",
+			"finish_reason": finish,
 		}},
 		"usage": map[string]int{"prompt_tokens": len(body) / 4, "completion_tokens": len(reply.Content) / 4, "total_tokens": (len(body) + len(reply.Content)) / 4},
 	})
