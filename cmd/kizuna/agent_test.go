@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kizuna-line/kizuna/internal/testdb"
 )
@@ -88,4 +91,28 @@ func TestAgentCLI(t *testing.T) {
 func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// TestServeAnswersTheAgent: kizuna serve wires the agent (counts from the
+// engine): a proposal through the API, approved into a segment.
+func TestServeAnswersTheAgent(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ts := startServer(t, "sqlite", serveConfig{})
+	ts.waitReady(t, ctx)
+	status, body, err := ts.api(ctx, "shop", "POST", "/agent/proposals", `{"goal": "VIPs", "now": "2026-11-28T00:00:00Z"}`)
+	if err != nil || status != http.StatusCreated {
+		t.Fatalf("propose: %d %s %v", status, body, err)
+	}
+	var p struct {
+		ID    int64 `json:"id"`
+		Count int64 `json:"count"`
+	}
+	if err := json.Unmarshal([]byte(body), &p); err != nil || p.Count != 1 {
+		t.Fatalf("proposal %s", body)
+	}
+	status, body, err = ts.api(ctx, "shop", "POST", "/agent/proposals/"+itoa(p.ID)+"/approve", ``)
+	if err != nil || status != http.StatusCreated || !strings.Contains(body, `"segment"`) {
+		t.Fatalf("approve: %d %s %v", status, body, err)
+	}
 }
