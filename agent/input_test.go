@@ -1,11 +1,6 @@
 package agent
 
 import (
-	"context"
-	"encoding/json"
-	"os"
-	"strings"
-	"testing"
 	"time"
 
 	"github.com/kizuna-line/kizuna"
@@ -33,40 +28,4 @@ func testInput(lang string, goals ...string) *Input {
 		in.Turns = append(in.Turns, Turn{Goal: g})
 	}
 	return in
-}
-
-func planJSON(t *testing.T, in *Input) string {
-	t.Helper()
-	p, err := Offline{}.Plan(context.Background(), in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.Filter == nil {
-		return "null"
-	}
-	raw, _ := json.Marshal(p.Filter)
-	return string(raw)
-}
-
-func TestOfflineExplore(t *testing.T) {
-	goals := os.Getenv("AGENT_GOALS")
-	if goals == "" {
-		t.Skip("AGENT_GOALS not set")
-	}
-	for _, g := range strings.Split(goals, "|") {
-		turns := strings.Split(g, ">>")
-		lang := "en"
-		for _, r := range g {
-			if isJapanese(r) {
-				lang = "ja"
-			}
-		}
-		in := testInput(lang, turns...)
-		p, _ := Offline{}.Plan(context.Background(), in)
-		raw, _ := json.Marshal(p.Filter)
-		t.Logf("%s\n  -> %s\n  name=%s missing=%v unknown=%v", g, raw, p.Name, p.Missing, p.NotUnderstood)
-		for _, s := range p.Slots {
-			t.Logf("  slot %s=%s amb=%v: %s", s.Key, s.Value, s.Ambiguous, s.Text)
-		}
-	}
 }
