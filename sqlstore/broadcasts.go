@@ -221,7 +221,14 @@ func (db *DB) Broadcasts(ctx context.Context, a *kizuna.Account) ([]*kizuna.Broa
 // Broadcast returns one broadcast of the account with its runs, latest
 // first, or ENOTFOUND.
 func (db *DB) Broadcast(ctx context.Context, a *kizuna.Account, id int64) (*kizuna.Broadcast, error) {
-	b, err := db.broadcast(ctx, db.read, a, id)
+	// One snapshot: the broadcast and its runs as one commit left them
+	// (a run's end and the broadcast's status are written together).
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: db.snapshot()})
+	if err != nil {
+		return nil, fmt.Errorf("find broadcast: %w", err)
+	}
+	defer tx.Rollback()
+	b, err := db.broadcast(ctx, tx, a, id)
 	if err != nil && kizuna.ErrorCode(err) == kizuna.EINTERNAL {
 		return nil, fmt.Errorf("find broadcast: %w", err)
 	}
