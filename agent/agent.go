@@ -59,6 +59,10 @@ type Input struct {
 	Tags        []string
 	ShopifyTags []string
 	Catalog     *kizuna.Catalog
+
+	// statuses are the sources' statuses Connected was read from, for
+	// the service's warnings.
+	statuses []kizuna.SourceStatus
 }
 
 // Turn is one step of a conversation: a text, or choices.

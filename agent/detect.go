@@ -824,9 +824,8 @@ func detectAddedDates(r *reader, cl *clause) {
 		if i+1 < len(ms) {
 			gap := cl.text[m[1]:ms[i+1][0]]
 			if rangeGapRe.MatchString(gap) {
-				if a2, b2, ok := r.dateAt(cl.text, ms[i+1]); ok {
+				if _, b2, ok := r.dateAt(cl.text, ms[i+1]); ok {
 					p.days = [2]kizuna.Day{a, b2}
-					_ = a2
 					end = ms[i+1][1]
 					after = cl.text[end:min(len(cl.text), end+24)]
 					i++

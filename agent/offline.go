@@ -296,27 +296,14 @@ func (r *reader) conditions(p *part, key, value string) [][]kizuna.Condition {
 	num := func(field, op string, n float64) kizuna.Condition {
 		return kizuna.Condition{Field: field, Op: op, Nums: [2]float64{n}}
 	}
+	if t, ok := thresholds[p.kind]; ok {
+		op := t.op
+		if p.neg {
+			op = complement[op]
+		}
+		return one(num(t.field, op, v))
+	}
 	switch p.kind {
-	case kLapsed:
-		if p.neg {
-			return one(num(kizuna.FieldShopifyDaysSince, kizuna.OpLt, v))
-		}
-		return one(num(kizuna.FieldShopifyDaysSince, kizuna.OpGte, v))
-	case kRecentBuyer:
-		if p.neg {
-			return one(num(kizuna.FieldShopifyDaysSince, kizuna.OpGte, v))
-		}
-		return one(num(kizuna.FieldShopifyDaysSince, kizuna.OpLt, v))
-	case kNew:
-		if p.neg {
-			return one(num(kizuna.FieldDaysSinceAdded, kizuna.OpGte, v))
-		}
-		return one(num(kizuna.FieldDaysSinceAdded, kizuna.OpLt, v))
-	case kOld:
-		if p.neg {
-			return one(num(kizuna.FieldDaysSinceAdded, kizuna.OpLt, v))
-		}
-		return one(num(kizuna.FieldDaysSinceAdded, kizuna.OpGte, v))
 	case kOrders:
 		op, nums := p.op, p.nums
 		if p.slotKey() != "" {
@@ -396,6 +383,15 @@ func (r *reader) conditions(p *part, key, value string) [][]kizuna.Condition {
 	return nil
 }
 
+// thresholds are the parts that test one number against the slot's
+// value: the field and the op when not negated.
+var thresholds = map[string]struct{ field, op string }{
+	kLapsed:      {kizuna.FieldShopifyDaysSince, kizuna.OpGte},
+	kRecentBuyer: {kizuna.FieldShopifyDaysSince, kizuna.OpLt},
+	kNew:         {kizuna.FieldDaysSinceAdded, kizuna.OpLt},
+	kOld:         {kizuna.FieldDaysSinceAdded, kizuna.OpGte},
+}
+
 // complement is each op's negation.
 var complement = map[string]string{
 	kizuna.OpEq: kizuna.OpNeq, kizuna.OpNeq: kizuna.OpEq, kizuna.OpGte: kizuna.OpLt, kizuna.OpLt: kizuna.OpGte,
@@ -417,7 +413,6 @@ func (r *reader) friendTag(name string) string {
 // slots are the intent's assumptions: each part's threshold or reading,
 // or, when it has none, how long ago they became friends.
 func (r *reader) slots(it *intent) []Slot {
-	lang := r.in.Lang
 	var out []Slot
 	seen := map[string]bool{}
 	for _, g := range it.groups {
@@ -435,7 +430,6 @@ func (r *reader) slots(it *intent) []Slot {
 	if len(out) == 0 {
 		out = append(out, r.sinceSlot(it))
 	}
-	_ = lang
 	return out
 }
 

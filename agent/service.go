@@ -168,9 +168,15 @@ func (s *Service) input(ctx context.Context, a *kizuna.Account, req Request) (*I
 	if len(in.Goals) == 0 {
 		return nil, kizuna.ErrorAt(kizuna.EINVALID, "goal", "say what the broadcast is for: the goal is empty")
 	}
+	// One read of the sources: which are connected (for the planner)
+	// and how fresh (for the warnings).
 	var err error
-	if in.Connected, err = s.Store.Integrations(ctx, a); err != nil {
+	if in.statuses, err = kizuna.ReadSourceStatuses(ctx, s.Store, a, in.Now); err != nil {
 		return nil, err
+	}
+	in.Connected = map[string]bool{}
+	for _, st := range in.statuses {
+		in.Connected[st.Source] = st.Connected
 	}
 	if in.Tags, err = s.Store.TagNames(ctx, a); err != nil {
 		return nil, err
@@ -351,11 +357,7 @@ func (s *Service) assumption(ctx context.Context, a *kizuna.Account, in *Input, 
 // fresh, a count of zero, blocked friends, and the month's quota.
 func (s *Service) warn(ctx context.Context, a *kizuna.Account, in *Input, plan *Plan, p *Proposal) error {
 	lang := in.Lang
-	statuses, err := kizuna.ReadSourceStatuses(ctx, s.Store, a, in.Now)
-	if err != nil {
-		return err
-	}
-	used := kizuna.UsedSources(plan.Filter, statuses)
+	used := kizuna.UsedSources(plan.Filter, in.statuses)
 	for _, src := range used.Failing {
 		p.Warnings = append(p.Warnings, Warning{Code: WarnNotFresh, Text: say(lang,
 			"%s has not synced successfully for over 30 minutes: the count may be out of date. See Settings → Integrations.",
@@ -377,7 +379,7 @@ func (s *Service) warn(ctx context.Context, a *kizuna.Account, in *Input, plan *
 		if n, err := s.Blocked.BlockedMatching(ctx, a, p.Filter, in.Now); err == nil && n > 0 {
 			p.Warnings = append(p.Warnings, Warning{Code: WarnBlocked, Text: say(lang,
 				"%s more friends match but have blocked the account: they are not counted and will not receive it.",
-				"ほかに%s人が条件に合いますが、ブロック中のため人数に含まれず、配信もされません。", count(n, lang))})
+				"ほかに%s人が条件に合いますが、ブロック中のため人数に含まれず、配信もされません。", count(n))})
 		}
 	}
 	if s.Quota != nil {
@@ -392,7 +394,7 @@ func (s *Service) warn(ctx context.Context, a *kizuna.Account, in *Input, plan *
 		case q != nil && *q < p.Count:
 			p.Warnings = append(p.Warnings, Warning{Code: WarnQuota, Text: say(lang,
 				"%s friends match, but the account has %s messages left this month: only that many would be sent.",
-				"%s人が条件に合いますが、今月の残りメッセージ数は%s通のため、その分しか配信されません。", count(p.Count, lang), count(max(*q, 0), lang))})
+				"%s人が条件に合いますが、今月の残りメッセージ数は%s通のため、その分しか配信されません。", count(p.Count), count(max(*q, 0)))})
 		}
 	}
 	return nil
@@ -514,7 +516,7 @@ func sourceName(src string) string {
 }
 
 // count writes n with thousands separators.
-func count(n int64, lang string) string {
+func count(n int64) string {
 	s := fmt.Sprint(n)
 	if n < 0 {
 		return s

@@ -78,12 +78,18 @@ func (s *Server) propose(w http.ResponseWriter, r *http.Request, a *kizuna.Accou
 	return nil
 }
 
-func (s *Server) proposal(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+// onProposal is the agent and the path's proposal ID.
+func (s *Server) onProposal(r *http.Request) (*agent.Service, int64, error) {
 	ag, err := s.agentService()
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	id, err := pathID(r, "proposal")
+	return ag, id, err
+}
+
+func (s *Server) proposal(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
+	ag, id, err := s.onProposal(r)
 	if err != nil {
 		return err
 	}
@@ -98,11 +104,7 @@ func (s *Server) proposal(w http.ResponseWriter, r *http.Request, a *kizuna.Acco
 // approveProposal creates the proposal's segment, named "name" when the
 // body gives one.
 func (s *Server) approveProposal(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
-	ag, err := s.agentService()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "proposal")
+	ag, id, err := s.onProposal(r)
 	if err != nil {
 		return err
 	}
@@ -127,11 +129,7 @@ func (s *Server) approveProposal(w http.ResponseWriter, r *http.Request, a *kizu
 }
 
 func (s *Server) cancelProposal(w http.ResponseWriter, r *http.Request, a *kizuna.Account) error {
-	ag, err := s.agentService()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "proposal")
+	ag, id, err := s.onProposal(r)
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,9 @@ func TestAgentCLI(t *testing.T) {
 			var c struct {
 				ID int64 `json:"id"`
 			}
-			json.Unmarshal([]byte(k.ok("", "agent", "propose", "--account", "shop", "--json", "VIPs").stdout), &c)
+			if err := json.Unmarshal([]byte(k.ok("", "agent", "propose", "--account", "shop", "--json", "VIPs").stdout), &c); err != nil || c.ID == 0 {
+				t.Fatalf("propose --json: %v %+v", err, c)
+			}
 			k.ok("", "agent", "cancel", "--account", "shop", itoa(c.ID))
 			if r := k.run("", "agent", "approve", "--account", "shop", itoa(c.ID)); r.code == 0 {
 				t.Fatalf("approve after cancel: %+v", r)
